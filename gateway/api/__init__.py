@@ -1,0 +1,12 @@
+"""HTTP layer: blueprints only; every decision is made in ``pipeline``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import health, images
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(images.bp)
+    app.register_blueprint(health.bp)

@@ -1,0 +1,116 @@
+"""``POST /v1/images/generations``: parse, call the pipeline, answer, log. No business logic."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from .. import headers as h
+from ..error_handlers import render
+from ..errors import GatewayError, UnsupportedMediaType, http_error
+from ..pipeline import Trace, generate
+from ..redact import forget, remember
+from ..schemas.headers import trace_id_or_new
+
+bp = Blueprint("images", __name__)
+log = logging.getLogger("gateway.images")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id() -> str:
+    """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
+    given = request.headers.get(h.REQUEST_ID, "")
+    return given if _REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
+
+
+def _check_content_type() -> None:
+    mimetype = request.mimetype
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if not (mimetype == "application/json" or mimetype.endswith("+json")) or charset != "utf-8":
+        raise UnsupportedMediaType(
+            "Send the body as JSON with 'Content-Type: application/json'.",
+            param="content-type",
+        )
+
+
+def _remember_secrets() -> None:
+    auth = request.headers.get("authorization", "")
+    remember(auth.partition(" ")[2].strip(), request.headers.get(h.API_KEY, "").strip())
+
+
+@bp.post("/v1/images/generations")
+def generations() -> Response:
+    state = current_app.extensions["gateway"]
+    started = time.monotonic()
+    trace = Trace(trace_id=trace_id_or_new(request.headers.get(h.TRACE_ID)))
+    rid = request_id()
+    error_code = None
+    _remember_secrets()
+    try:
+        _check_content_type()
+        raw = request.get_data(cache=False)
+        result = generate(raw, request.headers, trace, state.deps)
+        response = Response(result.body, status=result.status, mimetype="application/json")
+        response.headers.update(result.headers)
+    except GatewayError as exc:
+        response, error_code = render(exc), exc.code
+    except HTTPException as exc:  # 413 from MAX_CONTENT_LENGTH, client disconnects
+        err = http_error(exc.code or 400, exc.description or "Bad request.")
+        response, error_code = render(err), err.code
+    except Exception:
+        log.exception("unexpected error (trace %s, request %s)", trace.trace_id, rid)
+        err = GatewayError(f"The gateway failed unexpectedly; request id {rid}.")
+        response, error_code = render(err), err.code
+    finally:
+        forget()
+    _gateway_headers(response, trace, rid)
+    state.request_log.record(_log_row(trace, rid, response, error_code, started, state))
+    return response
+
+
+def _gateway_headers(response: Response, trace: Trace, rid: str) -> None:
+    headers = response.headers
+    headers[h.TRACE_ID] = trace.trace_id
+    headers[h.REQUEST_ID] = rid
+    if trace.provider:
+        headers[h.RESPONSE_PROVIDER] = trace.provider
+        headers[h.LAST_USED_OPTION_INDEX] = trace.target or "config"
+        headers[h.RETRY_ATTEMPT_COUNT] = "0"
+        headers[h.CACHE_STATUS] = "DISABLED"
+
+
+def _log_row(
+    trace: Trace,
+    rid: str,
+    response: Response,
+    error_code: str | None,
+    started: float,
+    state: object,
+) -> dict[str, object]:
+    req = trace.request
+    settings = state.settings  # type: ignore[attr-defined]
+    return {
+        "created_at": time.time(),
+        "request_id": rid,
+        "trace_id": trace.trace_id,
+        "provider": trace.provider,
+        "model": req.model if req else None,
+        "n": req.n if req else None,
+        "size": req.size if req else None,
+        "quality": req.quality if req else None,
+        "status": response.status_code,
+        "latency_ms": round((time.monotonic() - started) * 1000, 3),
+        "upstream_latency_ms": round(trace.upstream_ms, 3) if trace.upstream_ms else None,
+        "error_code": error_code,
+        "bytes_out": response.content_length or 0,
+        "metadata": json.dumps(trace.metadata) if trace.metadata else None,
+        "prompt": req.prompt if req and settings.log_prompts else None,
+        "target": trace.target,
+        "client_ip": request.remote_addr,
+    }

@@ -1,0 +1,87 @@
+"""Checks for ``x-portkey-custom-host``: an admin allowlist, then the resolved addresses.
+
+Deny by default (Portkey trusts loopback by default: CVE-2026-110719). An entry
+must match scheme, host and port exactly. Every address the name resolves to is
+checked and the call is pinned to the first one, so a DNS answer that changes
+between check and connect cannot move the call (rebinding). Link-local (cloud
+metadata), multicast, reserved and unspecified addresses are never allowed;
+loopback only when the allowlist entry itself is a loopback address or
+``localhost``. Pure apart from the injected resolver.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from .errors import CustomHostRejected
+from .headers import CUSTOM_HOST
+from .settings import parse_allow_entry
+
+Resolver = Callable[[str, int], list[str]]
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_BENCHMARK = ipaddress.ip_network("198.18.0.0/15")
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def _reject(reason: str) -> CustomHostRejected:
+    return CustomHostRejected(f"Custom host refused: {reason}.", param=CUSTOM_HOST)
+
+
+def _always_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour or ip.teredo):
+        return True
+    return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved
+
+
+def _parse(custom_host: str) -> tuple[str, str, int, str]:
+    if any(c in custom_host for c in "@\\%") or not custom_host.isascii():
+        raise _reject("credentials, escapes and non-ASCII characters are not allowed")
+    parts = urlsplit(custom_host)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise _reject("it must be an http(s) URL")
+    if parts.query or parts.fragment or parts.hostname.endswith("."):
+        raise _reject("a query, fragment or trailing dot is not allowed")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise _reject("the port is invalid") from None
+    return parts.scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
+
+
+def check(
+    custom_host: str, allowlist: Iterable[str], resolve: Resolver = system_resolver
+) -> tuple[str, str]:
+    """Return ``(base_url, pinned_ip)`` for an allowed custom host, else raise."""
+    scheme, host, port, path = _parse(custom_host)
+    allowed = {parse_allow_entry(entry) for entry in allowlist}
+    if (scheme, host, port) not in allowed:
+        raise _reject("the host is not on the gateway's allowlist (GATEWAY_ALLOWED_CUSTOM_HOSTS)")
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    try:
+        addresses = (
+            [literal]
+            if literal
+            else [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
+        )
+    except (OSError, UnicodeError, ValueError):
+        raise _reject("the host name does not resolve") from None
+    if not addresses:
+        raise _reject("the host name does not resolve")
+    loopback_ok = literal is not None or host == "localhost"
+    for ip in addresses:
+        if _always_blocked(ip) or ip in _CGNAT or ip in _BENCHMARK:
+            raise _reject("the host resolves to a blocked address range")
+        if ip.is_loopback and not loopback_ok:
+            raise _reject("the host resolves to a loopback address")
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{netloc}:{port}{path}", str(addresses[0])

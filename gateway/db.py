@@ -1,0 +1,98 @@
+"""The embedded SQLite store: connections, pragmas and versioned migrations.
+
+WAL lets readers (``gateway logs``, ``/readyz``) run while a worker writes; a busy
+timeout and ``BEGIN IMMEDIATE`` make concurrent writers from several gunicorn
+workers wait their turn instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+
+BUSY_TIMEOUT_MS = 10_000
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE request_log (
+            id INTEGER PRIMARY KEY,
+            created_at REAL NOT NULL,
+            request_id TEXT NOT NULL,
+            trace_id TEXT NOT NULL,
+            provider TEXT,
+            model TEXT,
+            n INTEGER,
+            size TEXT,
+            quality TEXT,
+            status INTEGER NOT NULL,
+            latency_ms REAL NOT NULL,
+            upstream_latency_ms REAL,
+            error_code TEXT,
+            bytes_out INTEGER NOT NULL DEFAULT 0,
+            metadata TEXT,
+            prompt TEXT,
+            target TEXT,
+            client_ip TEXT
+        );
+        CREATE INDEX request_log_trace ON request_log (trace_id);
+        CREATE INDEX request_log_time ON request_log (created_at);
+        CREATE INDEX request_log_status ON request_log (status, created_at);
+        """,
+    ),
+)
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """Open the store with the pragmas every connection needs (they are per connection)."""
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def prepare(data_dir: str, path: str) -> None:
+    """Create the data directory (0700) and the database (0600), then migrate."""
+    os.makedirs(data_dir, mode=0o700, exist_ok=True)
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    conn = connect(path)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations, each in its own immediate transaction; return the version."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    for version, sql in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = conn.execute(
+                "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
+            ).fetchone()
+            if not done:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, time.time()),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return MIGRATIONS[-1][0]

@@ -1,0 +1,66 @@
+"""Header names and limits shared with Portkey's gateway (its ``globals.ts``), in one place."""
+
+from __future__ import annotations
+
+PREFIX = "x-portkey-"
+
+PROVIDER = "x-portkey-provider"
+API_KEY = "x-portkey-api-key"
+VIRTUAL_KEY = "x-portkey-virtual-key"
+CONFIG = "x-portkey-config"
+TRACE_ID = "x-portkey-trace-id"
+METADATA = "x-portkey-metadata"
+REQUEST_TIMEOUT = "x-portkey-request-timeout"
+CUSTOM_HOST = "x-portkey-custom-host"
+FORWARD_HEADERS = "x-portkey-forward-headers"
+OPENAI_ORGANIZATION = "x-portkey-openai-organization"
+OPENAI_PROJECT = "x-portkey-openai-project"
+CACHE_FORCE_REFRESH = "x-portkey-cache-force-refresh"
+
+# Response headers.
+LAST_USED_OPTION_INDEX = "x-portkey-last-used-option-index"
+RETRY_ATTEMPT_COUNT = "x-portkey-retry-attempt-count"
+CACHE_STATUS = "x-portkey-cache-status"
+RESPONSE_PROVIDER = "x-portkey-provider"
+REQUEST_ID = "x-request-id"
+SHOULD_RETRY = "x-should-retry"
+
+# Headers a caller may never have forwarded upstream, whatever x-portkey-forward-headers
+# says: credentials, hop-by-hop headers, and identity headers a proxy sets.
+NEVER_FORWARD = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "proxy-authenticate",
+        "cookie",
+        "set-cookie",
+        "host",
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "forwarded",
+        "api-key",
+        "x-api-key",
+        "metadata-flavor",
+        "x-aws-ec2-metadata-token",
+        "x-google-metadata-request",
+    }
+)
+NEVER_FORWARD_PREFIXES = ("x-portkey-", "x-forwarded-", "proxy-", "x-real-ip")
+
+# Upstream response headers passed on to the client (everything else is dropped).
+PASS_THROUGH_RESPONSE = ("retry-after", "retry-after-ms")
+UPSTREAM_REQUEST_ID = "x-upstream-request-id"
+
+METADATA_MAX_BYTES = 2048
+METADATA_MAX_VALUE = 128
+TIMEOUT_MAX_MS = 900_000
+FORWARD_MAX_HEADERS = 16
+HEADER_VALUE_MAX = 1024

@@ -1,0 +1,11 @@
+"""OpenAI (dall-e-2, dall-e-3, gpt-image-*): wiring only."""
+
+from __future__ import annotations
+
+from ..base import Provider
+from .capabilities import CAPABILITIES
+from .images import NAME, build_call, parse_reply
+
+PROVIDER = Provider(
+    name=NAME, capabilities=CAPABILITIES, build_call=build_call, parse_reply=parse_reply
+)

@@ -1,0 +1,69 @@
+"""Scrub secrets from text that leaves the process: log lines and upstream error messages.
+
+Two layers: exact values of the secrets in play for the current request (held in
+a context variable, so concurrent requests never see each other's), and patterns
+for key-like strings a provider may echo back (OpenAI's 401 shows a masked key,
+its 429 shows the organization id).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+from collections.abc import Iterable
+
+_PATTERNS = (
+    re.compile(r"\bsk-[A-Za-z0-9_*.\-]{4,}"),
+    re.compile(r"\b(?:pk|rk|key|api)[-_][A-Za-z0-9]{16,}\b"),
+    re.compile(r"(?i)\bbearer\s+[^\s\"',;]+"),
+    re.compile(r"(?i)\b(api[-_]?key|x-api-key|authorization)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;]+"),
+    re.compile(r"\borg-[A-Za-z0-9]{6,}\b"),
+    re.compile(r"\bproj_[A-Za-z0-9]{6,}\b"),
+)
+_REPLACEMENTS = ("sk-***", "***", "Bearer ***", r"\1\2***", "org-***", "proj_***")
+MIN_SECRET_LEN = 6
+
+_request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "request_secrets", default=()
+)
+
+
+def remember(*secrets: str | None) -> None:
+    """Register the current request's secrets so every scrub in this context hides them."""
+    known = set(_request_secrets.get())
+    known.update(s for s in secrets if s and len(s) >= MIN_SECRET_LEN)
+    _request_secrets.set(tuple(sorted(known, key=len, reverse=True)))
+
+
+def forget() -> None:
+    _request_secrets.set(())
+
+
+def scrub(text: str, extra: Iterable[str] = ()) -> str:
+    """Replace known secrets and key-like strings with ``***``."""
+    for secret in (*_request_secrets.get(), *extra):
+        if secret and len(secret) >= MIN_SECRET_LEN and secret in text:
+            text = text.replace(secret, "***")
+    for pattern, replacement in zip(_PATTERNS, _REPLACEMENTS, strict=True):
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubFilter(logging.Filter):
+    """Rewrites each record's final message; attached to every handler we own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        cleaned = scrub(message)
+        if record.exc_info:
+            # Tracebacks can quote locals and arguments; keep the type, scrub the text.
+            formatter = logging.Formatter()
+            cleaned += "\n" + scrub(formatter.formatException(record.exc_info))
+            record.exc_info = None
+            record.exc_text = None
+        record.msg, record.args = cleaned, None
+        return True

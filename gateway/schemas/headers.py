@@ -1,0 +1,146 @@
+"""Parse the ``x-portkey-*`` request headers and ``Authorization`` into RequestOptions.
+
+Every value that may end up in an upstream header or a response header is checked
+for printable ASCII here, before any network IO: requests raises a non-requests
+``UnicodeEncodeError`` on other values, which would otherwise surface as a 500.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+
+from .. import headers as h
+from ..errors import AuthenticationError, InvalidRequest
+from ..models import RequestOptions
+from ..strict_json import loads_object
+
+_TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
+_VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
+_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+_UNSUPPORTED = (h.CONFIG, h.VIRTUAL_KEY)
+
+
+def _safe(value: str, header: str, pattern: re.Pattern[str] = _VALUE) -> str:
+    if not pattern.match(value):
+        raise InvalidRequest(
+            f"Header '{header}' must be printable ASCII of sensible length.", param=header
+        )
+    return value
+
+
+def api_key(headers: Mapping[str, str]) -> str | None:
+    """The provider key: ``Authorization: Bearer``, else ``x-portkey-api-key`` (Portkey's curl)."""
+    auth = headers.get("authorization", "").strip()
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthenticationError(
+                "The Authorization header must be 'Bearer <provider API key>'.",
+                param="authorization",
+                code="invalid_authorization_header",
+            )
+        return _safe(token, "authorization", _TOKEN)
+    key = headers.get(h.API_KEY, "").strip()
+    return _safe(key, h.API_KEY, _TOKEN) if key else None
+
+
+def metadata(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    if len(raw.encode("utf-8", "surrogatepass")) > h.METADATA_MAX_BYTES:
+        raise InvalidRequest(
+            f"'{h.METADATA}' must be at most {h.METADATA_MAX_BYTES} bytes.", param=h.METADATA
+        )
+    value = loads_object(raw, what=f"'{h.METADATA}' header", param=h.METADATA, max_depth=1)
+    for key, item in value.items():
+        if not isinstance(item, str) or len(item) > h.METADATA_MAX_VALUE or len(key) > 128:
+            raise InvalidRequest(
+                f"'{h.METADATA}' must map keys to strings of at most "
+                f"{h.METADATA_MAX_VALUE} characters.",
+                param=h.METADATA,
+            )
+    return value
+
+
+def timeout_ms(raw: str | None) -> int | None:
+    if raw is None or not raw.strip():
+        return None
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= h.TIMEOUT_MAX_MS:
+        raise InvalidRequest(
+            f"'{h.REQUEST_TIMEOUT}' must be a whole number of milliseconds between 1 and "
+            f"{h.TIMEOUT_MAX_MS}.",
+            param=h.REQUEST_TIMEOUT,
+        )
+    return int(text)
+
+
+def forward_headers(raw: str | None, headers: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    if not raw or not raw.strip():
+        return ()
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    if len(names) > h.FORWARD_MAX_HEADERS:
+        raise InvalidRequest(
+            f"'{h.FORWARD_HEADERS}' may name at most {h.FORWARD_MAX_HEADERS} headers.",
+            param=h.FORWARD_HEADERS,
+        )
+    out = []
+    for name in names:
+        if not _NAME.match(name):
+            raise InvalidRequest(
+                f"'{h.FORWARD_HEADERS}' names an invalid header.", param=h.FORWARD_HEADERS
+            )
+        if name in h.NEVER_FORWARD or name.startswith(h.NEVER_FORWARD_PREFIXES):
+            raise InvalidRequest(
+                f"'{h.FORWARD_HEADERS}' may not forward '{name}': credentials, hop-by-hop "
+                "and proxy headers never go upstream.",
+                param=h.FORWARD_HEADERS,
+            )
+        value = headers.get(name)
+        if value is not None:
+            out.append((name, _safe(value, name)))
+    return tuple(out)
+
+
+def trace_id(raw: str | None) -> str:
+    if raw is None or not raw.strip():
+        return uuid.uuid4().hex
+    return _safe(raw.strip()[:256], h.TRACE_ID, _TOKEN)
+
+
+def parse(headers: Mapping[str, str], default_provider: str) -> RequestOptions:
+    """``headers`` must be case-insensitive (werkzeug's ``EnvironHeaders`` is)."""
+    for name in _UNSUPPORTED:
+        if headers.get(name):
+            raise InvalidRequest(
+                f"'{name}' is not supported by this gateway yet; use '{h.PROVIDER}' with "
+                "'Authorization: Bearer <provider key>'.",
+                param=name,
+                code="unsupported_header",
+            )
+    provider = headers.get(h.PROVIDER, "").strip().lower() or default_provider
+    org = headers.get(h.OPENAI_ORGANIZATION, "").strip()
+    project = headers.get(h.OPENAI_PROJECT, "").strip()
+    custom = headers.get(h.CUSTOM_HOST, "").strip()
+    return RequestOptions(
+        provider=provider,
+        trace_id=trace_id(headers.get(h.TRACE_ID)),
+        api_key=api_key(headers),
+        metadata=metadata(headers.get(h.METADATA)),
+        timeout_ms=timeout_ms(headers.get(h.REQUEST_TIMEOUT)),
+        custom_host=_safe(custom, h.CUSTOM_HOST) if custom else None,
+        openai_organization=_safe(org, h.OPENAI_ORGANIZATION, _TOKEN) if org else None,
+        openai_project=_safe(project, h.OPENAI_PROJECT, _TOKEN) if project else None,
+        forward_headers=forward_headers(headers.get(h.FORWARD_HEADERS), headers),
+    )
+
+
+def trace_id_or_new(raw: str | None) -> str:
+    """Never raises: error answers need a trace id too (a bad one is reported by ``parse``)."""
+    try:
+        return trace_id(raw)
+    except InvalidRequest:
+        return uuid.uuid4().hex

@@ -1,0 +1,171 @@
+"""Every ``GATEWAY_*`` setting, read and validated once, at start-up.
+
+This is the only module that reads the environment. It imports nothing from the
+rest of the package so that ``gunicorn.conf.py`` can use it in the master
+process before any worker (or the app) exists, and a bad value stops start-up
+with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A setting is malformed; the message names the variable and never its value."""
+
+
+def _int(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw.strip())
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _float(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw.strip())
+        if not lo <= value <= hi:  # also rejects NaN
+            raise ValueError(f"must be between {lo} and {hi}")
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _base_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http(s) URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("must not contain credentials, a query or a fragment")
+    return url
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be one of debug, info, warning, error")
+    return level
+
+
+def _bind(raw: str) -> str:
+    bind = raw.strip()
+    if bind.startswith("unix:"):
+        return bind
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT or unix:PATH")
+    return bind
+
+
+def _env(name: str, parse: Callable[[str], Any], default: Any) -> Any:
+    """Declare a field read from ``name``; the parser and default travel in its metadata."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings; tests build one directly, production uses :meth:`from_env`."""
+
+    # Where the SQLite store (request log) lives.
+    data_dir: str = _env("GATEWAY_DATA_DIR", str, "data")
+    # Keep prompts in the request log (user data; an operator may turn it off).
+    log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", _bool, True)
+    log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
+    # Number of reverse proxies in front of the gateway whose X-Forwarded-* we trust.
+    trusted_proxies: int = _env("GATEWAY_TRUSTED_PROXIES", _int(0, 5), 0)
+    # The provider used when a request names none (OpenAI SDK clients send no x-portkey-*).
+    default_provider: str = _env("GATEWAY_DEFAULT_PROVIDER", str, "openai")
+    # Admin allowlist for x-portkey-custom-host: exact scheme://host[:port] entries.
+    allowed_custom_hosts: tuple[str, ...] = _env("GATEWAY_ALLOWED_CUSTOM_HOSTS", _csv, ())
+    openai_base_url: str = _env("GATEWAY_OPENAI_BASE_URL", _base_url, "https://api.openai.com/v1")
+    connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)
+    # Per-attempt wall-clock limit on an upstream call; gpt-image-1 at high quality
+    # can take minutes, so the default is generous.
+    read_timeout: float = _env("GATEWAY_READ_TIMEOUT", _float(1, 900), 240.0)
+    max_body_bytes: int = _env("GATEWAY_MAX_BODY_BYTES", _int(1024, 64 << 20), 1 << 20)
+    max_upstream_bytes: int = _env("GATEWAY_MAX_UPSTREAM_BYTES", _int(1 << 16, 1 << 30), 64 << 20)
+    # gunicorn (read by gunicorn.conf.py; here so that every variable is validated once).
+    bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787")
+    workers: int = _env("GATEWAY_WORKERS", _int(1, 64), 2)
+    threads: int = _env("GATEWAY_THREADS", _int(1, 256), 32)
+    worker_timeout: int = _env("GATEWAY_WORKER_TIMEOUT", _int(5, 3600), 60)
+    graceful_timeout: int = _env("GATEWAY_GRACEFUL_TIMEOUT", _int(1, 3600), 330)
+    keepalive: int = _env("GATEWAY_KEEPALIVE", _int(0, 300), 5)
+    max_requests: int = _env("GATEWAY_MAX_REQUESTS", _int(0, 10_000_000), 20000)
+    max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", _int(0, 10_000_000), 2000)
+    access_log: bool = _env("GATEWAY_ACCESS_LOG", _bool, True)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Parse every ``GATEWAY_*`` variable; raise :class:`SettingsError` naming the bad one."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = environ.get(name)
+            if raw is None or raw.strip() == "":
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except ValueError as exc:
+                # The value itself may be a secret someday: name the variable only.
+                raise SettingsError(f"{name}: invalid value ({exc})") from None
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Cross-field rules and the custom-host allowlist syntax."""
+        from_env = {f.name: f.metadata["env"] for f in fields(self)}
+        for entry in self.allowed_custom_hosts:
+            try:
+                parse_allow_entry(entry)
+            except ValueError as exc:
+                raise SettingsError(f"{from_env['allowed_custom_hosts']}: {exc}") from None
+        if self.max_requests_jitter > self.max_requests > 0:
+            raise SettingsError("GATEWAY_MAX_REQUESTS_JITTER: must not exceed GATEWAY_MAX_REQUESTS")
+        if self.graceful_timeout < self.read_timeout:
+            raise SettingsError(
+                "GATEWAY_GRACEFUL_TIMEOUT: must be at least GATEWAY_READ_TIMEOUT, "
+                "or reloads would cut generations in flight"
+            )
+
+    @property
+    def db_path(self) -> str:
+        return os.path.join(self.data_dir, "gateway.db")
+
+
+def parse_allow_entry(entry: str) -> tuple[str, str, int]:
+    """``scheme://host[:port]`` -> (scheme, host, port), the form the allowlist compares."""
+    parts = urlsplit(entry.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"entry {entry!r} must look like https://host[:port]")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"entry {entry!r} must have no path, query or credentials")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValueError(f"entry {entry!r} has an invalid port") from None
+    return parts.scheme, parts.hostname.lower(), port

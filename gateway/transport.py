@@ -1,0 +1,188 @@
+"""The only module that talks HTTP to providers: ``send`` and ``close``.
+
+One pooled ``requests.Session`` per worker thread, created lazily (after
+gunicorn forks, so no socket is shared between processes). No urllib3 retries:
+retries belong to routing, which knows whether the provider may already have
+started (and billed) the work. No redirects, no cookies, no proxy variables
+from the environment. Reads are bounded in bytes and in wall-clock time,
+because requests' own read timeout is per socket read, not per answer.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from .errors import (
+    InvalidRequest,
+    InvalidUpstreamResponse,
+    UpstreamBroken,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from .models import ProviderCall, ProviderReply
+
+CHUNK = 256 * 1024
+USER_AGENT = "image-gateway/0.1"
+_SNI_ATTR = "_gateway_server_hostname"
+
+
+class _PinningAdapter(HTTPAdapter):
+    """Connects to a pinned IP while TLS still checks the certificate for the host name."""
+
+    def get_connection_with_tls_context(
+        self, request: Any, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        hostname = getattr(request, _SNI_ATTR, None)
+        if hostname is None:
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs = {**pool_kwargs, "server_hostname": hostname, "assert_hostname": hostname}
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # HTTP(S)_PROXY and .netrc must not decide where keys go
+    session.max_redirects = 0
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    session.headers.clear()
+    session.headers["User-Agent"] = USER_AGENT
+    adapter = _PinningAdapter(pool_connections=8, pool_maxsize=4, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class Transport:
+    """Holds one session per thread of this process."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None or self._local.pid != os.getpid():
+            session = _new_session()
+            self._local.session, self._local.pid = session, os.getpid()
+        return session
+
+    def close(self) -> None:
+        session = getattr(self._local, "session", None)
+        if session is not None:
+            session.close()
+            self._local.session = None
+
+    def send(self, call: ProviderCall, connect_timeout: float, timeout: float) -> ProviderReply:
+        """Make ``call`` within ``timeout`` seconds of wall-clock time; map failures."""
+        session = self._session()
+        request = requests.Request(call.method, call.url, headers=call.headers, data=call.body)
+        prepared = session.prepare_request(request)
+        if call.pinned_ip:
+            _pin(prepared, call.pinned_ip)
+        started = time.monotonic()
+        deadline = started + timeout
+        try:
+            response = session.send(
+                prepared,
+                stream=True,
+                allow_redirects=False,
+                timeout=(min(connect_timeout, timeout), timeout),
+            )
+        except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
+            raise _unavailable(exc) from None
+        except requests.Timeout:
+            raise UpstreamTimeout("The provider did not answer in time.") from None
+        except requests.ConnectionError as exc:
+            if _before_send(exc):
+                raise _unavailable(exc) from None
+            raise UpstreamBroken("The connection to the provider was lost.") from None
+        except (requests.exceptions.InvalidHeader, UnicodeError, ValueError):
+            raise InvalidRequest("A header value cannot be sent upstream.") from None
+        try:
+            body = self._read(response, deadline)
+        finally:
+            response.close()
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        reply = ProviderReply(
+            response.status_code, headers, body, (time.monotonic() - started) * 1000
+        )
+        if 300 <= reply.status < 400:
+            raise InvalidUpstreamResponse(
+                f"The provider answered with a redirect (HTTP {reply.status}); "
+                "redirects are never followed.",
+                code="upstream_redirect",
+            )
+        return reply
+
+    def _read(self, response: requests.Response, deadline: float) -> bytes:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise _too_large(self.max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            # Decoded chunks: a gzip bomb is counted after expansion.
+            for chunk in response.iter_content(CHUNK):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise _too_large(self.max_bytes)
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise UpstreamTimeout("The provider did not finish its answer in time.")
+        except requests.Timeout:
+            raise UpstreamTimeout("The provider did not finish its answer in time.") from None
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ):
+            raise UpstreamBroken("The connection to the provider was lost mid-answer.") from None
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _pin(prepared: requests.PreparedRequest, ip: str) -> None:
+    parts = urlsplit(prepared.url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    netloc = (f"[{ip}]" if ":" in ip else ip) + port
+    prepared.url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    prepared.headers["Host"] = (f"[{host}]" if ":" in host else host) + port
+    setattr(prepared, _SNI_ATTR, host)
+
+
+def _before_send(exc: requests.ConnectionError) -> bool:
+    """True when the failure happened while connecting: nothing reached the provider."""
+    reason = exc.args[0] if exc.args else None
+    inner = getattr(reason, "reason", reason)
+    return isinstance(inner, NewConnectionError | NameResolutionError)
+
+
+def _unavailable(exc: Exception) -> UpstreamUnavailable:
+    kind = (
+        "timed out while connecting"
+        if isinstance(exc, requests.ConnectTimeout)
+        else (
+            "failed the TLS handshake"
+            if isinstance(exc, requests.exceptions.SSLError)
+            else "could not be reached"
+        )
+    )
+    return UpstreamUnavailable(f"The provider {kind}.")
+
+
+def _too_large(limit: int) -> InvalidUpstreamResponse:
+    return InvalidUpstreamResponse(
+        f"The provider's answer exceeds the gateway's limit of {limit} bytes.",
+        code="upstream_response_too_large",
+    )

@@ -1,0 +1,41 @@
+"""gunicorn settings, all from GATEWAY_* variables validated by gateway.settings.
+
+It imports only ``gateway.settings`` (stdlib-only, no app, no sockets) so that a bad
+value stops the master before any worker starts, with a message naming the variable.
+"""
+
+import sys
+
+from gateway.settings import Settings, SettingsError
+
+try:
+    _s = Settings.from_env()
+except SettingsError as exc:
+    sys.stderr.write(f"gateway: configuration error: {exc}\n")
+    sys.exit(2)
+
+bind = _s.bind
+# gthread: each image call holds a thread for seconds; sync workers would be killed
+# by `timeout` and serve one request at a time.
+worker_class = "gthread"
+workers = _s.workers
+threads = _s.threads
+# With gthread, `timeout` is a heartbeat, not a request limit.
+timeout = _s.worker_timeout
+# In-flight generations must survive HUP/TERM/max_requests recycling.
+graceful_timeout = _s.graceful_timeout
+keepalive = _s.keepalive
+worker_connections = max(1000, _s.threads * 8)
+max_requests = _s.max_requests
+max_requests_jitter = _s.max_requests_jitter
+# Build the app once in the master: a bad setting or store fails fast; the app opens
+# sockets and the request-log thread lazily, inside each worker.
+preload_app = True
+# Room for an 8 KiB x-portkey-config; nginx's limit (16k buffers) answers first.
+limit_request_field_size = 16380
+# No local control channel left open; two instances under one user do not collide.
+control_socket_disable = True
+accesslog = "-" if _s.access_log else None
+errorlog = "-"
+loglevel = _s.log_level.lower()
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms trace=%({x-portkey-trace-id}o)s'
