@@ -48,7 +48,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 def connect(path: str) -> sqlite3.Connection:
     """Open the store with the pragmas every connection needs (they are per connection)."""
     conn = sqlite3.connect(
-        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=path.startswith("file:"),
     )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -48,7 +48,6 @@ _INSERT = (
     f"VALUES ({', '.join('?' for _ in COLUMNS)})"
 )
 BATCH = 256
-FLUSH_INTERVAL = 0.2
 QUEUE_SIZE = 10_000
 WRITE_ATTEMPTS = 5
 
@@ -95,10 +94,10 @@ class RequestLog:
         conn: sqlite3.Connection | None = None
         while True:
             rows = [self._queue.get()]
-            deadline = time.monotonic() + FLUSH_INTERVAL
+            # Whatever queued up while the last batch was written goes in this one.
             while len(rows) < BATCH:
                 try:
-                    rows.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             conn = self._write(rows, conn)

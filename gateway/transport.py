@@ -53,7 +53,6 @@ class _PinningAdapter(HTTPAdapter):
 def _new_session() -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # HTTP(S)_PROXY and .netrc must not decide where keys go
-    session.max_redirects = 0
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     session.headers.clear()
     session.headers["User-Agent"] = USER_AGENT
@@ -107,8 +106,10 @@ class Transport:
             if _before_send(exc):
                 raise _unavailable(exc) from None
             raise UpstreamBroken("The connection to the provider was lost.") from None
-        except (requests.exceptions.InvalidHeader, UnicodeError, ValueError):
+        except (requests.exceptions.InvalidHeader, UnicodeError):
             raise InvalidRequest("A header value cannot be sent upstream.") from None
+        except requests.RequestException:
+            raise UpstreamBroken("The call to the provider failed.") from None
         try:
             body = self._read(response, deadline)
         finally:

@@ -22,7 +22,7 @@ def healthz() -> ResponseReturnValue:
 def readyz() -> ResponseReturnValue:
     state = current_app.extensions["gateway"]
     try:
-        conn = connect(state.settings.db_path)
+        conn = connect(f"file:{state.settings.db_path}?mode=rw")
         try:
             conn.execute("SELECT 1 FROM request_log LIMIT 1").fetchall()
         finally:
