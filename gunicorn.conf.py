@@ -31,8 +31,10 @@ max_requests_jitter = _s.max_requests_jitter
 # Build the app once in the master: a bad setting or store fails fast; the app opens
 # sockets and the request-log thread lazily, inside each worker.
 preload_app = True
-# Room for an 8 KiB x-portkey-config; nginx's limit (16k buffers) answers first.
-limit_request_field_size = 16380
+# Room for an 8 KiB x-portkey-config. Both limits sit above nginx's (4 x 16k header
+# buffers), so behind nginx it is nginx that answers, with a JSON error page.
+limit_request_field_size = 32768
+limit_request_fields = 32768
 # No local control channel left open; two instances under one user do not collide.
 control_socket_disable = True
 accesslog = "-" if _s.access_log else None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
 
-from flask import Flask, Response
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import GatewayError, http_error
+from .headers import REQUEST_ID
 
 log = logging.getLogger("gateway.errors")
 
@@ -18,7 +21,25 @@ def render(exc: GatewayError) -> Response:
     return response
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _assign_request_id() -> None:
+    """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
+    given = request.headers.get(REQUEST_ID, "")
+    g.request_id = given if _REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
+
+
+def _stamp_request_id(response: Response) -> Response:
+    response.headers.setdefault(REQUEST_ID, g.get("request_id") or f"req_{uuid.uuid4().hex}")
+    return response
+
+
 def register(app: Flask) -> None:
+    """Request ids on every answer, and our JSON body for every error."""
+    app.before_request(_assign_request_id)
+    app.after_request(_stamp_request_id)
+
     @app.errorhandler(GatewayError)
     def _gateway(exc: GatewayError) -> Response:
         return render(exc)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
-import uuid
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from .. import headers as h
@@ -20,13 +18,6 @@ from ..schemas.headers import trace_id_or_new
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger("gateway.images")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def request_id() -> str:
-    """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
-    given = request.headers.get(h.REQUEST_ID, "")
-    return given if _REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
 
 
 def _check_content_type() -> None:
@@ -49,7 +40,7 @@ def generations() -> Response:
     state = current_app.extensions["gateway"]
     started = time.monotonic()
     trace = Trace(trace_id=trace_id_or_new(request.headers.get(h.TRACE_ID)))
-    rid = request_id()
+    rid = g.request_id
     error_code = None
     _remember_secrets()
     try:
@@ -69,15 +60,14 @@ def generations() -> Response:
         response, error_code = render(err), err.code
     finally:
         forget()
-    _gateway_headers(response, trace, rid)
+    _gateway_headers(response, trace)
     state.request_log.record(_log_row(trace, rid, response, error_code, started, state))
     return response
 
 
-def _gateway_headers(response: Response, trace: Trace, rid: str) -> None:
+def _gateway_headers(response: Response, trace: Trace) -> None:
     headers = response.headers
     headers[h.TRACE_ID] = trace.trace_id
-    headers[h.REQUEST_ID] = rid
     if trace.provider:
         headers[h.RESPONSE_PROVIDER] = trace.provider
         headers[h.LAST_USED_OPTION_INDEX] = trace.target or "config"

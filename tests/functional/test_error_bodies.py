@@ -254,6 +254,14 @@ def test_werkzeug_errors_are_json(client, method, path, status, code):
     assert res.status_code == status
     assert error_of(res)["code"] == code
     assert b"<html" not in res.data.lower()
+    assert res.headers["x-request-id"].startswith("req_")
+
+
+def test_a_well_formed_request_id_from_nginx_is_reused(client):
+    res = client.get("/healthz", headers={"x-request-id": "abc123def"})
+    assert res.headers["x-request-id"] == "abc123def"
+    res = client.get("/healthz", headers={"x-request-id": "bad id\u00e9"})
+    assert res.headers["x-request-id"].startswith("req_")
 
 
 def test_unexpected_failure_is_a_json_500_without_details(app, client, monkeypatch):

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import json
+
+from gateway.errors import (
+    GatewayError,
+    InvalidRequest,
+    ProviderError,
+    RequestTimeout,
+    UpstreamUnavailable,
+    http_error,
+)
+
+
+def test_body_is_openai_shaped_and_provider_goes_inside_error():
+    err = ProviderError("openai error: x", status=429, code="rate_limit_exceeded",
+                        provider="openai", headers={"retry-after": "1"})
+    assert json.loads(err.to_json()) == {"error": {
+        "message": "openai error: x", "type": "upstream_error", "param": None,
+        "code": "rate_limit_exceeded", "provider": "openai"}}
+    assert err.status == 429
+    assert err.response_headers() == {"retry-after": "1", "x-should-retry": "false"}
+
+
+def test_classes_carry_status_type_and_retry_advice():
+    assert (InvalidRequest("m").status, InvalidRequest("m").type) == (400, "invalid_request_error")
+    assert RequestTimeout("m").status == 408
+    assert RequestTimeout("m").type == "timeout_error"
+    assert UpstreamUnavailable("m").response_headers() == {"x-should-retry": "true"}
+    assert GatewayError("m").response_headers() == {}
+
+
+def test_http_errors():
+    assert http_error(404, "nope").to_body()["error"]["code"] == "not_found"
+    assert http_error(503, "x").type == "server_error"
+    assert http_error(418, "x").code == "http_418"

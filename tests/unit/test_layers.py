@@ -1,0 +1,44 @@
+"""Import direction (STYLE.md 3.3): pure layers never import Flask, requests or sqlite3."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "gateway"
+IO_LIBS = {"flask", "werkzeug", "requests", "urllib3", "sqlite3", "click", "socket"}
+PURE = {
+    "providers": IO_LIBS,
+    "routing": IO_LIBS,
+    "schemas": IO_LIBS - {"werkzeug"},
+    "settings.py": IO_LIBS | {"gateway"},
+    "errors.py": IO_LIBS,
+    "models.py": IO_LIBS,
+    "strict_json.py": IO_LIBS,
+    "pipeline.py": {"flask", "werkzeug", "sqlite3", "click"},
+}
+
+
+def imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("area", sorted(PURE))
+def test_pure_areas_do_not_import_io_libraries(area):
+    root = PACKAGE / area
+    files = [root] if root.suffix == ".py" else sorted(root.rglob("*.py"))
+    for path in files:
+        assert not imports(path) & PURE[area], path
+
+
+def test_no_module_is_too_long():
+    for path in PACKAGE.rglob("*.py"):
+        assert path.read_text().count("\n") <= 400, path

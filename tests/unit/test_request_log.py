@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+import stat
+import threading
+
+from gateway import db
+from gateway.request_log import RequestLog, query
+
+
+def row(**kw):
+    base = {"created_at": 1000.0, "request_id": "r", "trace_id": "t", "status": 200,
+            "latency_ms": 1.5, "bytes_out": 10}
+    base.update(kw)
+    return base
+
+
+def prepared(tmp_path):
+    path = str(tmp_path / "d" / "gateway.db")
+    db.prepare(str(tmp_path / "d"), path)
+    return path
+
+
+def test_prepare_creates_private_files_and_wal(tmp_path):
+    path = prepared(tmp_path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
+    conn = db.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.migrate(conn) == 1  # idempotent
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+
+
+def test_rows_from_many_threads_are_all_written(tmp_path):
+    path = prepared(tmp_path)
+    log = RequestLog(path)
+    threads = [threading.Thread(target=lambda i=i: [log.record(row(trace_id=f"t{i}-{j}"))
+                                                   for j in range(50)]) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert log.flush(10)
+    conn = db.connect(path)
+    assert conn.execute("SELECT count(*) FROM request_log").fetchone()[0] == 400
+
+
+def test_query_filters(tmp_path):
+    path = prepared(tmp_path)
+    log = RequestLog(path)
+    log.record(row(trace_id="a", status=200, created_at=100.0))
+    log.record(row(trace_id="b", status=429, created_at=200.0))
+    log.record(row(trace_id="c", status=502, created_at=300.0))
+    assert log.flush()
+    conn = db.connect(path)
+    assert [r["trace_id"] for r in query(conn)] == ["c", "b", "a"]
+    assert [r["trace_id"] for r in query(conn, status="4xx")] == ["b"]
+    assert [r["trace_id"] for r in query(conn, status="502")] == ["c"]
+    assert [r["trace_id"] for r in query(conn, since=150.0)] == ["c", "b"]
+    assert [r["trace_id"] for r in query(conn, trace_id="a")] == ["a"]
+    assert [r["trace_id"] for r in query(conn, limit=1)] == ["c"]
+
+
+def test_unwritable_store_is_reported_not_silent(tmp_path, caplog, monkeypatch):
+    monkeypatch.setattr("gateway.request_log.time.sleep", lambda s: None)
+    log = RequestLog(str(tmp_path / "missing" / "gateway.db"))
+    log.record(row())
+    assert log.flush()
+    assert "request log: 1 rows could not be written" in caplog.text

@@ -1,0 +1,91 @@
+"""The transport against ``responses``: mapping of failures, limits and pinning."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+
+from gateway.errors import (
+    InvalidUpstreamResponse,
+    UpstreamBroken,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from gateway.models import ProviderCall
+from gateway.transport import Transport
+
+URL = "https://api.example/v1/images/generations"
+
+
+def call(url=URL, pinned=None):
+    return ProviderCall("POST", url, {"Content-Type": "application/json"}, b"{}", pinned)
+
+
+@pytest.fixture
+def mock():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+def test_reply_carries_status_lowercased_headers_and_bytes(mock):
+    mock.post(URL, body=b'{"ok":1}', status=201, headers={"X-Thing": "1"})
+    reply = Transport(1 << 20).send(call(), 1, 5)
+    assert (reply.status, reply.body, reply.headers["x-thing"]) == (201, b'{"ok":1}', "1")
+    assert reply.elapsed_ms >= 0
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [(requests.ConnectTimeout(), UpstreamUnavailable), (requests.ReadTimeout(), UpstreamTimeout),
+     (requests.ConnectionError("reset"), UpstreamBroken),
+     (requests.exceptions.SSLError(), UpstreamUnavailable),
+     (requests.exceptions.ChunkedEncodingError(), UpstreamBroken)],
+)
+def test_failures_are_mapped(mock, error, expected):
+    mock.post(URL, body=error)
+    with pytest.raises(expected):
+        Transport(1 << 20).send(call(), 1, 5)
+
+
+def test_answers_over_the_byte_limit_are_refused(mock):
+    mock.post(URL, body=b"x" * 70000)
+    with pytest.raises(InvalidUpstreamResponse) as info:
+        Transport(65536).send(call(), 1, 5)
+    assert info.value.code == "upstream_response_too_large"
+
+
+def test_redirects_are_never_followed(mock):
+    mock.post(URL, status=307, headers={"Location": "http://169.254.169.254/"})
+    with pytest.raises(InvalidUpstreamResponse) as info:
+        Transport(1 << 20).send(call(), 1, 5)
+    assert info.value.code == "upstream_redirect"
+    assert len(mock.calls) == 1
+
+
+def test_pinned_calls_go_to_the_checked_address_with_the_original_host(mock):
+    mock.post("http://93.184.216.34:8080/v1/images/generations", body=b"{}")
+    Transport(1 << 20).send(call("http://img.example:8080/v1/images/generations",
+                                 "93.184.216.34"), 1, 5)
+    assert mock.calls[0].request.headers["Host"] == "img.example:8080"
+
+
+def test_refused_connection_is_safe_to_retry():
+    # Port 9 on loopback: nothing listens, the connect fails before any byte is sent.
+    with pytest.raises(UpstreamUnavailable) as info:
+        Transport(1 << 20).send(call("http://127.0.0.1:9/v1/images/generations"), 1, 2)
+    assert info.value.response_headers()["x-should-retry"] == "true"
+
+
+def test_sessions_are_per_thread_and_ignore_the_environment(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+    transport = Transport(1 << 20)
+    session = transport._session()
+    assert session is transport._session()
+    assert session.trust_env is False
+    import threading
+    other = []
+    t = threading.Thread(target=lambda: other.append(transport._session()))
+    t.start()
+    t.join()
+    assert other[0] is not session
