@@ -15,10 +15,20 @@ def seeded(tmp_path, monkeypatch):
     prepare(str(data), str(data / "gateway.db"))
     log = RequestLog(str(data / "gateway.db"))
     for i, status in enumerate((200, 429, 502)):
-        log.record({"created_at": 1_700_000_000.0 + i, "request_id": f"r{i}",
-                    "trace_id": f"t{i}", "provider": "openai", "model": "dall-e-3", "n": 1,
-                    "size": "1024x1024", "status": status, "latency_ms": 12.5,
-                    "bytes_out": 48})
+        log.record(
+            {
+                "created_at": 1_700_000_000.0 + i,
+                "request_id": f"r{i}",
+                "trace_id": f"t{i}",
+                "provider": "openai",
+                "model": "dall-e-3",
+                "n": 1,
+                "size": "1024x1024",
+                "status": status,
+                "latency_ms": 12.5,
+                "bytes_out": 48,
+            }
+        )
     assert log.flush()
 
 
@@ -37,10 +47,28 @@ def test_logs_table(tmp_path, monkeypatch):
     seeded(tmp_path, monkeypatch)
     out = CliRunner().invoke(main, ["logs", "--limit", "2"])
     lines = out.output.splitlines()
-    assert lines[0].split() == ["time", "status", "provider", "model", "n", "size",
-                                "latency_ms", "error_code", "trace_id"]
-    assert lines[1].split() == ["2023-11-14T22:13:22Z", "502", "openai", "dall-e-3", "1",
-                                "1024x1024", "12.5", "-", "t2"]
+    assert lines[0].split() == [
+        "time",
+        "status",
+        "provider",
+        "model",
+        "n",
+        "size",
+        "latency_ms",
+        "error_code",
+        "trace_id",
+    ]
+    assert lines[1].split() == [
+        "2023-11-14T22:13:22Z",
+        "502",
+        "openai",
+        "dall-e-3",
+        "1",
+        "1024x1024",
+        "12.5",
+        "-",
+        "t2",
+    ]
     assert len(lines) == 3
 
 

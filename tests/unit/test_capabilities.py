@@ -14,14 +14,24 @@ def run(**params):
 def test_seed_defaults_apply_to_dall_e():
     req = run(prompt="p")
     assert (req.model, req.n, req.size, req.quality, req.style, req.response_format) == (
-        "dall-e-2", 1, "1024x1024", "standard", "vivid", "url")
+        "dall-e-2",
+        1,
+        "1024x1024",
+        "standard",
+        "vivid",
+        "url",
+    )
     assert req.model_was_defaulted is True
 
 
 def test_gpt_image_fields_imply_gpt_image_1_and_its_own_defaults():
     req = run(prompt="p", background="transparent")
     assert (req.model, req.quality, req.style, req.response_format) == (
-        "gpt-image-1", "auto", None, "b64_json")
+        "gpt-image-1",
+        "auto",
+        None,
+        "b64_json",
+    )
 
 
 def test_explicit_null_means_default():

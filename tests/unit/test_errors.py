@@ -13,11 +13,22 @@ from gateway.errors import (
 
 
 def test_body_is_openai_shaped_and_provider_goes_inside_error():
-    err = ProviderError("openai error: x", status=429, code="rate_limit_exceeded",
-                        provider="openai", headers={"retry-after": "1"})
-    assert json.loads(err.to_json()) == {"error": {
-        "message": "openai error: x", "type": "upstream_error", "param": None,
-        "code": "rate_limit_exceeded", "provider": "openai"}}
+    err = ProviderError(
+        "openai error: x",
+        status=429,
+        code="rate_limit_exceeded",
+        provider="openai",
+        headers={"retry-after": "1"},
+    )
+    assert json.loads(err.to_json()) == {
+        "error": {
+            "message": "openai error: x",
+            "type": "upstream_error",
+            "param": None,
+            "code": "rate_limit_exceeded",
+            "provider": "openai",
+        }
+    }
     assert err.status == 429
     assert err.response_headers() == {"retry-after": "1", "x-should-retry": "false"}
 

@@ -14,7 +14,12 @@ def opts(**headers: str):
 def test_minimal_request_defaults_provider_and_generates_a_trace_id():
     o = opts(Authorization="Bearer sk-1")
     assert (o.provider, o.api_key, o.metadata, o.timeout_ms, o.custom_host) == (
-        "openai", "sk-1", {}, None, None)
+        "openai",
+        "sk-1",
+        {},
+        None,
+        None,
+    )
     assert len(o.trace_id) == 32
 
 
@@ -41,13 +46,15 @@ def test_non_ascii_key_is_400_not_a_500_later():
 
 
 def test_metadata_and_timeout_and_forwarding():
-    o = opts(**{
-        "x-portkey-metadata": '{"_user": "ann", "team": "ads"}',
-        "x-portkey-request-timeout": "2500",
-        "x-portkey-forward-headers": "X-Team, x-missing",
-        "x-team": "imaging",
-        "x-portkey-trace-id": "  abc  ",
-    })
+    o = opts(
+        **{
+            "x-portkey-metadata": '{"_user": "ann", "team": "ads"}',
+            "x-portkey-request-timeout": "2500",
+            "x-portkey-forward-headers": "X-Team, x-missing",
+            "x-team": "imaging",
+            "x-portkey-trace-id": "  abc  ",
+        }
+    )
     assert o.metadata == {"_user": "ann", "team": "ads"}
     assert o.timeout_ms == 2500
     assert o.forward_headers == (("x-team", "imaging"),)
@@ -56,12 +63,18 @@ def test_metadata_and_timeout_and_forwarding():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("x-portkey-metadata", '{"a": {"b": "c"}}'), ("x-portkey-metadata", '{"a": 1}'),
-     ("x-portkey-request-timeout", "-5"), ("x-portkey-request-timeout", "900001"),
-     ("x-portkey-forward-headers", "cookie"), ("x-portkey-forward-headers", "x-portkey-config"),
-     ("x-portkey-forward-headers", "bad header"),
-     ("x-portkey-forward-headers", ",".join(f"x-h{i}" for i in range(17))),
-     ("x-portkey-virtual-key", "vk-1"), ("x-portkey-trace-id", "has\u00e9accent")],
+    [
+        ("x-portkey-metadata", '{"a": {"b": "c"}}'),
+        ("x-portkey-metadata", '{"a": 1}'),
+        ("x-portkey-request-timeout", "-5"),
+        ("x-portkey-request-timeout", "900001"),
+        ("x-portkey-forward-headers", "cookie"),
+        ("x-portkey-forward-headers", "x-portkey-config"),
+        ("x-portkey-forward-headers", "bad header"),
+        ("x-portkey-forward-headers", ",".join(f"x-h{i}" for i in range(17))),
+        ("x-portkey-virtual-key", "vk-1"),
+        ("x-portkey-trace-id", "has\u00e9accent"),
+    ],
 )
 def test_invalid_values_are_400_naming_the_header(name, value):
     with pytest.raises(InvalidRequest) as info:

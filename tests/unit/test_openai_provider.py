@@ -30,7 +30,10 @@ def test_unchanged_body_is_forwarded_byte_for_byte():
     raw = b'{ "prompt" : "caf\\u00e9",  "model": "dall-e-3" }'
     call = call_for(raw)
     assert (call.method, call.url, call.body) == (
-        "POST", "https://api.openai.com/v1/images/generations", raw)
+        "POST",
+        "https://api.openai.com/v1/images/generations",
+        raw,
+    )
     assert call.headers == {
         "Authorization": "Bearer sk-abc",
         "Content-Type": "application/json",
@@ -40,7 +43,8 @@ def test_unchanged_body_is_forwarded_byte_for_byte():
 
 def test_defaulted_model_is_added_first_and_null_model_replaced():
     assert call_for(b'{"prompt": "p", "model": null}').body == (
-        b'{"model":"dall-e-2","prompt":"p"}')
+        b'{"model":"dall-e-2","prompt":"p"}'
+    )
 
 
 def test_gpt_image_drops_response_format():
@@ -49,9 +53,14 @@ def test_gpt_image_drops_response_format():
 
 
 def test_organization_project_and_forwarded_headers():
-    target = Target(provider="openai", base_url="http://h/v1", api_key="k" * 8,
-                    organization="org-1", project="proj_1",
-                    forward_headers=(("x-team", "a"), ("authorization", "never")))
+    target = Target(
+        provider="openai",
+        base_url="http://h/v1",
+        api_key="k" * 8,
+        organization="org-1",
+        project="proj_1",
+        forward_headers=(("x-team", "a"), ("authorization", "never")),
+    )
     headers = call_for(b'{"prompt": "p"}', target).headers
     assert headers["OpenAI-Organization"] == "org-1"
     assert headers["OpenAI-Project"] == "proj_1"
@@ -65,30 +74,44 @@ def reply(status: int, body: bytes, content_type: str = "application/json", **he
 
 def test_success_body_is_passed_through_untouched():
     body = b'{"created": 1, "data": [{"url": "u", "revised_prompt": "r"}]}'
-    result = PROVIDER.parse_reply(reply(200, body, "application/json; charset=utf-8",
-                                        **{"retry-after": "1", "x-request-id": "up"}))
+    result = PROVIDER.parse_reply(
+        reply(
+            200,
+            body,
+            "application/json; charset=utf-8",
+            **{"retry-after": "1", "x-request-id": "up"},
+        )
+    )
     assert (result.status, result.body, result.headers) == (200, body, {"retry-after": "1"})
 
 
 @pytest.mark.parametrize("body", [b"<html>", b"", b"[1]"])
 def test_success_that_is_not_a_json_object_is_502(body):
+    kind = "text/html" if body == b"<html>" else "application/json"
     with pytest.raises(InvalidUpstreamResponse):
-        PROVIDER.parse_reply(reply(200, body, "text/html" if body == b"<html>" else "application/json"))
+        PROVIDER.parse_reply(reply(200, body, kind))
 
 
 def test_error_without_error_object_still_becomes_openai_shape():
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(418, b'{"detail": "teapot"}'))
-    assert info.value.to_body() == {"error": {
-        "message": "openai error: HTTP 418 without a message", "type": "upstream_error",
-        "param": None, "code": "upstream_418", "provider": "openai"}}
+    assert info.value.to_body() == {
+        "error": {
+            "message": "openai error: HTTP 418 without a message",
+            "type": "upstream_error",
+            "param": None,
+            "code": "upstream_418",
+            "provider": "openai",
+        }
+    }
     assert info.value.status == 418
 
 
 def test_insufficient_quota_429_is_not_worth_a_client_retry():
     with pytest.raises(ProviderError) as info:
-        PROVIDER.parse_reply(reply(429, b'{"error": {"message": "quota", "code": '
-                                        b'"insufficient_quota"}}'))
+        PROVIDER.parse_reply(
+            reply(429, b'{"error": {"message": "quota", "code": "insufficient_quota"}}')
+        )
     assert info.value.response_headers()["x-should-retry"] == "false"
 
 

@@ -6,10 +6,13 @@ from gateway.redact import ScrubFilter, forget, remember, scrub
 
 
 def test_patterns():
-    text = ("key sk-proj-abc123DEF456 org org-AbCdEf123 Bearer tok.en-1 "
-            "api_key=xyz123 proj_ABCDEF12 Authorization: Basic Zm9v")
-    assert scrub(text) == ("key sk-*** org org-*** Bearer *** "
-                           "api_key=*** proj_*** Authorization: *** Zm9v")
+    text = (
+        "key sk-proj-abc123DEF456 org org-AbCdEf123 Bearer tok.en-1 "
+        "api_key=xyz123 proj_ABCDEF12 Authorization: Basic Zm9v"
+    )
+    assert scrub(text) == (
+        "key sk-*** org org-*** Bearer *** api_key=*** proj_*** Authorization: *** Zm9v"
+    )
 
 
 def test_exact_request_secrets_are_hidden_for_this_context_only():
@@ -22,12 +25,14 @@ def test_exact_request_secrets_are_hidden_for_this_context_only():
 
 
 def test_log_filter_scrubs_message_args_and_tracebacks():
-    record = logging.LogRecord("gateway", logging.ERROR, __file__, 1, "key %s", ("sk-live-123456",),
-                               None)
+    record = logging.LogRecord(
+        "gateway", logging.ERROR, __file__, 1, "key %s", ("sk-live-123456",), None
+    )
     try:
         raise ValueError("sk-inner-987654")
     except ValueError:
         import sys
+
         record.exc_info = sys.exc_info()
     assert ScrubFilter().filter(record)
     assert record.getMessage().startswith("key sk-***")

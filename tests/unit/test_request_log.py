@@ -9,8 +9,14 @@ from gateway.request_log import RequestLog, query
 
 
 def row(**kw):
-    base = {"created_at": 1000.0, "request_id": "r", "trace_id": "t", "status": 200,
-            "latency_ms": 1.5, "bytes_out": 10}
+    base = {
+        "created_at": 1000.0,
+        "request_id": "r",
+        "trace_id": "t",
+        "status": 200,
+        "latency_ms": 1.5,
+        "bytes_out": 10,
+    }
     base.update(kw)
     return base
 
@@ -34,8 +40,12 @@ def test_prepare_creates_private_files_and_wal(tmp_path):
 def test_rows_from_many_threads_are_all_written(tmp_path):
     path = prepared(tmp_path)
     log = RequestLog(path)
-    threads = [threading.Thread(target=lambda i=i: [log.record(row(trace_id=f"t{i}-{j}"))
-                                                   for j in range(50)]) for i in range(8)]
+    threads = [
+        threading.Thread(
+            target=lambda i=i: [log.record(row(trace_id=f"t{i}-{j}")) for j in range(50)]
+        )
+        for i in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -12,9 +12,22 @@ def test_accepts_a_plain_object_and_keeps_order():
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"a": Infinity}', b'{"a": -Infinity}', b'{"a": NaN}', b'{"a":1,"a":2}', b"[]", b"1",
-     b'"s"', b"null", b"   ", b"\xef\xbb\xbf{}", b"\xfe\xff\x00{", b'{"a": "\\udc00"}',
-     b"{" * 3000, b'{"a":' * 33 + b"1" + b"}" * 33],
+    [
+        b'{"a": Infinity}',
+        b'{"a": -Infinity}',
+        b'{"a": NaN}',
+        b'{"a":1,"a":2}',
+        b"[]",
+        b"1",
+        b'"s"',
+        b"null",
+        b"   ",
+        b"\xef\xbb\xbf{}",
+        b"\xfe\xff\x00{",
+        b'{"a": "\\udc00"}',
+        b"{" * 3000,
+        b'{"a":' * 33 + b"1" + b"}" * 33,
+    ],
 )
 def test_rejects(raw):
     with pytest.raises(InvalidJSON):

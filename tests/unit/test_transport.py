@@ -37,10 +37,13 @@ def test_reply_carries_status_lowercased_headers_and_bytes(mock):
 
 @pytest.mark.parametrize(
     ("error", "expected"),
-    [(requests.ConnectTimeout(), UpstreamUnavailable), (requests.ReadTimeout(), UpstreamTimeout),
-     (requests.ConnectionError("reset"), UpstreamBroken),
-     (requests.exceptions.SSLError(), UpstreamUnavailable),
-     (requests.exceptions.ChunkedEncodingError(), UpstreamBroken)],
+    [
+        (requests.ConnectTimeout(), UpstreamUnavailable),
+        (requests.ReadTimeout(), UpstreamTimeout),
+        (requests.ConnectionError("reset"), UpstreamBroken),
+        (requests.exceptions.SSLError(), UpstreamUnavailable),
+        (requests.exceptions.ChunkedEncodingError(), UpstreamBroken),
+    ],
 )
 def test_failures_are_mapped(mock, error, expected):
     mock.post(URL, body=error)
@@ -65,8 +68,9 @@ def test_redirects_are_never_followed(mock):
 
 def test_pinned_calls_go_to_the_checked_address_with_the_original_host(mock):
     mock.post("http://93.184.216.34:8080/v1/images/generations", body=b"{}")
-    Transport(1 << 20).send(call("http://img.example:8080/v1/images/generations",
-                                 "93.184.216.34"), 1, 5)
+    Transport(1 << 20).send(
+        call("http://img.example:8080/v1/images/generations", "93.184.216.34"), 1, 5
+    )
     assert mock.calls[0].request.headers["Host"] == "img.example:8080"
 
 
@@ -84,6 +88,7 @@ def test_sessions_are_per_thread_and_ignore_the_environment(monkeypatch):
     assert session is transport._session()
     assert session.trust_env is False
     import threading
+
     other = []
     t = threading.Thread(target=lambda: other.append(transport._session()))
     t.start()
