@@ -17,7 +17,8 @@ except SettingsError as exc:
 bind = _s.bind
 # gthread: each image call holds a thread for seconds; sync workers would be killed
 # by `timeout` and serve one request at a time.
-worker_class = "gthread"
+# (gateway.gunicorn_worker: gthread whose own parse-error pages are JSON that quotes nothing.)
+worker_class = "gateway.gunicorn_worker.JsonErrorThreadWorker"
 workers = _s.workers
 threads = _s.threads
 # With gthread, `timeout` is a heartbeat, not a request limit.
@@ -37,7 +38,43 @@ limit_request_field_size = 32768
 limit_request_fields = 32768
 # No local control channel left open; two instances under one user do not collide.
 control_socket_disable = True
-accesslog = "-" if _s.access_log else None
-errorlog = "-"
 loglevel = _s.log_level.lower()
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms trace=%({x-portkey-trace-id}o)s'
+# The path without its query string: a key pasted into a URL must not reach the log.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms trace=%({x-portkey-trace-id}o)s'
+# Both gunicorn loggers go to stdout through the same secret scrubber as the app's
+# (gunicorn quotes invalid header lines in its warnings).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"scrub": {"()": "gateway.redact.ScrubFilter"}},
+    "formatters": {
+        "generic": {
+            "format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+        },
+        "access": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "error": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "generic",
+            "filters": ["scrub"],
+        },
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "access",
+            "filters": ["scrub"],
+        },
+    },
+    "root": {"level": "WARNING", "handlers": ["error"]},
+    "loggers": {
+        "gunicorn.error": {"level": _s.log_level, "handlers": ["error"], "propagate": False},
+        "gunicorn.access": {
+            "level": "INFO" if _s.access_log else "CRITICAL",
+            "handlers": ["access"],
+            "propagate": False,
+        },
+    },
+}

@@ -35,6 +35,41 @@ def _stamp_request_id(response: Response) -> Response:
     return response
 
 
+# A refused oversized body is read and thrown away up to this size, so the 413 reaches
+# the client (which is still sending) and the connection stays usable: gunicorn only
+# drains 64 KiB itself and then closes a connection it has just answered keep-alive.
+DRAIN_LIMIT = 32 << 20
+
+
+def drain_refused_body() -> None:
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    if stream is None or length is None or length > DRAIN_LIMIT:
+        return
+    remaining = length
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 1 << 16))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
+def http_response(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    messages = {
+        404: "Unknown route; image generation is POST /v1/images/generations.",
+        405: "Method not allowed on this route.",
+        413: "The request body is too large.",
+    }
+    if status == 413:
+        drain_refused_body()
+    response = render(http_error(status, messages.get(status, exc.description or "")))
+    allow = exc.get_response().headers.get("Allow") if status == 405 else None
+    if allow:
+        response.headers["Allow"] = allow
+    return response
+
+
 def register(app: Flask) -> None:
     """Request ids on every answer, and our JSON body for every error."""
     app.before_request(_assign_request_id)
@@ -44,18 +79,7 @@ def register(app: Flask) -> None:
     def _gateway(exc: GatewayError) -> Response:
         return render(exc)
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        messages = {
-            404: "Unknown route; image generation is POST /v1/images/generations.",
-            405: "Method not allowed on this route.",
-            413: "The request body is too large.",
-        }
-        response = render(http_error(status, messages.get(status, exc.description or "")))
-        if status == 405 and exc.get_response().headers.get("Allow"):
-            response.headers["Allow"] = exc.get_response().headers["Allow"]
-        return response
+    app.errorhandler(HTTPException)(http_response)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from .. import headers as h
-from ..error_handlers import render
+from ..error_handlers import http_response, render
 from ..errors import GatewayError, UnsupportedMediaType, http_error
 from ..pipeline import Trace, generate
 from ..redact import forget, remember
@@ -52,8 +52,8 @@ def generations() -> Response:
     except GatewayError as exc:
         response, error_code = render(exc), exc.code
     except HTTPException as exc:  # 413 from MAX_CONTENT_LENGTH, client disconnects
-        err = http_error(exc.code or 400, exc.description or "Bad request.")
-        response, error_code = render(err), err.code
+        response = http_response(exc)
+        error_code = http_error(response.status_code, "").code
     except Exception:
         log.exception("unexpected error (trace %s, request %s)", trace.trace_id, rid)
         err = GatewayError(f"The gateway failed unexpectedly; request id {rid}.")

@@ -1,0 +1,57 @@
+"""gunicorn's gthread worker, with gunicorn's own error pages in OpenAI's JSON shape.
+
+gunicorn answers requests it cannot parse (a bad request line, a header line
+without a name, headers too large) before the app runs, with an HTML page that
+quotes the offending input, which can be a provider key (``Bearer sk-...`` sent
+as a header line without its name). This worker answers them with a fixed JSON
+body instead; it quotes nothing. Deployment glue only: the app does not import it.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+
+from gunicorn import util
+from gunicorn.workers.gthread import ThreadWorker
+
+_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    414: "uri_too_long",
+    417: "expectation_failed",
+    431: "headers_too_large",
+    501: "not_implemented",
+}
+
+
+def write_json_error(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """Drop-in for ``gunicorn.util.write_error``; ``mesg`` (the client's input) is not used."""
+    kind = "invalid_request_error" if status_int < 500 else "server_error"
+    body = json.dumps(
+        {
+            "error": {
+                "message": f"{reason}: the HTTP request could not be parsed.",
+                "type": kind,
+                "param": None,
+                "code": _CODES.get(status_int, f"http_{status_int}"),
+            }
+        },
+        separators=(",", ":"),
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "x-should-retry: false\r\n\r\n"
+    ).encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+class JsonErrorThreadWorker(ThreadWorker):
+    def init_process(self) -> None:
+        # gunicorn's base worker calls util.write_error by module attribute; this runs
+        # in the forked worker only, so the master is untouched.
+        util.write_error = write_json_error
+        super().init_process()

@@ -1,0 +1,340 @@
+"""A fake OpenAI Images API on 127.0.0.1. Stdlib only; no outbound network.
+
+One server emulates many upstreams: the behaviour is chosen by a path prefix in front of
+``/v1/images/generations`` (the gateway appends ``/images/generations`` to its base URL):
+
+=============================  ==================================================================
+``/v1/...``, ``/ok/v1/...``    200 with ``n`` url items (``b64_json`` items if asked for)
+``/b64/<bytes>/v1/...``        200 with one ``b64_json`` item whose string is ``<bytes>`` long
+``/slow/<ms>/v1/...``          waits ``<ms>`` (bounded), then answers as ``/ok``
+``/status/<code>/v1/...``      ``<code>`` with an OpenAI error body (429: ``Retry-After: 1``;
+                               401: OpenAI's message plus the caller's full bearer token)
+``/text/v1/...``               200 ``text/html`` ``<html>oops</html>``
+``/redirect/v1/...``           302 to ``http://127.0.0.1:1/steal``
+``/redirect-self/v1/...``      307 to this server's ``/steal/v1/images/generations`` (recorded,
+                               so a test can prove the redirect was not followed)
+``/hang/<ms>/v1/...``          waits ``<ms>`` (bounded), then closes without answering
+``/echo-key/v1/...``           500 whose message holds the received Authorization header
+anything else                  404 OpenAI error; ``GET /__health`` is 200
+=============================  ==================================================================
+
+Used by the e2e tests (``FakeProvider``) and by the benchmark as a process::
+
+    python -m tests.e2e.fake_provider --port 0 [--no-record]   # prints "READY <port>"
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import json
+import re
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+IMAGES_PATH = "/v1/images/generations"
+CREATED = 1700000000
+REQUEST_ID = "req_fake123"
+REVISED_PROMPT = "A fake revised prompt."
+REDIRECT_LOCATION = "http://127.0.0.1:1/steal"
+MAX_SLEEP_MS = 30_000
+MAX_B64_BYTES = 64 * 1024 * 1024
+MAX_N = 10
+# A valid 1x1 transparent PNG.
+TINY_PNG_B64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
+    "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+OPENAI_401_MESSAGE = (
+    "Incorrect API key provided: sk-proj-****abcd. "
+    "You can find your API key at https://platform.openai.com/account/api-keys."
+)
+# status -> (type, code, message), shaped like OpenAI's real answers.
+ERRORS: dict[int, tuple[str, str, str]] = {
+    400: ("invalid_request_error", "invalid_value", "Invalid value for 'size'."),
+    401: ("invalid_request_error", "invalid_api_key", OPENAI_401_MESSAGE),
+    403: ("invalid_request_error", "unsupported_country_region_territory", "Forbidden."),
+    404: ("invalid_request_error", "model_not_found", "The model does not exist."),
+    429: (
+        "requests",
+        "rate_limit_exceeded",
+        "Rate limit exceeded for images per minute. Please try again in 1s.",
+    ),
+    500: (
+        "server_error",
+        "server_error",
+        "The server had an error while processing your request. Sorry about that!",
+    ),
+    502: ("server_error", "bad_gateway", "Bad gateway."),
+    503: ("server_error", "service_unavailable", "The engine is currently overloaded."),
+}
+
+_PREFIX = re.compile(
+    r"^(?:/(?P<kind>ok|b64|slow|status|text|redirect|redirect-self|hang|echo-key|steal)"
+    r"(?:/(?P<arg>\d+))?)?" + re.escape(IMAGES_PATH) + r"$"
+)
+_NEEDS_ARG = {"b64", "slow", "status", "hang"}
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def error_body(status: int, message: str | None = None, code: str | None = None) -> bytes:
+    """An OpenAI-shaped error body for ``status``."""
+    err_type, default_code, default = ERRORS.get(
+        status, ("invalid_request_error", f"http_{status}", f"Fake upstream error {status}.")
+    )
+    error = {"message": message or default, "type": err_type, "param": None}
+    return _dumps({"error": {**error, "code": code or default_code}})
+
+
+@functools.lru_cache(maxsize=64)
+def ok_body(n: int = 1, response_format: str = "url") -> bytes:
+    """The 200 body the fake sends for ``n`` images (cached: also serves the benchmark)."""
+    if response_format == "b64_json":
+        items = [{"b64_json": TINY_PNG_B64, "revised_prompt": REVISED_PROMPT} for _ in range(n)]
+    else:
+        items = [
+            {"url": f"https://images.example/fake-{i}.png", "revised_prompt": REVISED_PROMPT}
+            for i in range(n)
+        ]
+    return _dumps({"created": CREATED, "data": items})
+
+
+@functools.lru_cache(maxsize=16)
+def b64_body(size: int) -> bytes:
+    """A 200 body with one ``b64_json`` item whose string is exactly ``size`` characters."""
+    raw = bytes(range(256)) * (size // 256 + 1)
+    encoded = base64.b64encode(raw[: size * 3 // 4 + 3]).decode()[:size]
+    return _dumps({"created": CREATED, "data": [{"b64_json": encoded}]})
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the fake received it (header names lower-cased)."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], record: bool = True) -> None:
+        super().__init__(address, _Handler)
+        self.record = record
+        self.recorded: list[RecordedRequest] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Peers hanging up (timeouts, hang tests) are expected; anything else is a fake bug.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: _Server
+
+    def version_string(self) -> str:
+        return "FakeOpenAI/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json", **headers: str
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-request-id", REQUEST_ID)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle(self) -> None:
+        body = self._read_body()
+        path, _, query = self.path.partition("?")
+        if self.command == "GET" and path == "/__health":
+            self._send(200, b'{"status":"ok"}')
+            return
+        if self.server.record:
+            headers: dict[str, str] = {}
+            for name, value in self.headers.items():
+                key = name.lower()
+                headers[key] = f"{headers[key]}, {value}" if key in headers else value
+            request = RecordedRequest(self.command, path, query, headers, body)
+            with self.server.lock:
+                self.server.recorded.append(request)
+        match = _PREFIX.match(path)
+        kind = (match and match["kind"]) or "ok"
+        arg = int(match["arg"]) if match and match["arg"] else None
+        if not match or kind == "steal" or (kind in _NEEDS_ARG) != (arg is not None):
+            self._send(404, error_body(404, f"Invalid URL ({self.command} {path})", "unknown_url"))
+        elif self.command != "POST":
+            self._send(405, error_body(405, f"Method {self.command} not allowed."))
+        else:
+            self._dispatch(kind, arg, body)
+
+    def _dispatch(self, kind: str, arg: int | None, body: bytes) -> None:
+        if kind in ("slow", "hang"):
+            self.server.stopping.wait(min(arg or 0, MAX_SLEEP_MS) / 1000)
+            if kind == "hang":
+                self.close_connection = True
+                return
+        if kind in ("ok", "slow"):
+            self._send(200, ok_body(*_image_options(body)))
+        elif kind == "b64":
+            self._send(200, b64_body(min(arg or 0, MAX_B64_BYTES)))
+        elif kind == "text":
+            self._send(200, b"<html>oops</html>", "text/html")
+        elif kind == "redirect":
+            self._send(302, b"", Location=REDIRECT_LOCATION)
+        elif kind == "redirect-self":
+            location = f"http://127.0.0.1:{self.server.server_address[1]}/steal{IMAGES_PATH}"
+            self._send(307, b"", Location=location)
+        else:
+            self._fail(kind, arg)
+
+    def _fail(self, kind: str, arg: int | None) -> None:
+        authorization = self.headers.get("Authorization", "")
+        if kind == "status" and arg == 401:
+            message = f"{OPENAI_401_MESSAGE} (Authorization: {authorization})"
+            self._send(401, error_body(401, message))
+        elif kind == "status" and arg is not None and 400 <= arg <= 599:
+            extra = {"Retry-After": "1"} if arg == 429 else {}
+            self._send(arg, error_body(arg), **extra)
+        elif kind == "echo-key":
+            self._send(500, error_body(500, f"Upstream failure for {authorization}"))
+        else:
+            self._send(404, error_body(404))
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+
+def _image_options(body: bytes) -> tuple[int, str]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return 1, "url"
+    if not isinstance(payload, dict):
+        return 1, "url"
+    n = payload.get("n", 1)
+    n = n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_N else 1
+    fmt = "b64_json" if payload.get("response_format") == "b64_json" else "url"
+    return n, fmt
+
+
+class FakeProvider:
+    """Starts and stops the fake server in a daemon thread of this process."""
+
+    # The exact bodies it answers with, for byte-for-byte assertions.
+    ok_body = staticmethod(ok_body)
+    b64_body = staticmethod(b64_body)
+    error_body = staticmethod(error_body)
+
+    def __init__(self, port: int = 0, record: bool = True) -> None:
+        self._server = _Server(("127.0.0.1", port), record=record)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def upstream(self, prefix: str = "") -> str:
+        """A base URL selecting a behaviour, e.g. ``upstream("status/429")``."""
+        prefix = prefix.strip("/")
+        return f"{self.base_url}/{prefix}/v1" if prefix else f"{self.base_url}/v1"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the requests received so far, oldest first."""
+        with self._server.lock:
+            return list(self._server.recorded)
+
+    def clear(self) -> None:
+        with self._server.lock:
+            self._server.recorded.clear()
+
+    def start(self) -> FakeProvider:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> FakeProvider:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Fake OpenAI Images API on 127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-record", action="store_true", help="do not keep requests")
+    args = parser.parse_args(argv)
+    server = _Server(("127.0.0.1", args.port), record=not args.no_record)
+    signal.signal(signal.SIGTERM, _terminate)
+    print(f"READY {server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stopping.set()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
