@@ -20,6 +20,9 @@ _TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
 _VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
 _NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 _UNSUPPORTED = (h.CONFIG, h.VIRTUAL_KEY)
+# The portkey-ai SDK always sends an Authorization header; without one of the user's it
+# is this literal, and the user's key travels in x-portkey-api-key instead.
+_PLACEHOLDER_TOKENS = frozenset({"OPENAI_API_KEY"})
 
 
 def _safe(value: str, header: str, pattern: re.Pattern[str] = _VALUE) -> str:
@@ -33,10 +36,10 @@ def _safe(value: str, header: str, pattern: re.Pattern[str] = _VALUE) -> str:
 def api_key(headers: Mapping[str, str]) -> str | None:
     """The provider key: ``Authorization: Bearer``, else ``x-portkey-api-key`` (Portkey's curl)."""
     auth = headers.get("authorization", "").strip()
-    if auth:
-        scheme, _, token = auth.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+    scheme, _, token = auth.partition(" ")
+    is_bearer, token = scheme.lower() == "bearer", token.strip()
+    if auth and not (is_bearer and token in _PLACEHOLDER_TOKENS):
+        if not is_bearer or not token:
             raise AuthenticationError(
                 "The Authorization header must be 'Bearer <provider API key>'.",
                 param="authorization",

@@ -169,6 +169,22 @@ def test_portkey_sdk_generates_through_gateway(gateway, fake_provider):
     assert json.loads(row["metadata"]) == {"_user": "bob"}
 
 
+def test_portkey_sdk_with_the_provider_key_as_api_key(gateway, fake_provider):
+    # Without Authorization=..., the SDK sends "Bearer OPENAI_API_KEY" (a placeholder)
+    # and the real key in x-portkey-api-key; the gateway must use the real one.
+    client = portkey_ai.Portkey(
+        base_url=gateway.base_url + "/v1",
+        provider="openai",
+        api_key=PORTKEY_KEY,
+        http_client=httpx.Client(trust_env=False),
+    )
+    with client:
+        result = client.images.generate(model="dall-e-2", prompt="a red fox", n=2)
+
+    assert len(result.data) == 2
+    assert upstream_call(fake_provider).headers["authorization"] == f"Bearer {PORTKEY_KEY}"
+
+
 def test_portkey_sdk_sees_upstream_429_as_rate_limit_error(gateway, fake_provider):
     options = {"custom_host": fake_provider.upstream("status/429")}
 

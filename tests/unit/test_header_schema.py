@@ -29,6 +29,12 @@ def test_authorization_wins_over_x_portkey_api_key():
     assert opts(**{"x-portkey-api-key": "from-portkey"}).api_key == "from-portkey"
 
 
+def test_portkey_sdk_placeholder_bearer_yields_to_x_portkey_api_key():
+    headers = {"Authorization": "Bearer OPENAI_API_KEY", "x-portkey-api-key": "sk-real-1"}
+    assert opts(**headers).api_key == "sk-real-1"
+    assert opts(Authorization="Bearer OPENAI_API_KEY").api_key is None
+
+
 def test_provider_is_case_insensitive_and_trimmed():
     assert opts(**{"x-portkey-provider": " OpenAI "}).provider == "openai"
 
