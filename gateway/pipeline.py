@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
-from .errors import AuthenticationError, RequestTimeout, UpstreamTimeout
+from .errors import AuthenticationError, GatewayError, RequestTimeout, UpstreamTimeout
 from .models import ImageRequest, ImageResult, RequestOptions, Target
 from .providers.base import Provider
 from .providers.capabilities import resolve
@@ -96,12 +96,16 @@ def generate(raw: bytes, headers: Mapping[str, str], trace: Trace, deps: Deps) -
     started = time.monotonic()
     try:
         reply = deps.transport.send(call, deps.settings.connect_timeout, limit)
-    except UpstreamTimeout:
+    except UpstreamTimeout as exc:
         if options.timeout_ms is not None and options.timeout_ms / 1000 <= limit:
             raise RequestTimeout(
                 f"Request exceeded the timeout sent in the request: {options.timeout_ms}ms",
                 provider=provider.name,
             ) from None
+        exc.provider = provider.name
+        raise
+    except GatewayError as exc:
+        exc.provider = exc.provider or provider.name
         raise
     finally:
         trace.upstream_ms = (time.monotonic() - started) * 1000

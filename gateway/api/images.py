@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -15,6 +16,9 @@ from ..errors import GatewayError, UnsupportedMediaType, http_error
 from ..pipeline import Trace, generate
 from ..redact import forget, remember
 from ..schemas.headers import trace_id_or_new
+
+if TYPE_CHECKING:
+    from .. import AppState
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger("gateway.images")
@@ -81,10 +85,10 @@ def _log_row(
     response: Response,
     error_code: str | None,
     started: float,
-    state: object,
+    state: AppState,
 ) -> dict[str, object]:
     req = trace.request
-    settings = state.settings  # type: ignore[attr-defined]
+    settings = state.settings
     return {
         "created_at": time.time(),
         "request_id": rid,

@@ -203,6 +203,7 @@ def test_upstream_failures_map_to_clear_gateway_errors(
     res = client.post("/v1/images/generations", data=encode(image_body()), headers=auth_headers())
     assert res.status_code == status
     assert res.get_json()["error"]["code"] == code
+    assert res.get_json()["error"]["provider"] == "openai"
     assert res.headers["x-should-retry"] == should_retry
     assert res.content_type == "application/json"
 
