@@ -19,7 +19,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from .errors import (
     InvalidRequest,
@@ -31,6 +36,14 @@ from .errors import (
 from .models import ProviderCall, ProviderReply
 
 CHUNK = 256 * 1024
+# A raw read raises urllib3's own errors, not requests' wrappers.
+_READ_TIMEOUTS = (requests.Timeout, ReadTimeoutError)
+_READ_BROKEN = (
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    ProtocolError,
+)
 USER_AGENT = "image-gateway/0.1"
 _SNI_ATTR = "_gateway_server_hostname"
 
@@ -55,7 +68,6 @@ def _new_session() -> requests.Session:
     session.trust_env = False  # HTTP(S)_PROXY and .netrc must not decide where keys go
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     session.headers.clear()
-    session.headers["User-Agent"] = USER_AGENT
     adapter = _PinningAdapter(pool_connections=8, pool_maxsize=4, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -85,18 +97,20 @@ class Transport:
     def send(self, call: ProviderCall, connect_timeout: float, timeout: float) -> ProviderReply:
         """Make ``call`` within ``timeout`` seconds of wall-clock time; map failures."""
         session = self._session()
-        request = requests.Request(call.method, call.url, headers=call.headers, data=call.body)
-        prepared = session.prepare_request(request)
+        # Prepared directly and sent through the session's adapter: Session.send would
+        # merge environment settings, run hooks and walk redirects we never follow,
+        # which costs more CPU than the whole rest of the gateway's own logic.
+        prepared = requests.PreparedRequest()
+        headers = {"User-Agent": USER_AGENT, **call.headers}
+        prepared.prepare(method=call.method, url=call.url, headers=headers, data=call.body)
         if call.pinned_ip:
             _pin(prepared, call.pinned_ip)
+        adapter = session.get_adapter(prepared.url)
         started = time.monotonic()
         deadline = started + timeout
         try:
-            response = session.send(
-                prepared,
-                stream=True,
-                allow_redirects=False,
-                timeout=(min(connect_timeout, timeout), timeout),
+            response = adapter.send(
+                prepared, stream=True, timeout=(min(connect_timeout, timeout), timeout)
             )
         except (requests.ConnectTimeout, requests.exceptions.SSLError) as exc:
             raise _unavailable(exc) from None
@@ -128,28 +142,36 @@ class Transport:
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         length = response.headers.get("content-length", "")
+        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
         if length.isdigit() and int(length) > self.max_bytes:
             raise _too_large(self.max_bytes)
+        try:
+            if length.isdigit() and not encoded:
+                # One read of a known, bounded size: no chunk list, no join, and far
+                # fewer page faults on a 1.5 MB answer.
+                body = response.raw.read(int(length))
+            else:
+                body = self._read_chunks(response, deadline)
+        except _READ_TIMEOUTS:
+            raise UpstreamTimeout("The provider did not finish its answer in time.") from None
+        except _READ_BROKEN:
+            raise UpstreamBroken("The connection to the provider was lost mid-answer.") from None
+        if time.monotonic() > deadline:
+            raise UpstreamTimeout("The provider did not finish its answer in time.")
+        return body
+
+    def _read_chunks(self, response: requests.Response, deadline: float) -> bytes:
         chunks: list[bytes] = []
         size = 0
-        try:
-            # Decoded chunks: a gzip bomb is counted after expansion.
-            for chunk in response.iter_content(CHUNK):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise _too_large(self.max_bytes)
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise UpstreamTimeout("The provider did not finish its answer in time.")
-        except requests.Timeout:
-            raise UpstreamTimeout("The provider did not finish its answer in time.") from None
-        except (
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ):
-            raise UpstreamBroken("The connection to the provider was lost mid-answer.") from None
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        # Decoded chunks: a gzip bomb is counted after expansion.
+        for chunk in response.iter_content(CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _too_large(self.max_bytes)
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise UpstreamTimeout("The provider did not finish its answer in time.")
+        return b"".join(chunks)
 
 
 def _pin(prepared: requests.PreparedRequest, ip: str) -> None:
