@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -27,11 +27,11 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 def _assign_request_id() -> None:
     """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
     given = request.headers.get(REQUEST_ID, "")
-    g.request_id = given if _REQUEST_ID.match(given) else f"req_{uuid.uuid4().hex}"
+    g.request_id = given if _REQUEST_ID.match(given) else f"req_{os.urandom(12).hex()}"
 
 
 def _stamp_request_id(response: Response) -> Response:
-    response.headers.setdefault(REQUEST_ID, g.get("request_id") or f"req_{uuid.uuid4().hex}")
+    response.headers.setdefault(REQUEST_ID, g.get("request_id") or f"req_{os.urandom(12).hex()}")
     return response
 
 

@@ -78,7 +78,7 @@ def _target(options: RequestOptions, provider: Provider, deps: Deps) -> Target:
 
 def generate(raw: bytes, headers: Mapping[str, str], trace: Trace, deps: Deps) -> ImageResult:
     """Validate, call the provider once, and return its answer in OpenAI's shape."""
-    options = header_schema.parse(headers, deps.settings.default_provider)
+    options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     provider = providers.get(options.provider)
     trace.provider = provider.name

@@ -7,8 +7,8 @@ for printable ASCII here, before any network IO: requests raises a non-requests
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Mapping
 
 from .. import headers as h
@@ -110,12 +110,15 @@ def forward_headers(raw: str | None, headers: Mapping[str, str]) -> tuple[tuple[
 
 def trace_id(raw: str | None) -> str:
     if raw is None or not raw.strip():
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()
     return _safe(raw.strip()[:256], h.TRACE_ID, _TOKEN)
 
 
-def parse(headers: Mapping[str, str], default_provider: str) -> RequestOptions:
+def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> RequestOptions:
     """``headers`` must be case-insensitive (werkzeug's ``EnvironHeaders`` is)."""
+    given = headers.get(h.TRACE_ID, "").strip()
+    if given:
+        _safe(given[:256], h.TRACE_ID, _TOKEN)  # malformed: reported, not silently replaced
     for name in _UNSUPPORTED:
         if headers.get(name):
             raise InvalidRequest(
@@ -130,7 +133,7 @@ def parse(headers: Mapping[str, str], default_provider: str) -> RequestOptions:
     custom = headers.get(h.CUSTOM_HOST, "").strip()
     return RequestOptions(
         provider=provider,
-        trace_id=trace_id(headers.get(h.TRACE_ID)),
+        trace_id=trace,
         api_key=api_key(headers),
         metadata=metadata(headers.get(h.METADATA)),
         timeout_ms=timeout_ms(headers.get(h.REQUEST_TIMEOUT)),
@@ -146,4 +149,4 @@ def trace_id_or_new(raw: str | None) -> str:
     try:
         return trace_id(raw)
     except InvalidRequest:
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()
