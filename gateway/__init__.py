@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import db, error_handlers
+from . import access_log, db, error_handlers
 from .api import register_blueprints
 from .logging_setup import configure_logging
 from .pipeline import Deps
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         base_urls={"openai": settings.openai_base_url},
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
+    access_log.init_app(app, settings.access_log)
     error_handlers.register(app)
     register_blueprints(app)
     return app

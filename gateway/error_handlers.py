@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import GatewayError, http_error
-from .headers import REQUEST_ID
 
 log = logging.getLogger("gateway.errors")
 
@@ -18,20 +15,6 @@ log = logging.getLogger("gateway.errors")
 def render(exc: GatewayError) -> Response:
     response = Response(exc.to_json(), status=exc.status, mimetype="application/json")
     response.headers.update(exc.response_headers())
-    return response
-
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-def _assign_request_id() -> None:
-    """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
-    given = request.headers.get(REQUEST_ID, "")
-    g.request_id = given if _REQUEST_ID.match(given) else f"req_{os.urandom(12).hex()}"
-
-
-def _stamp_request_id(response: Response) -> Response:
-    response.headers.setdefault(REQUEST_ID, g.get("request_id") or f"req_{os.urandom(12).hex()}")
     return response
 
 
@@ -71,9 +54,7 @@ def http_response(exc: HTTPException) -> Response:
 
 
 def register(app: Flask) -> None:
-    """Request ids on every answer, and our JSON body for every error."""
-    app.before_request(_assign_request_id)
-    app.after_request(_stamp_request_id)
+    """Our JSON body for every error."""
 
     @app.errorhandler(GatewayError)
     def _gateway(exc: GatewayError) -> Response:

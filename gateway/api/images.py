@@ -65,7 +65,9 @@ def generations() -> Response:
     finally:
         forget()
     _gateway_headers(response, trace)
-    state.request_log.record(_log_row(trace, rid, response, error_code, started, state))
+    row = _log_row(trace, rid, response, error_code, started, state)
+    state.request_log.record(row)
+    g.access_fields = row
     return response
 
 

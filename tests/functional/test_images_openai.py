@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import requests
@@ -274,3 +275,44 @@ def test_openai_base_url_setting_redirects_every_call(make_app):
             "/v1/images/generations", data=encode(image_body()), headers=auth_headers()
         )
     assert res.status_code == 200
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def test_one_json_access_line_per_request_with_the_trace_id(client, upstream):
+    access, handler = logging.getLogger("gateway.access"), _Lines()
+    access.addHandler(handler)
+    try:
+        upstream.post(OPENAI_URL, body=OK_BODY, content_type="application/json")
+        client.post(
+            "/v1/images/generations?api_key=sk-in-url-123456",
+            data=encode(image_body()),
+            headers=auth_headers(**{"x-portkey-trace-id": "tr-9", "x-request-id": "rid-9"}),
+        )
+        client.get("/nope")
+    finally:
+        access.removeHandler(handler)
+    lines = [json.loads(line) for line in handler.lines]
+    assert len(lines) == 2
+    first = {k: v for k, v in lines[0].items() if k not in {"time", "latency_ms"}}
+    assert first == {
+        "request_id": "rid-9",
+        "trace_id": "tr-9",
+        "method": "POST",
+        "path": "/v1/images/generations",
+        "status": 200,
+        "provider": "openai",
+        "model": "dall-e-3",
+        "bytes_out": len(OK_BODY),
+        "client_ip": "127.0.0.1",
+    }
+    assert lines[1]["status"] == 404
+    assert lines[1]["path"] == "/nope"
+    assert "sk-in-url" not in "".join(handler.lines)
