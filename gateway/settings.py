@@ -74,7 +74,7 @@ def _bind(raw: str) -> str:
     if bind.startswith("unix:"):
         return bind
     host, sep, port = bind.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
         raise ValueError("must be HOST:PORT or unix:PATH")
     return bind
 
