@@ -21,7 +21,10 @@ class SettingsError(ValueError):
 
 def _int(lo: int, hi: int) -> Callable[[str], int]:
     def parse(raw: str) -> int:
-        value = int(raw.strip())
+        text = raw.strip()
+        if not text.lstrip("-").isdigit():
+            raise ValueError("must be a whole number")
+        value = int(text)
         if not lo <= value <= hi:
             raise ValueError(f"must be between {lo} and {hi}")
         return value
@@ -31,7 +34,10 @@ def _int(lo: int, hi: int) -> Callable[[str], int]:
 
 def _float(lo: float, hi: float) -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        value = float(raw.strip())
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
         if not lo <= value <= hi:  # also rejects NaN
             raise ValueError(f"must be between {lo} and {hi}")
         return value
@@ -161,11 +167,11 @@ def parse_allow_entry(entry: str) -> tuple[str, str, int]:
     """``scheme://host[:port]`` -> (scheme, host, port), the form the allowlist compares."""
     parts = urlsplit(entry.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"entry {entry!r} must look like https://host[:port]")
+        raise ValueError("each entry must look like https://host[:port]")
     if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
-        raise ValueError(f"entry {entry!r} must have no path, query or credentials")
+        raise ValueError("an entry must have no path, query or credentials")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise ValueError(f"entry {entry!r} has an invalid port") from None
+        raise ValueError("an entry has an invalid port") from None
     return parts.scheme, parts.hostname.lower(), port

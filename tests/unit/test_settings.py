@@ -54,7 +54,7 @@ def test_a_bad_value_names_the_variable_and_not_the_value(name, value):
     with pytest.raises(SettingsError) as info:
         Settings.from_env({name: value})
     assert str(info.value).startswith(f"{name}: ")
-    assert "sk-secret" not in str(info.value)
+    assert value not in str(info.value)
 
 
 def test_cross_field_rules():
