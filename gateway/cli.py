@@ -112,8 +112,11 @@ def _print_table(rows: list[dict[str, object]]) -> None:
         "error_code",
         "trace_id",
     )
-    click.echo("  ".join(columns))
+    table = [list(columns)]
     for row in rows:
         when = datetime.fromtimestamp(float(row["created_at"]), timezone.utc)  # type: ignore[arg-type]
         values = [when.strftime("%Y-%m-%dT%H:%M:%SZ"), *(row.get(c) for c in columns[1:])]
-        click.echo("  ".join("-" if v is None else str(v) for v in values))
+        table.append(["-" if v is None else str(v) for v in values])
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
