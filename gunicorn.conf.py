@@ -32,10 +32,11 @@ max_requests_jitter = _s.max_requests_jitter
 # Build the app once in the master: a bad setting or store fails fast; the app opens
 # sockets and the request-log thread lazily, inside each worker.
 preload_app = True
-# Room for an 8 KiB x-portkey-config. Both limits sit above nginx's (4 x 16k header
-# buffers), so behind nginx it is nginx that answers, with a JSON error page.
-limit_request_field_size = 32768
-limit_request_fields = 32768
+# Room for an 8 KiB x-portkey-config, and above nginx's 16 KiB header line, so behind
+# nginx it is nginx that answers, with a JSON error page. The field count stays small:
+# gunicorn buffers every header, so a huge count is a memory and CPU lever for a client.
+limit_request_field_size = 16400
+limit_request_fields = 200
 # No local control channel left open; two instances under one user do not collide.
 control_socket_disable = True
 loglevel = _s.log_level.lower()

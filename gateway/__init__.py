@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, db, error_handlers
+from . import access_log, db, error_handlers, providers
 from .api import register_blueprints
+from .errors import GatewayError
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
-from .settings import Settings
+from .settings import Settings, SettingsError
 from .transport import Transport
 
 __all__ = ["AppState", "create_app"]
@@ -34,7 +35,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
     db.prepare(settings.data_dir, settings.db_path)
+    try:
+        providers.get(settings.default_provider)
+    except GatewayError:
+        raise SettingsError("GATEWAY_DEFAULT_PROVIDER: not a known provider") from None
     app = Flask(__name__)
+    # Werkzeug would answer //v1/... with an HTML 308 redirect that bypasses our handlers.
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if settings.trusted_proxies:
@@ -48,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         base_urls={"openai": settings.openai_base_url},
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
-    access_log.init_app(app, settings.access_log)
+    access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
     error_handlers.register(app)
     register_blueprints(app)
     return app

@@ -15,12 +15,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from .headers import REQUEST_ID
 
 log = logging.getLogger("gateway.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRUST_REQUEST_ID = "GATEWAY_TRUST_REQUEST_ID"
 
 FIELDS = (
     "request_id",
@@ -46,8 +47,8 @@ def emit(values: Mapping[str, Any]) -> None:
 
 
 def _start() -> None:
-    """Reuse a well-formed ``x-request-id`` from nginx so both logs share it."""
-    given = request.headers.get(REQUEST_ID, "")
+    trusted = current_app.config.get(_TRUST_REQUEST_ID, False)
+    given = request.headers.get(REQUEST_ID, "") if trusted else ""
     g.request_id = given if _REQUEST_ID.match(given) else f"req_{os.urandom(12).hex()}"
     g.started = time.monotonic()
 
@@ -68,8 +69,13 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, enabled: bool) -> None:
-    """Request ids on every answer, and the access line, for every route."""
+def init_app(app: Flask, enabled: bool, *, trust_request_id: bool) -> None:
+    """Request ids on every answer, and the access line, for every route.
+
+    A well-formed ``x-request-id`` is reused only behind a trusted proxy (nginx sets
+    it), so both logs share it; a client talking to gunicorn directly cannot choose it.
+    """
     log.setLevel(logging.INFO if enabled else logging.WARNING)
+    app.config[_TRUST_REQUEST_ID] = trust_request_id
     app.before_request(_start)
     app.after_request(_finish)

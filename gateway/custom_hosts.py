@@ -3,10 +3,11 @@
 Deny by default (Portkey trusts loopback by default: CVE-2026-110719). An entry
 must match scheme, host and port exactly. Every address the name resolves to is
 checked and the call is pinned to the first one, so a DNS answer that changes
-between check and connect cannot move the call (rebinding). Link-local (cloud
-metadata), multicast, reserved and unspecified addresses are never allowed;
-loopback only when the allowlist entry itself is a loopback address or
-``localhost``. Pure apart from the injected resolver.
+between check and connect cannot move the call (rebinding). Link-local and cloud
+metadata (also AWS's fd00:ec2::/32), multicast, reserved, unspecified, CGNAT and
+0.0.0.0/8 addresses are never allowed. Loopback and private addresses only when
+the allowlist entry itself is that IP address (or ``localhost``): a host name
+must resolve to public addresses. Pure apart from the injected resolver.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from .headers import CUSTOM_HOST
 from .settings import parse_allow_entry
 
 Resolver = Callable[[str, int], list[str]]
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_BENCHMARK = ipaddress.ip_network("198.18.0.0/15")
+_ALWAYS_BLOCKED_NETS = tuple(
+    ipaddress.ip_network(net)
+    for net in ("0.0.0.0/8", "100.64.0.0/10", "198.18.0.0/15", "fd00:ec2::/32")
+)
 
 
 def system_resolver(host: str, port: int) -> list[str]:
@@ -43,15 +46,15 @@ def _always_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 def _parse(custom_host: str) -> tuple[str, str, int, str]:
     if any(c in custom_host for c in "@\\%") or not custom_host.isascii():
         raise _reject("credentials, escapes and non-ASCII characters are not allowed")
-    parts = urlsplit(custom_host)
+    try:
+        parts = urlsplit(custom_host)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise _reject("it is not a valid URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise _reject("it must be an http(s) URL")
     if parts.query or parts.fragment or parts.hostname.endswith("."):
         raise _reject("a query, fragment or trailing dot is not allowed")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise _reject("the port is invalid") from None
     return parts.scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
 
 
@@ -77,11 +80,12 @@ def check(
         raise _reject("the host name does not resolve") from None
     if not addresses:
         raise _reject("the host name does not resolve")
-    loopback_ok = literal is not None or host == "localhost"
+    # The admin named this exact address (or localhost): it may be loopback or private.
+    named_address = literal is not None or host == "localhost"
     for ip in addresses:
-        if _always_blocked(ip) or ip in _CGNAT or ip in _BENCHMARK:
+        if _always_blocked(ip) or any(ip in net for net in _ALWAYS_BLOCKED_NETS):
             raise _reject("the host resolves to a blocked address range")
-        if ip.is_loopback and not loopback_ok:
-            raise _reject("the host resolves to a loopback address")
+        if (ip.is_loopback or ip.is_private) and not named_address:
+            raise _reject("the host name resolves to a loopback or private address")
     netloc = f"[{host}]" if ":" in host else host
     return f"{scheme}://{netloc}:{port}{path}", str(addresses[0])

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
-from .errors import AuthenticationError, GatewayError, RequestTimeout, UpstreamTimeout
+from .errors import (
+    AuthenticationError,
+    GatewayError,
+    RequestTimeout,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from .models import ImageRequest, ImageResult, RequestOptions, Target
 from .providers.base import Provider
 from .providers.capabilities import resolve
@@ -96,8 +102,9 @@ def generate(raw: bytes, headers: Mapping[str, str], trace: Trace, deps: Deps) -
     started = time.monotonic()
     try:
         reply = deps.transport.send(call, deps.settings.connect_timeout, limit)
-    except UpstreamTimeout as exc:
-        if options.timeout_ms is not None and options.timeout_ms / 1000 <= limit:
+    except (UpstreamTimeout, UpstreamUnavailable) as exc:
+        timed_out = isinstance(exc, UpstreamTimeout) or exc.code == "upstream_connect_timeout"
+        if timed_out and options.timeout_ms is not None and options.timeout_ms / 1000 <= limit:
             raise RequestTimeout(
                 f"Request exceeded the timeout sent in the request: {options.timeout_ms}ms",
                 provider=provider.name,

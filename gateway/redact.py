@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 
 _PATTERNS = (
+    # gunicorn quotes a malformed header line verbatim ("Invalid HTTP Header: '...'").
+    re.compile(r"(Invalid [A-Za-z ]{1,40}: )'[^\n]*'"),
     re.compile(r"\bsk-[A-Za-z0-9_*.\-]{4,}"),
     re.compile(r"\b(?:pk|rk|key|api)[-_][A-Za-z0-9]{16,}\b"),
     re.compile(r"(?i)\bbearer\s+[^\s\"',;]+"),
@@ -21,7 +23,7 @@ _PATTERNS = (
     re.compile(r"\borg-[A-Za-z0-9]{6,}\b"),
     re.compile(r"\bproj_[A-Za-z0-9]{6,}\b"),
 )
-_REPLACEMENTS = ("sk-***", "***", "Bearer ***", r"\1\2***", "org-***", "proj_***")
+_REPLACEMENTS = (r"\1'***'", "sk-***", "***", "Bearer ***", r"\1\2***", "org-***", "proj_***")
 MIN_SECRET_LEN = 6
 
 _request_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(

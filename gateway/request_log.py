@@ -100,9 +100,13 @@ class RequestLog:
                     rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            conn = self._write(rows, conn)
-            for _ in rows:
-                self._queue.task_done()
+            try:
+                conn = self._write(rows, conn)
+            except Exception:  # the thread must survive any row, or logging stops for good
+                log.exception("request log: %d rows could not be written", len(rows))
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
 
     def _write(
         self, rows: list[tuple[Any, ...]], conn: sqlite3.Connection | None = None
@@ -114,7 +118,7 @@ class RequestLog:
                 conn.executemany(_INSERT, rows)
                 conn.execute("COMMIT")
                 return conn
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot store
                 if conn is not None:
                     try:
                         conn.execute("ROLLBACK")

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import headers as h
 from ..error_handlers import http_response, render
@@ -39,6 +39,15 @@ def _remember_secrets() -> None:
     remember(auth.partition(" ")[2].strip(), request.headers.get(h.API_KEY, "").strip())
 
 
+def _read_body(limit: int) -> bytes:
+    """The whole body, or 413: a chunked body has no Content-Length for Werkzeug to
+    check, and its capped stream would silently hand back only the first ``limit`` bytes."""
+    raw = request.stream.read(limit)
+    if len(raw) == limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 @bp.post("/v1/images/generations")
 def generations() -> Response:
     state = current_app.extensions["gateway"]
@@ -49,7 +58,7 @@ def generations() -> Response:
     _remember_secrets()
     try:
         _check_content_type()
-        raw = request.get_data(cache=False)
+        raw = _read_body(state.settings.max_body_bytes)
         result = generate(raw, request.headers, trace, state.deps)
         response = Response(result.body, status=result.status, mimetype="application/json")
         response.headers.update(result.headers)

@@ -9,6 +9,7 @@ scrubbed before it reaches the caller.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
@@ -17,6 +18,7 @@ from ..models import ProviderReply
 from ..redact import scrub
 
 MAX_MESSAGE = 500
+_SECONDS = re.compile(r"[0-9]{1,9}")
 # The OpenAI SDK will not wait longer than this for a Retry-After.
 MAX_CLIENT_RETRY_AFTER = 120
 
@@ -25,7 +27,8 @@ def _text(value: Any, limit: int = MAX_MESSAGE) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else json.dumps(value)[:limit]
-    text = scrub(text)
+    # A provider can send lone surrogates (valid JSON escapes, invalid UTF-8).
+    text = scrub(text.encode("utf-8", "replace").decode("utf-8"))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -49,6 +52,10 @@ def openai_style_error(provider: str, reply: ProviderReply) -> GatewayError:
             f"(content type {_text(reply.content_type, 64) or 'unknown'}).",
             provider=provider,
             status=502,
+        )
+    if not 400 <= reply.status <= 599:
+        return InvalidUpstreamResponse(
+            f"{provider} answered with the unexpected status {reply.status}.", provider=provider
         )
     error = data.get("error", data)
     if isinstance(error, str):
@@ -80,7 +87,7 @@ def client_may_retry(reply: ProviderReply, code: str) -> bool:
         return True
     if reply.status == 429 and code != "insufficient_quota":
         wait = reply.headers.get("retry-after", "0").strip()
-        return not wait.isdigit() or int(wait) <= MAX_CLIENT_RETRY_AFTER
+        return not _SECONDS.fullmatch(wait) or int(wait) <= MAX_CLIENT_RETRY_AFTER
     return False
 
 

@@ -27,5 +27,5 @@ def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         return schema.load(data)
     except ValidationError as exc:
         param, text = _first(exc.messages)
-        where = f"'{param}'" if param else "The request body"
-        raise InvalidRequest(f"Invalid value for {where}: {text}", param=param or None) from None
+        message = f"Invalid value for '{param}': {text}" if param else f"Invalid request: {text}"
+        raise InvalidRequest(message, param=param or None) from None

@@ -17,6 +17,8 @@ from ..models import RequestOptions
 from ..strict_json import loads_object
 
 _TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
+_TRACE = re.compile(r"^[\x21-\x7e]{1,256}$")
+_DIGITS = re.compile(r"[0-9]{1,7}")
 _VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
 _NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 _UNSUPPORTED = (h.CONFIG, h.VIRTUAL_KEY)
@@ -53,7 +55,12 @@ def api_key(headers: Mapping[str, str]) -> str | None:
 def metadata(raw: str | None) -> dict[str, str]:
     if not raw:
         return {}
-    if len(raw.encode("utf-8", "surrogatepass")) > h.METADATA_MAX_BYTES:
+    try:
+        # WSGI hands header bytes over as latin-1; the JSON inside is UTF-8.
+        raw = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise InvalidRequest(f"'{h.METADATA}' must be UTF-8 JSON.", param=h.METADATA) from None
+    if len(raw.encode("utf-8")) > h.METADATA_MAX_BYTES:
         raise InvalidRequest(
             f"'{h.METADATA}' must be at most {h.METADATA_MAX_BYTES} bytes.", param=h.METADATA
         )
@@ -72,7 +79,7 @@ def timeout_ms(raw: str | None) -> int | None:
     if raw is None or not raw.strip():
         return None
     text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= h.TIMEOUT_MAX_MS:
+    if not _DIGITS.fullmatch(text) or not 1 <= int(text) <= h.TIMEOUT_MAX_MS:
         raise InvalidRequest(
             f"'{h.REQUEST_TIMEOUT}' must be a whole number of milliseconds between 1 and "
             f"{h.TIMEOUT_MAX_MS}.",
@@ -111,14 +118,14 @@ def forward_headers(raw: str | None, headers: Mapping[str, str]) -> tuple[tuple[
 def trace_id(raw: str | None) -> str:
     if raw is None or not raw.strip():
         return os.urandom(16).hex()
-    return _safe(raw.strip()[:256], h.TRACE_ID, _TOKEN)
+    return _safe(raw.strip(), h.TRACE_ID, _TRACE)
 
 
 def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> RequestOptions:
     """``headers`` must be case-insensitive (werkzeug's ``EnvironHeaders`` is)."""
     given = headers.get(h.TRACE_ID, "").strip()
     if given:
-        _safe(given[:256], h.TRACE_ID, _TOKEN)  # malformed: reported, not silently replaced
+        _safe(given, h.TRACE_ID, _TRACE)  # malformed: reported, not silently replaced
     for name in _UNSUPPORTED:
         if headers.get(name):
             raise InvalidRequest(

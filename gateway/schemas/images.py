@@ -41,5 +41,5 @@ class ImageGenerationSchema(Schema):
     def _limits(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> None:
         if data.get("stream"):
             raise ValidationError("streaming image generation is not supported.", "stream")
-        if len(original) > len(self.fields) + MAX_EXTRA_KEYS:
+        if len(original.keys() - self.fields.keys()) > MAX_EXTRA_KEYS:
             raise ValidationError(f"at most {MAX_EXTRA_KEYS} extra parameters are accepted.")

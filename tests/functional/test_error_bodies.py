@@ -257,7 +257,14 @@ def test_werkzeug_errors_are_json(client, method, path, status, code):
     assert res.headers["x-request-id"].startswith("req_")
 
 
-def test_a_well_formed_request_id_from_nginx_is_reused(client):
+def test_a_well_formed_request_id_from_nginx_is_reused(make_app, client):
+    # Without a trusted proxy in front, a client cannot choose the request id.
+    assert (
+        client.get("/healthz", headers={"x-request-id": "abc123def"})
+        .headers["x-request-id"]
+        .startswith("req_")
+    )
+    client = make_app(trusted_proxies=1).test_client()
     res = client.get("/healthz", headers={"x-request-id": "abc123def"})
     assert res.headers["x-request-id"] == "abc123def"
     res = client.get("/healthz", headers={"x-request-id": "bad id\u00e9"})

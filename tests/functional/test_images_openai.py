@@ -175,7 +175,7 @@ def test_provider_error_echoing_the_key_is_scrubbed(client, upstream):
     ("mock", "status", "code", "should_retry"),
     [
         ({"body": requests.ConnectionError("refused")}, 502, "upstream_connection_lost", "false"),
-        ({"body": requests.ConnectTimeout("slow")}, 502, "upstream_connect_error", "true"),
+        ({"body": requests.ConnectTimeout("slow")}, 502, "upstream_connect_timeout", "true"),
         ({"body": requests.ReadTimeout("slow")}, 504, "upstream_timeout", "false"),
         (
             {"body": "<html>oops</html>", "content_type": "text/html"},
@@ -286,7 +286,8 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_one_json_access_line_per_request_with_the_trace_id(client, upstream):
+def test_one_json_access_line_per_request_with_the_trace_id(make_app, upstream):
+    client = make_app(trusted_proxies=1).test_client()
     access, handler = logging.getLogger("gateway.access"), _Lines()
     access.addHandler(handler)
     try:

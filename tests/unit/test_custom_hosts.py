@@ -44,8 +44,14 @@ def test_loopback_only_when_the_entry_names_loopback():
         check("https://img.example", ALLOW, resolver(["127.0.0.1"]))
 
 
-def test_private_addresses_are_fine_for_an_allowlisted_internal_name():
-    assert check("https://internal.corp:8443", ALLOW, resolver(["10.2.3.4"]))[1] == "10.2.3.4"
+def test_a_name_must_resolve_to_public_addresses_but_a_named_private_ip_is_fine():
+    with pytest.raises(CustomHostRejected, match="loopback or private"):
+        check("https://internal.corp:8443", ALLOW, resolver(["10.2.3.4"]))
+    allow = ("http://10.2.3.4:8080",)
+    assert check("http://10.2.3.4:8080/v1", allow, resolver([])) == (
+        "http://10.2.3.4:8080/v1",
+        "10.2.3.4",
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,6 +64,8 @@ def test_private_addresses_are_fine_for_an_allowlisted_internal_name():
         "::ffff:127.0.0.1",
         "fe80::1",
         "240.0.0.1",
+        "0.0.0.1",
+        "fd00:ec2::254",
     ],
 )
 def test_blocked_ranges_are_refused_even_for_allowlisted_names(address):
@@ -78,6 +86,9 @@ def test_blocked_ranges_are_refused_even_for_allowlisted_names(address):
         "ftp://img.example",
         "https://img%2eexample",
         "http://2130706433:9000",
+        "http://[::1",
+        "http://[foo]:9000",
+        "http://img.example:99999",
         "http://0x7f000001:9000",
         "https://ímg.example",
         "not a url",

@@ -38,3 +38,8 @@ def test_log_filter_scrubs_message_args_and_tracebacks():
     assert record.getMessage().startswith("key sk-***")
     assert "sk-inner-987654" not in record.getMessage()
     assert "ValueError: sk-***" in record.getMessage()
+
+
+def test_gunicorn_quotes_of_malformed_header_lines_are_hidden():
+    text = "Invalid request from ip=1.2.3.4: Invalid HTTP Header: 'x-portkey-api-key plainkey123'"
+    assert scrub(text) == "Invalid request from ip=1.2.3.4: Invalid HTTP Header: '***'"

@@ -94,3 +94,36 @@ def test_sessions_are_per_thread_and_ignore_the_environment(monkeypatch):
     t.start()
     t.join()
     assert other[0] is not session
+
+
+class _Drip:
+    """A raw stream that hands out one byte per read, and a clock that moves 0.4 s per read."""
+
+    def __init__(self, clock, data):
+        self.clock, self.data = clock, data
+
+    def readinto(self, view):
+        self.clock[0] += 0.4
+        if not self.data:
+            return 0
+        view[0], self.data = self.data[0], self.data[1:]
+        return 1
+
+
+def test_known_length_reads_stop_at_the_wall_clock_deadline(monkeypatch):
+    from gateway import transport
+
+    clock = [0.0]
+    monkeypatch.setattr(transport.time, "monotonic", lambda: clock[0])
+    response = type("R", (), {"raw": _Drip(clock, b"x" * 34)})()
+    with pytest.raises(UpstreamTimeout):
+        transport._read_known(response, 34, deadline=1.0)
+    assert clock[0] == pytest.approx(1.2)
+
+
+def test_known_length_reads_fail_when_the_answer_ends_early():
+    from gateway import transport
+
+    response = type("R", (), {"raw": _Drip([0.0], b"xy")})()
+    with pytest.raises(UpstreamBroken):
+        transport._read_known(response, 5, deadline=1e12)

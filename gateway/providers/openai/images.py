@@ -31,13 +31,14 @@ def body(request: ImageRequest) -> bytes:
         changed = True
     if not changed:
         return request.raw
-    return json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(params, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     headers = api.headers(target)
-    for name, value in target.forward_headers:
-        headers.setdefault(name, value)
+    built = {name.lower() for name in headers}
+    # A forwarded header never replaces one the gateway builds (auth, accept, org/project).
+    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
     return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
 
 
