@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import click
 
-from . import db
+from . import cli_api_keys, cli_configs, cli_master_key, cli_virtual_keys, db
 from .request_log import query
 from .settings import Settings, SettingsError
 
@@ -45,6 +45,12 @@ def parse_since(value: str | None, now: float) -> float | None:
 @click.group()
 def main() -> None:
     """Operate an image gateway (settings come from GATEWAY_* variables)."""
+
+
+main.add_command(cli_api_keys.api_keys)
+main.add_command(cli_virtual_keys.virtual_keys)
+main.add_command(cli_configs.configs)
+main.add_command(cli_master_key.master_key)
 
 
 @main.command()

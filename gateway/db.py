@@ -42,6 +42,68 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX request_log_status ON request_log (status, created_at);
         """,
     ),
+    (
+        2,
+        # Gateway API keys keep only an HMAC of the key; provider secrets are Fernet tokens
+        # bound to their row (gateway.credentials). Configs are versioned and soft-deleted so
+        # a (name, version) in the request log never names two different bodies.
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            digest TEXT NOT NULL UNIQUE,
+            hint TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_used_at REAL,
+            revoked_at REAL
+        );
+        CREATE INDEX api_keys_name ON api_keys (name);
+        CREATE TABLE virtual_keys (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            provider TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            hint TEXT NOT NULL,
+            base_url TEXT,
+            fields TEXT NOT NULL,
+            teams TEXT NOT NULL,
+            disabled_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE configs (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            deleted_at REAL,
+            PRIMARY KEY (name, version)
+        );
+        """,
+    ),
+    (
+        3,
+        """
+        ALTER TABLE request_log ADD COLUMN team TEXT;
+        ALTER TABLE request_log ADD COLUMN virtual_key TEXT;
+        ALTER TABLE request_log ADD COLUMN config_name TEXT;
+        ALTER TABLE request_log ADD COLUMN config_version INTEGER;
+        CREATE TABLE request_attempts (
+            id INTEGER PRIMARY KEY,
+            request_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            target_path TEXT,
+            provider TEXT,
+            status INTEGER,
+            failure TEXT,
+            latency_ms REAL,
+            skip_reason TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX request_attempts_request ON request_attempts (request_id, seq);
+        CREATE INDEX request_attempts_time ON request_attempts (created_at);
+        """,
+    ),
 )
 
 

@@ -97,6 +97,40 @@ class AuthenticationError(GatewayError):
     should_retry = False
 
 
+class VirtualKeyNotFound(GatewayError):
+    """Unknown, or not allowed for the caller's team: one answer, so names cannot be probed."""
+
+    status = 404
+    type = "invalid_request_error"
+    code = "virtual_key_not_found"
+    should_retry = False
+
+
+class VirtualKeyDisabled(GatewayError):
+    """Raised only once the caller's team is allowed to use the key."""
+
+    status = 403
+    type = "permission_error"
+    code = "virtual_key_disabled"
+    should_retry = False
+
+
+class ConfigNotFound(GatewayError):
+    status = 404
+    type = "invalid_request_error"
+    code = "config_not_found"
+    should_retry = False
+
+
+class SecretUnreadable(GatewayError):
+    """A stored provider secret does not decrypt (wrong master key, or moved between rows)."""
+
+    status = 500
+    type = "server_error"
+    code = "secret_unreadable"
+    should_retry = False
+
+
 class ProviderError(GatewayError):
     """The provider answered with an error; its status is kept."""
 

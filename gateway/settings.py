@@ -8,6 +8,8 @@ with a message that names the variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -85,9 +87,28 @@ def _bind(raw: str) -> str:
     return bind
 
 
-def _env(name: str, parse: Callable[[str], Any], default: Any) -> Any:
-    """Declare a field read from ``name``; the parser and default travel in its metadata."""
-    return field(default=default, metadata={"env": name, "parse": parse})
+def _fernet_keys(raw: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys, newest first (the first one encrypts, all decrypt)."""
+    keys = _csv(raw)
+    for position, key in enumerate(keys, 1):
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            ok = False
+        if not ok:
+            # Never echo the entry: it is (part of) the key-encryption key.
+            raise ValueError(f"entry {position} is not a Fernet key (44 URL-safe base64 chars)")
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key is listed twice")
+    return keys
+
+
+def _env(name: str, parse: Callable[[str], Any], default: Any, *, secret: bool = False) -> Any:
+    """Declare a field read from ``name``; the parser and default travel in its metadata.
+
+    ``secret`` keeps the value out of ``repr(settings)``, which may end up in a log line.
+    """
+    return field(default=default, repr=not secret, metadata={"env": name, "parse": parse})
 
 
 @dataclass(frozen=True)
@@ -122,6 +143,9 @@ class Settings:
     max_requests: int = _env("GATEWAY_MAX_REQUESTS", _int(0, 10_000_000), 20000)
     max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", _int(0, 10_000_000), 2000)
     access_log: bool = _env("GATEWAY_ACCESS_LOG", _bool, True)
+    # Key-encryption key(s) for provider secrets at rest, newest first. When unset the
+    # gateway keeps them in <data_dir>/master.key (created 0600 at first start).
+    master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", _fernet_keys, (), secret=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -161,6 +185,16 @@ class Settings:
     @property
     def db_path(self) -> str:
         return os.path.join(self.data_dir, "gateway.db")
+
+    @property
+    def master_key_path(self) -> str:
+        """Used only when ``GATEWAY_MASTER_KEY`` is unset."""
+        return os.path.join(self.data_dir, "master.key")
+
+    @property
+    def pepper_path(self) -> str:
+        """The HMAC pepper for gateway API key hashes; never derived from the master key."""
+        return os.path.join(self.data_dir, "pepper")
 
 
 def parse_allow_entry(entry: str) -> tuple[str, str, int]:

@@ -32,3 +32,28 @@ def auth_headers(key: str = PROVIDER_KEY, **extra: str) -> dict[str, str]:
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
     headers.update(extra)
     return headers
+
+
+# Fixed Fernet keys (32 bytes of 0x01 / 0x02), so failures are reproducible.
+MASTER_KEY_1 = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+MASTER_KEY_2 = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+PEPPER = b"p" * 32
+
+
+def virtual_key(**overrides: Any) -> Any:
+    from gateway.credentials.store import VirtualKeyInfo
+
+    base: dict[str, Any] = {
+        "id": "vk_0000000000000001",
+        "name": "prod-openai",
+        "provider": "openai",
+        "hint": PROVIDER_KEY[-4:],
+        "base_url": None,
+        "fields": {},
+        "teams": (),
+        "disabled_at": None,
+        "created_at": 1_700_000_000.0,
+        "updated_at": 1_700_000_000.0,
+    }
+    base.update(overrides)
+    return VirtualKeyInfo(**base)

@@ -55,3 +55,16 @@ def log_rows(app: Flask) -> list[dict[str, Any]]:
         return query(conn, limit=1000)
     finally:
         conn.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A fresh GATEWAY_DATA_DIR for CLI commands (they read settings from the environment)."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(path))
+    return path
+
+
+def stored_bytes(data_dir: Any) -> bytes:
+    """Every byte the store keeps on disk: the database, its WAL and shared memory."""
+    return b"".join(p.read_bytes() for p in sorted(data_dir.glob("gateway.db*")))

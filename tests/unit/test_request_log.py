@@ -33,8 +33,10 @@ def test_prepare_creates_private_files_and_wal(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
     conn = db.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.migrate(conn) == 1  # idempotent
-    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+    assert db.migrate(conn) == db.MIGRATIONS[-1][0]  # idempotent
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
+        db.MIGRATIONS
+    )
 
 
 def test_rows_from_many_threads_are_all_written(tmp_path):

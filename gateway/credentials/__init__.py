@@ -1,0 +1,34 @@
+"""Gateway API keys, virtual keys (provider secrets) and saved configs.
+
+The request path uses :class:`Credentials` (built once per app by
+:func:`open_credentials`) and :func:`looks_like_gateway_key`; the ``gateway``
+CLI administers the same store. Layout: ``store`` (Protocol and records),
+``sqlite_store`` / ``memory_store`` (implementations), ``crypto`` and ``keyfile``
+(master key, pepper), ``api_keys``, ``virtual_keys``, ``configs``, ``rotation``,
+``resolve`` (the facade).
+"""
+
+from __future__ import annotations
+
+from .api_keys import Team, looks_like_gateway_key
+from .crypto import SecretBox
+from .keyfile import MasterKeyError
+from .memory_store import MemoryKeyStore
+from .resolve import Credentials, open_credentials
+from .sqlite_store import SQLiteKeyStore
+from .store import KeyStore
+from .virtual_keys import KNOWN_PROVIDERS, VirtualKey
+
+__all__ = [
+    "KNOWN_PROVIDERS",
+    "Credentials",
+    "KeyStore",
+    "MasterKeyError",
+    "MemoryKeyStore",
+    "SQLiteKeyStore",
+    "SecretBox",
+    "Team",
+    "VirtualKey",
+    "looks_like_gateway_key",
+    "open_credentials",
+]

@@ -1,0 +1,72 @@
+"""Saved configs: validation and the canonical text that versions are compared on.
+
+A saved config is checked by the same schema as an inline ``x-portkey-config``
+(``gateway.schemas.config.load_config``, once that module exists; until then,
+strict JSON object only). A saved config may not hold a provider key
+(``api_key``): it would sit in the database in clear, which SEC-6 forbids; the
+administrator stores it as a virtual key and names that instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import GatewayError
+from ..strict_json import loads_object
+
+MAX_CONFIG_BYTES = 64 * 1024
+_SECRET_KEYS = {"api_key", "apiKey"}
+_SCHEMA_MODULE = "gateway.schemas.config"
+
+
+class ConfigRejected(ValueError):
+    """The file is not a config we store; the message says where and why."""
+
+
+def canonical(config: dict[str, Any]) -> str:
+    """Key order and spacing do not make a new version; ``1`` and ``true`` still differ."""
+    return json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _secret_path(value: Any, path: str) -> str | None:
+    stack = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if key in _SECRET_KEYS:
+                    return f"{where}.{key}"
+                stack.append((child, f"{where}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+    return None
+
+
+def _schema_check(config: dict[str, Any]) -> None:
+    try:  # imported late: the schema module is written separately and may not exist yet
+        from ..schemas.config import load_config  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name != _SCHEMA_MODULE:
+            raise  # a real import error inside the schema module must not pass silently
+        return  # no schema yet: strict JSON has been checked already
+    load_config(config)  # raises InvalidRequest naming the path of the first bad key
+
+
+def validate(raw: bytes) -> dict[str, Any]:
+    """Parse and check a config file; raise :class:`ConfigRejected`."""
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigRejected(f"the config is larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        config = loads_object(raw, what="config")
+        _schema_check(config)
+    except GatewayError as exc:
+        where = f" ({exc.param})" if exc.param else ""
+        raise ConfigRejected(f"{exc.message}{where}") from None
+    found = _secret_path(config, "config")
+    if found:
+        raise ConfigRejected(
+            f"{found}: a saved config may not hold a provider key; store it with "
+            "`gateway virtual-keys create` and reference it with virtual_key"
+        )
+    return config

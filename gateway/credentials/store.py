@@ -1,0 +1,100 @@
+"""The key store interface and its records; implementations: SQLite and in-memory.
+
+Records carry no plaintext secret: a provider secret leaves the store only through
+:meth:`KeyStore.reveal_secret`, and a gateway API key is only ever a digest. The
+SQLite store is the default; the Protocol leaves room for PostgreSQL later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .crypto import SecretBox
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: str
+    name: str  # the team
+    digest: str  # HMAC-SHA256(pepper, key), hex
+    hint: str  # last 4 characters
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualKeyInfo:
+    """A virtual key as ``list`` and ``show`` see it: masked, never the secret."""
+
+    id: str
+    name: str
+    provider: str
+    hint: str
+    base_url: str | None
+    fields: Mapping[str, str]
+    teams: tuple[str, ...]  # empty: every team may use it
+    disabled_at: float | None
+    created_at: float
+    updated_at: float
+
+    def allows(self, team: str | None) -> bool:
+        return not self.teams or team in self.teams
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigInfo:
+    name: str
+    version: int  # the latest
+    updated_at: float
+
+
+class KeyStore(Protocol):
+    """Every read and write of keys and saved configs; writes are short transactions."""
+
+    def add_api_key(self, record: ApiKeyRecord) -> None: ...
+
+    def find_api_key(self, digest: str) -> ApiKeyRecord | None:
+        """Revoked keys too: the caller decides, so both cases cost the same."""
+
+    def touch_api_key(self, key_id: str, now: float, interval: float) -> None:
+        """Set last_used_at unless it was set less than ``interval`` seconds ago."""
+
+    def list_api_keys(self) -> list[ApiKeyRecord]: ...
+
+    def revoke_api_keys(self, name_or_id: str, now: float) -> int:
+        """Revoke the key with this id, else every active key of this team; return the count."""
+
+    def add_virtual_key(self, info: VirtualKeyInfo, secret: str) -> None:
+        """Raise ``KeyError`` when the name is taken."""
+
+    def virtual_key(self, name: str) -> VirtualKeyInfo | None: ...
+
+    def reveal_secret(self, key_id: str) -> str | None:
+        """The plaintext secret of a virtual key (None once deleted)."""
+
+    def list_virtual_keys(self) -> list[VirtualKeyInfo]: ...
+
+    def replace_secret(self, name: str, secret: str, hint: str, now: float) -> bool: ...
+
+    def set_disabled(self, name: str, disabled: bool, now: float) -> bool: ...
+
+    def delete_virtual_key(self, name: str) -> bool: ...
+
+    def rewrap_secrets(self, box: SecretBox, verify: SecretBox) -> int:
+        """Re-encrypt every secret with ``box``'s first key and check each with ``verify``,
+        all in one transaction: either every row moves to the new key or none does."""
+
+    def put_config(self, name: str, body: str, now: float) -> tuple[int, bool]:
+        """Store ``body`` (canonical JSON) as a new version unless it equals the latest;
+        return (version, created)."""
+
+    def config(self, name: str, version: int | None = None) -> tuple[int, str] | None: ...
+
+    def list_configs(self) -> list[ConfigInfo]: ...
+
+    def delete_config(self, name: str, now: float) -> bool:
+        """Hide every version; numbering continues if the name is used again."""

@@ -1,0 +1,115 @@
+"""Virtual keys: what an administrator may store with a provider secret. Pure: no IO.
+
+Everything that later becomes part of an upstream URL or header (base URL,
+Azure resource and deployment, regions, project ids) is set here by the
+administrator and validated strictly, never taken from the caller (SEC-2).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ..providers import REGISTRY
+
+# The fields each provider's virtual key may carry (Portkey's names). A provider absent
+# here but present in gateway.providers.REGISTRY takes no fields.
+PROVIDER_FIELDS: dict[str, tuple[str, ...]] = {
+    "openai": ("openai_organization", "openai_project"),
+    "azure-openai": ("resource_name", "deployment_id", "api_version"),
+    "bedrock": ("aws_region", "aws_access_key_id"),
+    "vertex-ai": ("vertex_project_id", "vertex_region"),
+    "workers-ai": ("workers_ai_account_id",),
+    "stability-ai": (),
+    "together-ai": (),
+}
+# The providers a virtual key may name today: the list gateway.providers.REGISTRY will
+# grow into. Storing a key ahead of its provider lets an administrator prepare a rollout;
+# a request naming a provider the registry lacks is still refused at request time.
+KNOWN_PROVIDERS: tuple[str, ...] = tuple(PROVIDER_FIELDS)
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Values that become a DNS label in the upstream host get the stricter rule.
+_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_FIELD_RULES = {"resource_name": _DNS_LABEL, "aws_region": _DNS_LABEL, "vertex_region": _DNS_LABEL}
+MAX_SECRET_CHARS = 16_384
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualKey:
+    """A resolved virtual key: what the request path needs to call the provider."""
+
+    name: str
+    provider: str
+    secret: str = field(repr=False)  # never in a repr, a log line or a traceback
+    base_url: str | None
+    fields: Mapping[str, str]
+
+
+def check_name(value: str, what: str = "name") -> str:
+    if not NAME.match(value):
+        raise ValueError(f"{what} must be 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+def check_provider(provider: str) -> str:
+    if provider not in KNOWN_PROVIDERS and provider not in REGISTRY:
+        known = ", ".join(sorted({*KNOWN_PROVIDERS, *REGISTRY}))
+        raise ValueError(f"unknown provider; known providers: {known}")
+    return provider
+
+
+def check_fields(provider: str, pairs: Iterable[str]) -> dict[str, str]:
+    """``key=value`` strings -> a dict, each key allowed for ``provider``, each value safe."""
+    allowed = PROVIDER_FIELDS.get(provider, ())
+    fields: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep:
+            raise ValueError("each --field must look like key=value")
+        if key not in allowed:
+            hint = ", ".join(allowed) or "none"
+            raise ValueError(f"field {key!r} is not allowed for {provider} (allowed: {hint})")
+        if key in fields:
+            raise ValueError(f"field {key!r} is given twice")
+        if not _FIELD_RULES.get(key, _FIELD_VALUE).match(value):
+            raise ValueError(f"field {key!r} has an invalid value")
+        fields[key] = value
+    return fields
+
+
+def check_base_url(url: str) -> str:
+    """An admin-set endpoint: https, a host, no credentials, query or fragment."""
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if len(url) > 2048 or parts.scheme != "https" or not parts.hostname:
+        raise ValueError("base URL must be an https URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("base URL must not contain credentials, a query or a fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError("base URL has an invalid port") from None
+    return url
+
+
+def check_secret(raw: str) -> str:
+    """Trim surrounding whitespace; refuse empty, huge or control-character secrets."""
+    secret = raw.strip()
+    if not secret:
+        raise ValueError("the secret is empty")
+    if len(secret) > MAX_SECRET_CHARS:
+        raise ValueError(f"the secret is longer than {MAX_SECRET_CHARS} characters")
+    # Newlines stay allowed: some providers' credentials are JSON documents.
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in secret):
+        raise ValueError("the secret contains control characters")
+    return secret
+
+
+def hint(secret: str) -> str:
+    """Last 4 characters for display, and only when that leaves most of the secret hidden."""
+    return secret[-4:] if len(secret) >= 16 else ""

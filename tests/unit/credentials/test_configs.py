@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from gateway.credentials.configs import ConfigRejected, canonical, validate
+from gateway.errors import InvalidRequest
+
+
+def test_a_strict_json_object_is_accepted_and_canonicalised():
+    config = validate(b'{"targets": [{"virtual_key": "a", "weight": 1}], "strategy": {}}')
+    assert canonical(config) == '{"strategy":{},"targets":[{"virtual_key":"a","weight":1}]}'
+    assert canonical({"w": 1}) != canonical({"w": True})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"[1]", "The config must be a JSON object."),
+        (b'{"a": 1, "a": 2}', "The config is not valid JSON: duplicate key 'a'"),
+        (b'{"a": NaN}', "The config is not valid JSON: NaN is not valid JSON"),
+        (b"", "The config is empty; send a JSON object."),
+        (b"{" + b" " * 70_000 + b"}", "the config is larger than 65536 bytes"),
+    ],
+)
+def test_not_strict_json_is_rejected(raw, message):
+    with pytest.raises(ConfigRejected) as info:
+        validate(raw)
+    assert str(info.value).startswith(message)
+
+
+def test_a_provider_key_in_a_saved_config_is_refused_with_its_path():
+    with pytest.raises(ConfigRejected) as info:
+        validate(b'{"targets": [{"virtual_key": "a"}, {"provider": "openai", "api_key": "sk-1"}]}')
+    assert str(info.value).startswith("config.targets[1].api_key: a saved config may not hold")
+    assert "sk-1" not in str(info.value)
+
+
+def test_the_config_schema_is_used_once_it_exists(monkeypatch):
+    seen = []
+
+    def load_config(config):
+        seen.append(config)
+        if "stratergy" in config:
+            raise InvalidRequest("Unknown key 'stratergy'.", param="config.stratergy")
+
+    module = types.ModuleType("gateway.schemas.config")
+    module.load_config = load_config  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "gateway.schemas.config", module)
+    assert validate(b'{"strategy": {"mode": "single"}}') == {"strategy": {"mode": "single"}}
+    with pytest.raises(ConfigRejected) as info:
+        validate(b'{"stratergy": {}}')
+    assert str(info.value) == "Unknown key 'stratergy'. (config.stratergy)"
+    assert seen == [{"strategy": {"mode": "single"}}, {"stratergy": {}}]

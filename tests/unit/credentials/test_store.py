@@ -1,0 +1,99 @@
+"""One contract, two stores: the SQLite store and the in-memory fake behave the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PROVIDER_KEY, virtual_key
+
+
+def test_virtual_key_crud(store):
+    info = virtual_key(fields={"openai_organization": "org-1"}, teams=("team-a",))
+    store.add_virtual_key(info, PROVIDER_KEY)
+    with pytest.raises(KeyError):
+        store.add_virtual_key(virtual_key(id="vk_other"), "sk-x")
+    assert store.virtual_key("prod-openai") == info
+    assert store.virtual_key("nope") is None
+    assert store.reveal_secret(info.id) == PROVIDER_KEY
+    assert store.reveal_secret("vk_missing") is None
+
+    assert store.replace_secret("prod-openai", "sk-new-secret-0000000000zzzz", "zzzz", 1.7e9 + 5)
+    assert not store.replace_secret("nope", "sk", "", 0.0)
+    assert store.reveal_secret(info.id) == "sk-new-secret-0000000000zzzz"
+    updated = store.virtual_key("prod-openai")
+    assert (updated.hint, updated.updated_at, updated.created_at) == ("zzzz", 1.7e9 + 5, 1.7e9)
+
+    assert store.set_disabled("prod-openai", True, 1.7e9 + 6)
+    assert store.virtual_key("prod-openai").disabled_at == 1.7e9 + 6
+    assert store.set_disabled("prod-openai", False, 1.7e9 + 7)
+    assert store.virtual_key("prod-openai").disabled_at is None
+    assert not store.set_disabled("nope", True, 0.0)
+
+    assert [k.name for k in store.list_virtual_keys()] == ["prod-openai"]
+    assert store.delete_virtual_key("prod-openai")
+    assert not store.delete_virtual_key("prod-openai")
+    assert store.list_virtual_keys() == []
+    assert store.reveal_secret(info.id) is None
+
+
+def test_team_restriction():
+    assert virtual_key(teams=()).allows("anyone")
+    assert virtual_key(teams=()).allows(None)
+    assert virtual_key(teams=("a",)).allows("a")
+    assert not virtual_key(teams=("a",)).allows("b")
+    assert not virtual_key(teams=("a",)).allows(None)
+
+
+def test_config_versions(store):
+    assert store.put_config("main", '{"a":1}', 10.0) == (1, True)
+    assert store.put_config("main", '{"a":1}', 11.0) == (1, False)
+    assert store.put_config("main", '{"a":2}', 12.0) == (2, True)
+    assert store.config("main") == (2, '{"a":2}')
+    assert store.config("main", 1) == (1, '{"a":1}')
+    assert store.config("main", 3) is None
+    assert store.config("other") is None
+    store.put_config("alt", "{}", 13.0)
+    assert [(c.name, c.version, c.updated_at) for c in store.list_configs()] == [
+        ("alt", 1, 13.0),
+        ("main", 2, 12.0),
+    ]
+
+
+def test_deleted_config_keeps_its_numbers(store):
+    store.put_config("main", '{"a":1}', 10.0)
+    assert store.delete_config("main", 11.0)
+    assert not store.delete_config("main", 12.0)
+    assert store.config("main") is None
+    assert store.config("main", 1) is None
+    assert store.list_configs() == []
+    # Same body again after a delete is a new version, never a reused number.
+    assert store.put_config("main", '{"a":1}', 13.0) == (2, True)
+    assert store.config("main", 1) is None
+
+
+def test_each_thread_and_each_forked_process_gets_its_own_connection(sqlite_store, monkeypatch):
+    import os
+    import threading
+
+    from gateway.credentials import api_keys as keys
+    from tests.factories import PEPPER
+
+    key, _ = keys.create(sqlite_store, PEPPER, "team-a", 0.0)
+    seen = []
+    together = threading.Barrier(8)  # all alive at once, so no connection id is reused
+
+    def work():
+        conn = sqlite_store._conn()
+        together.wait(timeout=10)
+        seen.append((id(conn), keys.authenticate(sqlite_store, PEPPER, key, 1.0)))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [team.name for _, team in seen] == ["team-a"] * 8
+    assert len({conn for conn, _ in seen}) == 8
+    parent = sqlite_store._conn()
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a gunicorn worker after fork
+    assert sqlite_store._conn() is not parent

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+
+from gateway.credentials import KNOWN_PROVIDERS, VirtualKey
+from gateway.credentials import virtual_keys as vk
+from tests.factories import PROVIDER_KEY
+
+
+@pytest.mark.parametrize(
+    ("provider", "pairs"),
+    [
+        ("openai", ["openai_organization=org-1", "openai_project=proj_2"]),
+        (
+            "azure-openai",
+            ["resource_name=my-res", "deployment_id=dall-e-3", "api_version=2024-02-01"],
+        ),
+        ("bedrock", ["aws_region=us-east-1"]),
+        ("vertex-ai", ["vertex_project_id=p.1", "vertex_region=europe-west4"]),
+        ("workers-ai", ["workers_ai_account_id=0123abcd"]),
+        ("stability-ai", []),
+    ],
+)
+def test_allowed_fields_per_provider(provider, pairs):
+    fields = vk.check_fields(provider, pairs)
+    assert fields == dict(p.split("=", 1) for p in pairs)
+
+
+@pytest.mark.parametrize(
+    ("provider", "pair", "message"),
+    [
+        ("openai", "resource_name=x", "field 'resource_name' is not allowed for openai"),
+        ("azure-openai", "resource_name=evil.example.com/x", "field 'resource_name' has an"),
+        ("azure-openai", "resource_name=-lead", "field 'resource_name' has an invalid value"),
+        ("azure-openai", "deployment_id=a b", "field 'deployment_id' has an invalid value"),
+        ("azure-openai", "api_version=" + "9" * 129, "field 'api_version' has an invalid"),
+        ("azure-openai", "deployment_id", "each --field must look like key=value"),
+        ("stability-ai", "x=1", "(allowed: none)"),
+    ],
+)
+def test_bad_fields_are_refused(provider, pair, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        vk.check_fields(provider, [pair])
+
+
+def test_a_field_given_twice_is_refused():
+    with pytest.raises(ValueError, match="given twice"):
+        vk.check_fields("bedrock", ["aws_region=a", "aws_region=b"])
+
+
+def test_providers_known_and_registry():
+    assert vk.check_provider("openai") == "openai"
+    assert "azure-openai" in KNOWN_PROVIDERS
+    with pytest.raises(ValueError, match="unknown provider; known providers: azure-openai"):
+        vk.check_provider("my-llm")
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://res.openai.azure.com/", "https://res.openai.azure.com"),
+        ("https://proxy.internal:8443/v1", "https://proxy.internal:8443/v1"),
+        ("http://proxy.internal/v1", None),
+        ("https://user:pw@proxy.internal", None),
+        ("https://proxy.internal/v1?x=1", None),
+        ("https:///v1", None),
+        ("https://proxy.internal:99999", None),
+    ],
+)
+def test_base_url(url, ok):
+    if ok:
+        assert vk.check_base_url(url) == ok
+    else:
+        with pytest.raises(ValueError, match="base URL"):
+            vk.check_base_url(url)
+
+
+def test_secret_checks_and_hint():
+    assert vk.check_secret(f"  {PROVIDER_KEY}\n") == PROVIDER_KEY
+    for bad, message in [
+        ("", "the secret is empty"),
+        ("sk-\x00secret", "the secret contains control characters"),
+        ("x" * 16_385, "the secret is longer than 16384 characters"),
+    ]:
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            vk.check_secret(bad)
+    assert vk.hint(PROVIDER_KEY) == "CDEF"
+    assert vk.hint("short-secret") == ""
+
+
+def test_names():
+    assert vk.check_name("team_a.prod-1") == "team_a.prod-1"
+    for bad in ["", "-lead", "a b", "x" * 65, "é"]:
+        with pytest.raises(ValueError, match="1-64 letters"):
+            vk.check_name(bad)
+
+
+def test_a_resolved_key_never_shows_its_secret_in_repr():
+    key = VirtualKey("prod", "openai", PROVIDER_KEY, None, {})
+    assert PROVIDER_KEY not in repr(key)
+    assert "prod" in repr(key)

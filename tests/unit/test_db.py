@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from gateway import db
+
+
+def _columns(conn, table):
+    return [row["name"] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def test_a_version_1_store_upgrades_in_place(tmp_path, monkeypatch):
+    path = str(tmp_path / "gateway.db")
+    conn = db.connect(path)
+    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
+    assert db.migrate(conn) == 1
+    conn.execute(
+        "INSERT INTO request_log (created_at, request_id, trace_id, status, latency_ms) "
+        "VALUES (1.0, 'r1', 't1', 200, 3.5)"
+    )
+    monkeypatch.undo()
+    assert db.migrate(conn) == db.MIGRATIONS[-1][0] >= 3
+    row = dict(conn.execute("SELECT * FROM request_log").fetchone())
+    assert (row["request_id"], row["team"], row["virtual_key"]) == ("r1", None, None)
+    assert (row["config_name"], row["config_version"]) == (None, None)
+    assert _columns(conn, "request_attempts") == [
+        "id",
+        "request_id",
+        "seq",
+        "target_path",
+        "provider",
+        "status",
+        "failure",
+        "latency_ms",
+        "skip_reason",
+        "created_at",
+    ]
+    assert _columns(conn, "configs") == ["name", "version", "body", "created_at", "deleted_at"]
+    assert _columns(conn, "api_keys") == [
+        "id",
+        "name",
+        "digest",
+        "hint",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    assert "secret" in _columns(conn, "virtual_keys")
+    conn.close()
