@@ -1,0 +1,124 @@
+"""What one upstream attempt returned, the record kept of it, and the per-request budget.
+
+The integrator's ``attempt(leaf)`` does the IO and reports an ``AttemptResult``;
+routing only reads its status and failure kind. ``Budget`` is the one mutable
+object of a request: it counts upstream attempts across the whole tree, keeps
+the deadline, and records every attempt for the request log.
+Pure: no IO (the clock, sleep and randomness are the caller's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .nodes import Leaf
+
+CONNECT = "connect"  # nothing reached the provider: safe to retry and to fall back
+AMBIGUOUS = "ambiguous"  # failed after the request was sent: the image may be billed
+SKIPPED = "skipped"  # this target cannot serve the request; no HTTP call was made
+FAILURES = (CONNECT, AMBIGUOUS, SKIPPED)
+
+
+class Random(Protocol):
+    """``random.Random`` fits; tests pass a stub returning fixed values."""
+
+    def random(self) -> float: ...
+
+
+Clock = Callable[[], float]  # seconds, monotonic (time.monotonic)
+Sleep = Callable[[float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptResult:
+    """``status`` is None when there is no HTTP status (network failure or skip).
+
+    ``retry_after_s`` is parsed by the integrator from ``retry-after-ms``,
+    ``x-ms-retry-after-ms`` or ``retry-after``. ``payload`` is opaque to routing:
+    the reply or the error to answer with. ``reason`` says why a target was
+    skipped, for the request log.
+    """
+
+    status: int | None = None
+    failure: str | None = None
+    retry_after_s: float | None = None
+    payload: Any = field(default=None, repr=False)
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300 and self.failure is None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One row of the request log: a call to ``attempt`` (an upstream call unless skipped)."""
+
+    path: str
+    provider: str | None
+    status: int | None
+    failure: str | None
+    started: float
+    ended: float
+    retry_index: int  # 0 for the first try of this leaf, N for its N-th retry
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """``leaf.path`` is ``x-portkey-last-used-option-index``; ``retry_count`` is
+    ``x-portkey-retry-attempt-count`` (0, N, or -1 when retries ran out)."""
+
+    result: AttemptResult
+    leaf: Leaf
+    retry_count: int
+    attempts: tuple[AttemptRecord, ...]
+
+
+@dataclass
+class Budget:
+    """Per-request state shared by every leaf of the plan."""
+
+    clock: Clock
+    sleep: Sleep
+    rng: Random
+    deadline_s: float
+    max_attempts: int
+    upstream_attempts: int = 0
+    retry_after_slept_s: float = 0.0
+    records: list[AttemptRecord] = field(default_factory=list)
+
+    def remaining(self) -> float:
+        return self.deadline_s - self.clock()
+
+    def attempts_left(self) -> bool:
+        return self.upstream_attempts < self.max_attempts
+
+    def may_attempt(self) -> bool:
+        """The first call always happens; later ones need attempts and time left."""
+        return not self.records or (self.attempts_left() and self.remaining() > 0)
+
+    def call(
+        self, attempt: Callable[[Leaf], AttemptResult], leaf: Leaf, retry_index: int
+    ) -> AttemptResult:
+        started = self.clock()
+        result = attempt(leaf)
+        if result.failure is not None and result.failure not in FAILURES:
+            raise ValueError(f"unknown failure kind {result.failure!r}")  # an integrator bug
+        if result.failure != SKIPPED:
+            self.upstream_attempts += 1  # a skip makes no HTTP call, so it costs nothing
+        self.records.append(
+            AttemptRecord(
+                path=leaf.path,
+                provider=leaf.provider,
+                status=result.status,
+                failure=result.failure,
+                started=started,
+                ended=self.clock(),
+                retry_index=retry_index,
+                skip_reason=result.reason if result.failure == SKIPPED else None,
+            )
+        )
+        return result

@@ -1,0 +1,92 @@
+"""Retries of one target, safe for billed image generation (REL-1).
+
+Portkey's rules (off unless ``retry.attempts > 0``; only the listed statuses,
+default 429/500/502/503/504; ``x-portkey-retry-attempt-count`` 0, N or -1),
+with what Portkey lacks: full-jitter backoff (base 0.5 s, factor 2, cap 8 s,
+like the OpenAI SDK), a deadline no sleep goes past, one attempt cap for the
+whole request, and no retry of a failure after the request was sent (the
+image may already be billed) unless the config lists 408.
+Pure: no IO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult, Budget
+from .nodes import Leaf, RetrySettings
+
+BACKOFF_BASE_S = 0.5
+BACKOFF_FACTOR = 2.0
+BACKOFF_CAP_S = 8.0
+# Portkey's MAX_RETRY_LIMIT_MS, for one wait and for all Retry-After waits of a request.
+MAX_RETRY_AFTER_S = 60.0
+RETRY_AFTER_STATUSES = (429, 503)
+TIMEOUT_STATUS = 408  # listing it opts in to retrying ambiguous failures
+
+Attempt = Callable[[Leaf], AttemptResult]
+
+
+@dataclass(frozen=True, slots=True)
+class LeafOutcome:
+    result: AttemptResult
+    leaf: Leaf
+    retry_count: int
+
+
+def retryable(result: AttemptResult, settings: RetrySettings) -> bool:
+    """Whether a failed result may be tried again on the same target."""
+    if result.failure == CONNECT:
+        return True
+    if result.failure == AMBIGUOUS:
+        return TIMEOUT_STATUS in settings.codes
+    return result.status is not None and result.status in settings.codes
+
+
+def backoff(retry_index: int, budget: Budget) -> float:
+    """Full jitter: uniform in [0, min(cap, base * factor ** retry_index))."""
+    ceiling = min(BACKOFF_CAP_S, BACKOFF_BASE_S * BACKOFF_FACTOR**retry_index)
+    return budget.rng.random() * ceiling
+
+
+def _wait(
+    result: AttemptResult, settings: RetrySettings, index: int, budget: Budget
+) -> float | None:
+    """Seconds to sleep before the next try, or None to stop retrying this target."""
+    remaining = budget.remaining()
+    if (
+        settings.use_retry_after_header
+        and result.status in RETRY_AFTER_STATUSES
+        and result.retry_after_s is not None
+    ):
+        wait = max(0.0, result.retry_after_s)
+        total = budget.retry_after_slept_s + wait
+        if wait > MAX_RETRY_AFTER_S or total > MAX_RETRY_AFTER_S or wait >= remaining:
+            return None  # the provider asks for longer than we may wait
+        budget.retry_after_slept_s = total
+        return wait
+    wait = backoff(index, budget)
+    return wait if wait < remaining else None
+
+
+def run_leaf(leaf: Leaf, attempt: Attempt, budget: Budget) -> LeafOutcome | None:
+    """Try ``leaf`` and retry it as its settings allow; None if the budget allowed no call."""
+    settings = leaf.retry
+    last: AttemptResult | None = None
+    index = 0
+    while budget.may_attempt():
+        last = budget.call(attempt, leaf, index)
+        if last.ok or last.failure == SKIPPED:
+            return LeafOutcome(last, leaf, index)
+        if settings is None or settings.attempts == 0 or not retryable(last, settings):
+            return LeafOutcome(last, leaf, index)
+        if index >= settings.attempts or not budget.attempts_left():
+            return LeafOutcome(last, leaf, -1)  # exhausted (no sleep for nothing)
+        wait = _wait(last, settings, index, budget)
+        if wait is None:
+            return LeafOutcome(last, leaf, -1)
+        budget.sleep(wait)
+        index += 1
+    # Out of attempts or time while a retry was due: reported as exhausted.
+    return None if last is None else LeafOutcome(last, leaf, -1)
