@@ -7,6 +7,7 @@ socket or a database connection at import time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import Flask
@@ -14,7 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, db, error_handlers, providers
 from .api import register_blueprints
+from .credentials import open_credentials
 from .errors import GatewayError
+from .headers import CONFIG
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
@@ -49,10 +52,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
+    credentials = open_credentials(settings)
     deps = Deps(
         settings=settings,
         transport=Transport(settings.max_upstream_bytes),
         base_urls={"openai": settings.openai_base_url},
+        saved_configs=functools.partial(credentials.get_config, param=CONFIG),
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)

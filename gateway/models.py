@@ -40,6 +40,9 @@ class RequestOptions:
     openai_organization: str | None = None
     openai_project: str | None = None
     forward_headers: tuple[tuple[str, str], ...] = ()
+    # Raw x-portkey-config (inline JSON or a saved name) and x-portkey-virtual-key.
+    config: str | None = None
+    virtual_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,38 @@
 """The one top-down flow of an image generation; no Flask here.
 
-headers -> provider -> credentials -> body -> capabilities -> target ->
-provider transform -> HTTP -> answer transform. ``Trace`` collects what the
-request log needs as the flow goes, so a failure at any step still logs what
-was known by then.
+headers -> body -> routing plan (config) -> for each attempt the routing engine
+asks for: capabilities -> provider transform -> HTTP -> answer transform.
+``Trace`` collects what the request log needs as the flow goes, so a failure at
+any step still logs what was known by then.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
-from .errors import (
-    AuthenticationError,
-    GatewayError,
-    RequestTimeout,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
-from .models import ImageRequest, ImageResult, RequestOptions, Target
-from .providers.base import Provider
-from .providers.capabilities import resolve
+from .config_source import SavedConfigs, build_plan
+from .errors import GatewayError, InvalidRequest
+from .models import ImageRequest, ImageResult
+from .routing import engine, plan
+from .routing.attempts import SKIPPED, AttemptRecord, Outcome
 from .schemas import headers as header_schema
 from .schemas import load
 from .schemas.images import ImageGenerationSchema
 from .settings import Settings
 from .strict_json import loads_object
 from .transport import Transport
+from .upstream import Attempts, Reply, require_keys
 
 _BODY_SCHEMA = ImageGenerationSchema()
+# Every attempt, retry and back-off of one request fits in this (REL-2: below
+# nginx's proxy_read_timeout of 330 s, above one attempt's read timeout).
+TOTAL_DEADLINE_S = 300.0
+MAX_UPSTREAM_ATTEMPTS = 6
 
 
 @dataclass
@@ -44,6 +45,14 @@ class Trace:
     metadata: dict[str, str] = field(default_factory=dict)
     target: str | None = None
     upstream_ms: float | None = None
+    retry_count: int = 0
+    attempts: tuple[AttemptRecord, ...] = ()
+    config_name: str | None = None
+    config_version: int | None = None
+
+
+def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:
+    raise InvalidRequest("Saved configs are not available.", param="x-portkey-config")
 
 
 @dataclass(frozen=True)
@@ -52,68 +61,65 @@ class Deps:
     transport: Transport
     base_urls: Mapping[str, str]
     resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver
+    saved_configs: SavedConfigs = _no_saved_configs
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.SystemRandom)
 
 
-def _require_key(options: RequestOptions) -> str:
-    if not options.api_key:
-        raise AuthenticationError(
-            "No provider API key: send 'Authorization: Bearer <key>' "
-            "(or 'x-portkey-api-key: <key>').",
-            param="authorization",
-        )
-    return options.api_key
-
-
-def _target(options: RequestOptions, provider: Provider, deps: Deps) -> Target:
-    base_url, pinned = deps.base_urls[provider.name], None
-    if options.custom_host:
-        # Only the caller's own key ever travels to a caller-chosen host.
-        base_url, pinned = custom_hosts.check(
-            options.custom_host, deps.settings.allowed_custom_hosts, deps.resolve_host
-        )
-    return Target(
-        provider=provider.name,
-        base_url=base_url,
-        api_key=_require_key(options),
-        pinned_ip=pinned,
-        organization=options.openai_organization,
-        project=options.openai_project,
-        forward_headers=options.forward_headers,
-    )
-
-
-def generate(raw: bytes, headers: Mapping[str, str], trace: Trace, deps: Deps) -> ImageResult:
-    """Validate, call the provider once, and return its answer in OpenAI's shape."""
+def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
+    """Validate, route across the config's targets, and answer in OpenAI's shape."""
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
-    provider = providers.get(options.provider)
-    trace.provider = provider.name
-    _require_key(options)
+    trace.provider = options.provider
+    root, trace.config_name, trace.config_version = build_plan(options, deps.saved_configs)
+    leaves = list(plan.leaves(root))
+    for leaf in leaves:
+        providers.get(leaf.provider or "")
+    trace.provider = leaves[0].provider
+    require_keys(leaves)
     params: dict[str, Any] = loads_object(raw)
     load(_BODY_SCHEMA, params)
-    request = resolve(provider.capabilities, params, raw)
-    trace.request = request
-    target = _target(options, provider, deps)
-    trace.target = target.json_path
-    call = provider.build_call(request, target)
-    limit = deps.settings.read_timeout
-    if options.timeout_ms is not None:
-        limit = min(limit, options.timeout_ms / 1000)
-    started = time.monotonic()
-    try:
-        reply = deps.transport.send(call, deps.settings.connect_timeout, limit)
-    except (UpstreamTimeout, UpstreamUnavailable) as exc:
-        timed_out = isinstance(exc, UpstreamTimeout) or exc.code == "upstream_connect_timeout"
-        if timed_out and options.timeout_ms is not None and options.timeout_ms / 1000 <= limit:
-            raise RequestTimeout(
-                f"Request exceeded the timeout sent in the request: {options.timeout_ms}ms",
-                provider=provider.name,
-            ) from None
-        exc.provider = provider.name
-        raise
-    except GatewayError as exc:
-        exc.provider = exc.provider or provider.name
-        raise
-    finally:
-        trace.upstream_ms = (time.monotonic() - started) * 1000
-    return provider.parse_reply(reply)
+    attempt = Attempts(
+        deps.settings,
+        deps.transport,
+        deps.base_urls,
+        deps.resolve_host,
+        options,
+        headers.get,
+        params,
+        raw,
+        many=len(leaves) > 1,
+    )
+    if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
+        trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))
+    outcome = engine.run(
+        root,
+        attempt,
+        context={"metadata": options.metadata, "params": params},
+        clock=deps.clock,
+        sleep=deps.sleep,
+        rng=deps.rng,
+        deadline_s=deps.clock() + TOTAL_DEADLINE_S,
+        max_attempts=MAX_UPSTREAM_ATTEMPTS,
+    )
+    return _answer(outcome, trace)
+
+
+def _answer(outcome: Outcome, trace: Trace) -> ImageResult:
+    result, leaf = outcome.result, outcome.leaf
+    trace.target, trace.retry_count = leaf.path, outcome.retry_count
+    trace.attempts = outcome.attempts
+    trace.provider = leaf.provider
+    spent = [a.ended - a.started for a in outcome.attempts if a.failure != SKIPPED]
+    trace.upstream_ms = sum(spent) * 1000 if spent else None
+    if result.failure == SKIPPED:
+        reasons = "; ".join(f"{a.path}: {a.skip_reason}" for a in outcome.attempts)
+        raise InvalidRequest(
+            f"No target can serve this request. {reasons}", code="no_target_can_serve"
+        )
+    if isinstance(result.payload, GatewayError):
+        raise result.payload
+    reply: Reply = result.payload
+    trace.request = reply.request
+    return reply.provider.parse_reply(reply.reply)

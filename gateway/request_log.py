@@ -17,7 +17,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .db import connect
@@ -42,11 +42,32 @@ COLUMNS = (
     "prompt",
     "target",
     "client_ip",
+    "team",
+    "virtual_key",
+    "config_name",
+    "config_version",
 )
-_INSERT = (
-    f"INSERT INTO request_log ({', '.join(COLUMNS)}) "  # noqa: S608 - fixed column names
-    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+ATTEMPT_COLUMNS = (
+    "request_id",
+    "seq",
+    "target_path",
+    "provider",
+    "status",
+    "failure",
+    "latency_ms",
+    "skip_reason",
+    "created_at",
 )
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - fixed names
+
+
+_INSERT = _insert("request_log", COLUMNS)
+_INSERT_ATTEMPT = _insert("request_attempts", ATTEMPT_COLUMNS)
+Item = tuple[tuple[Any, ...], list[tuple[Any, ...]]]  # a request row and its attempt rows
 BATCH = 256
 QUEUE_SIZE = 10_000
 WRITE_ATTEMPTS = 5
@@ -55,17 +76,20 @@ WRITE_ATTEMPTS = 5
 class RequestLog:
     def __init__(self, path: str) -> None:
         self.path = path
-        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue(QUEUE_SIZE)
+        self._queue: queue.Queue[Item] = queue.Queue(QUEUE_SIZE)
         self._lock = threading.Lock()
         self._pid: int | None = None
 
-    def record(self, row: Mapping[str, Any]) -> None:
-        values = tuple(row.get(c) for c in COLUMNS)
+    def record(self, row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]] = ()) -> None:
+        item = (
+            tuple(row.get(c) for c in COLUMNS),
+            [tuple(a.get(c) for c in ATTEMPT_COLUMNS) for a in attempts],
+        )
         self._ensure_writer()
         try:
-            self._queue.put_nowait(values)
+            self._queue.put_nowait(item)
         except queue.Full:
-            self._write([values])
+            self._write([item])
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued row is committed (tests, shutdown)."""
@@ -109,13 +133,14 @@ class RequestLog:
                     self._queue.task_done()
 
     def _write(
-        self, rows: list[tuple[Any, ...]], conn: sqlite3.Connection | None = None
+        self, rows: list[Item], conn: sqlite3.Connection | None = None
     ) -> sqlite3.Connection | None:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 conn = conn or connect(self.path)
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(_INSERT, rows)
+                conn.executemany(_INSERT, [row for row, _ in rows])
+                conn.executemany(_INSERT_ATTEMPT, [a for _, attempts in rows for a in attempts])
                 conn.execute("COMMIT")
                 return conn
             except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot store

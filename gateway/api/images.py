@@ -75,9 +75,26 @@ def generations() -> Response:
         forget()
     _gateway_headers(response, trace)
     row = _log_row(trace, rid, response, error_code, started, state)
-    state.request_log.record(row)
+    state.request_log.record(row, _attempt_rows(rid, trace))
     g.access_fields = row
     return response
+
+
+def _attempt_rows(rid: str, trace: Trace) -> list[dict[str, object]]:
+    return [
+        {
+            "request_id": rid,
+            "seq": seq,
+            "target_path": a.path,
+            "provider": a.provider,
+            "status": a.status,
+            "failure": a.failure,
+            "latency_ms": round((a.ended - a.started) * 1000, 3),
+            "skip_reason": a.skip_reason,
+            "created_at": time.time(),
+        }
+        for seq, a in enumerate(trace.attempts)
+    ]
 
 
 def _gateway_headers(response: Response, trace: Trace) -> None:
@@ -86,7 +103,7 @@ def _gateway_headers(response: Response, trace: Trace) -> None:
     if trace.provider:
         headers[h.RESPONSE_PROVIDER] = trace.provider
         headers[h.LAST_USED_OPTION_INDEX] = trace.target or "config"
-        headers[h.RETRY_ATTEMPT_COUNT] = "0"
+        headers[h.RETRY_ATTEMPT_COUNT] = str(trace.retry_count)
         headers[h.CACHE_STATUS] = "DISABLED"
 
 
@@ -118,4 +135,6 @@ def _log_row(
         "prompt": req.prompt if req and settings.log_prompts else None,
         "target": trace.target,
         "client_ip": request.remote_addr,
+        "config_name": trace.config_name,
+        "config_version": trace.config_version,
     }

@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from ..errors import ConfigNotFound, SecretUnreadable, VirtualKeyDisabled, VirtualKeyNotFound
+from ..redact import scrub
 from ..settings import Settings
 from . import api_keys
 from .api_keys import Team
@@ -27,8 +28,10 @@ from .virtual_keys import NAME, VirtualKey
 
 
 def _shown(name: str, what: str) -> str:
-    # Echo the caller's name only when it is a plain identifier (no log or terminal tricks).
-    return f"{what} {name!r}" if NAME.match(name) else f"The {what.lower()}"
+    # Echo the caller's name only when it is a plain identifier (no log or terminal tricks)
+    # that does not look like a key someone pasted into the wrong header.
+    plain = NAME.match(name) and scrub(name) == name
+    return f"{what} {name!r}" if plain else f"The {what.lower()}"
 
 
 class Credentials:

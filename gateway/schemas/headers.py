@@ -21,7 +21,6 @@ _TRACE = re.compile(r"^[\x21-\x7e]{1,256}$")
 _DIGITS = re.compile(r"[0-9]{1,7}")
 _VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
 _NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
-_UNSUPPORTED = (h.CONFIG, h.VIRTUAL_KEY)
 # The portkey-ai SDK always sends an Authorization header; without one of the user's it
 # is this literal, and the user's key travels in x-portkey-api-key instead.
 _PLACEHOLDER_TOKENS = frozenset({"OPENAI_API_KEY"})
@@ -52,14 +51,18 @@ def api_key(headers: Mapping[str, str]) -> str | None:
     return _safe(key, h.API_KEY, _TOKEN) if key else None
 
 
+def utf8(raw: str, header: str) -> str:
+    """WSGI hands header bytes over as latin-1; JSON inside a header is UTF-8."""
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise InvalidRequest(f"'{header}' must be UTF-8 JSON.", param=header) from None
+
+
 def metadata(raw: str | None) -> dict[str, str]:
     if not raw:
         return {}
-    try:
-        # WSGI hands header bytes over as latin-1; the JSON inside is UTF-8.
-        raw = raw.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        raise InvalidRequest(f"'{h.METADATA}' must be UTF-8 JSON.", param=h.METADATA) from None
+    raw = utf8(raw, h.METADATA)
     if len(raw.encode("utf-8")) > h.METADATA_MAX_BYTES:
         raise InvalidRequest(
             f"'{h.METADATA}' must be at most {h.METADATA_MAX_BYTES} bytes.", param=h.METADATA
@@ -126,14 +129,6 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
     given = headers.get(h.TRACE_ID, "").strip()
     if given:
         _safe(given, h.TRACE_ID, _TRACE)  # malformed: reported, not silently replaced
-    for name in _UNSUPPORTED:
-        if headers.get(name):
-            raise InvalidRequest(
-                f"'{name}' is not supported by this gateway yet; use '{h.PROVIDER}' with "
-                "'Authorization: Bearer <provider key>'.",
-                param=name,
-                code="unsupported_header",
-            )
     provider = headers.get(h.PROVIDER, "").strip().lower() or default_provider
     org = headers.get(h.OPENAI_ORGANIZATION, "").strip()
     project = headers.get(h.OPENAI_PROJECT, "").strip()
@@ -148,6 +143,8 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
         openai_organization=_safe(org, h.OPENAI_ORGANIZATION, _TOKEN) if org else None,
         openai_project=_safe(project, h.OPENAI_PROJECT, _TOKEN) if project else None,
         forward_headers=forward_headers(headers.get(h.FORWARD_HEADERS), headers),
+        config=utf8(headers.get(h.CONFIG, "").strip(), h.CONFIG) or None,
+        virtual_key=headers.get(h.VIRTUAL_KEY, "").strip() or None,
     )
 
 

@@ -191,9 +191,9 @@ def test_unknown_model_gets_generic_checks_and_passes_through(client, upstream):
             "invalid_value",
         ),
         (
-            auth_headers(**{"x-portkey-config": '{"provider": "openai"}'}),
+            auth_headers(**{"x-portkey-virtual-key": "team-openai"}),
             400,
-            "x-portkey-config",
+            "x-portkey-virtual-key",
             "unsupported_header",
         ),
         (

@@ -77,7 +77,6 @@ def test_metadata_and_timeout_and_forwarding():
         ("x-portkey-forward-headers", "x-portkey-config"),
         ("x-portkey-forward-headers", "bad header"),
         ("x-portkey-forward-headers", ",".join(f"x-h{i}" for i in range(17))),
-        ("x-portkey-virtual-key", "vk-1"),
         ("x-portkey-trace-id", "has\u00e9accent"),
     ],
 )

@@ -1,0 +1,163 @@
+"""One attempt against one routing target: capabilities, transform, HTTP, and what happened.
+
+The routing engine decides what to try next from the ``AttemptResult`` built here;
+it never sees HTTP. Failures are classified by what the provider may have done:
+``connect`` (nothing reached it: safe to retry), ``ambiguous`` (the request was
+sent, an image may be billed), ``skipped`` (this target cannot serve the request,
+no call made).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import custom_hosts, providers
+from .errors import (
+    AuthenticationError,
+    GatewayError,
+    InvalidRequest,
+    RequestTimeout,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from .headers import CONFIG
+from .models import ImageRequest, ProviderReply, RequestOptions, Target
+from .providers.capabilities import resolve
+from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
+from .routing.nodes import Leaf
+from .settings import Settings
+from .transport import Transport
+
+_NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The payload of an attempt that got an HTTP answer."""
+
+    provider: providers.Provider
+    request: ImageRequest
+    reply: ProviderReply
+
+
+def config_param(leaf: Leaf, key: str) -> str:
+    return f"{CONFIG}{leaf.path[len('config') :]}.{key}" if leaf.path != "config" else key
+
+
+def require_keys(leaves: list[Leaf]) -> None:
+    """Every target needs a provider key before anything is sent anywhere."""
+    for leaf in leaves:
+        if not leaf.api_key:
+            raise AuthenticationError(
+                "No provider API key: send 'Authorization: Bearer <key>' "
+                "(or 'x-portkey-api-key: <key>'), or give each config target an api_key.",
+                param=config_param(leaf, "api_key") if leaf.path != "config" else "authorization",
+            )
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``."""
+    for name, scale in (
+        ("retry-after-ms", 1000),
+        ("x-ms-retry-after-ms", 1000),
+        ("retry-after", 1),
+    ):
+        value = headers.get(name, "").strip()
+        if _NUMBER.fullmatch(value):
+            return float(value) / scale
+    return None
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """Builds ``attempt(leaf)`` for one request; holds nothing between requests."""
+
+    settings: Settings
+    transport: Transport
+    base_urls: Mapping[str, str]
+    resolve_host: custom_hosts.Resolver
+    options: RequestOptions
+    header: Callable[[str], str | None]
+    params: dict[str, Any]
+    raw: bytes
+    many: bool
+
+    def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
+        params, raw = self.params, self.raw
+        if leaf.override_params:
+            params = {**params, **leaf.override_params}
+            raw = json.dumps(params, ensure_ascii=False, allow_nan=False).encode()
+        return resolve(provider.capabilities, params, raw)
+
+    def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
+        base_url, pinned = self.base_urls[provider.name], None
+        if leaf.custom_host:
+            # Only the caller's own key travels to a caller-chosen host (virtual keys
+            # are refused with a custom host when the config is loaded).
+            base_url, pinned = custom_hosts.check(
+                leaf.custom_host, self.settings.allowed_custom_hosts, self.resolve_host
+            )
+        forward = self.options.forward_headers
+        if not forward and leaf.forward_headers:
+            forward = tuple((n, v) for n in leaf.forward_headers if (v := self.header(n)))
+        return Target(
+            provider=provider.name,
+            base_url=base_url,
+            api_key=leaf.api_key or "",
+            pinned_ip=pinned,
+            organization=leaf.provider_options.get("openai_organization")
+            or self.options.openai_organization,
+            project=leaf.provider_options.get("openai_project") or self.options.openai_project,
+            forward_headers=forward,
+            json_path=leaf.path,
+        )
+
+    def __call__(self, leaf: Leaf) -> AttemptResult:
+        provider = providers.get(leaf.provider or "")
+        try:
+            request = self.request_for(leaf, provider)
+        except InvalidRequest as exc:
+            if not self.many:
+                raise
+            return AttemptResult(failure=SKIPPED, payload=exc, reason=exc.message)
+        call = provider.build_call(request, self.target(leaf, provider))
+        limit = self.settings.read_timeout
+        if leaf.request_timeout is not None:
+            limit = min(limit, leaf.request_timeout / 1000)
+        try:
+            reply = self.transport.send(call, self.settings.connect_timeout, limit)
+        except (UpstreamTimeout, UpstreamUnavailable) as exc:
+            return self._timed_out(leaf, provider, exc, limit)
+        except GatewayError as exc:  # lost connection, redirect, oversized answer
+            exc.provider = exc.provider or provider.name
+            failure = (
+                None
+                if exc.code in {"upstream_redirect", "upstream_response_too_large"}
+                else AMBIGUOUS
+            )
+            return AttemptResult(status=exc.status, failure=failure, payload=exc)
+        return AttemptResult(
+            status=reply.status,
+            retry_after_s=retry_after(reply.headers),
+            payload=Reply(provider, request, reply),
+        )
+
+    def _timed_out(
+        self, leaf: Leaf, provider: providers.Provider, exc: GatewayError, limit: float
+    ) -> AttemptResult:
+        exc.provider = provider.name
+        connecting = isinstance(exc, UpstreamUnavailable)
+        if connecting and exc.code != "upstream_connect_timeout":
+            return AttemptResult(failure=CONNECT, payload=exc)
+        if leaf.request_timeout is not None and leaf.request_timeout / 1000 <= limit:
+            exc = RequestTimeout(
+                f"Request exceeded the timeout sent in the request: {leaf.request_timeout}ms",
+                provider=provider.name,
+            )
+        return AttemptResult(
+            status=exc.status, failure=CONNECT if connecting else AMBIGUOUS, payload=exc
+        )
