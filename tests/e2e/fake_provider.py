@@ -7,6 +7,8 @@ One server emulates many upstreams: the behaviour is chosen by a path prefix in 
 ``/v1/...``, ``/ok/v1/...``    200 with ``n`` url items (``b64_json`` items if asked for)
 ``/b64/<bytes>/v1/...``        200 with one ``b64_json`` item whose string is ``<bytes>`` long
 ``/slow/<ms>/v1/...``          waits ``<ms>`` (bounded), then answers as ``/ok``
+``/flaky/<n>/v1/...``          429 with ``Retry-After: 1`` for the first ``<n>`` requests on
+                               that path, then as ``/ok``
 ``/status/<code>/v1/...``      ``<code>`` with an OpenAI error body (429: ``Retry-After: 1``;
                                401: OpenAI's message plus the caller's full bearer token)
 ``/text/v1/...``               200 ``text/html`` ``<html>oops</html>``
@@ -75,10 +77,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 _PREFIX = re.compile(
-    r"^(?:/(?P<kind>ok|b64|slow|status|text|redirect|redirect-self|hang|echo-key|steal)"
+    r"^(?:/(?P<kind>ok|b64|slow|status|flaky|text|redirect|redirect-self|hang|echo-key|steal)"
     r"(?:/(?P<arg>\d+))?)?" + re.escape(IMAGES_PATH) + r"$"
 )
-_NEEDS_ARG = {"b64", "slow", "status", "hang"}
+_NEEDS_ARG = {"b64", "slow", "status", "hang", "flaky"}
 
 
 def _dumps(obj: Any) -> bytes:
@@ -140,6 +142,7 @@ class _Server(ThreadingHTTPServer):
         self.recorded: list[RecordedRequest] = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.flaky_seen: dict[str, int] = {}
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Peers hanging up (timeouts, hang tests) are expected; anything else is a fake bug.
@@ -214,7 +217,14 @@ class _Handler(BaseHTTPRequestHandler):
             if kind == "hang":
                 self.close_connection = True
                 return
-        if kind in ("ok", "slow"):
+        if kind == "flaky":
+            with self.server.lock:
+                seen = self.server.flaky_seen.get(self.path, 0)
+                self.server.flaky_seen[self.path] = seen + 1
+            if seen < (arg or 0):
+                self._send(429, error_body(429), **{"Retry-After": "1"})
+                return
+        if kind in ("ok", "slow", "flaky"):
             self._send(200, ok_body(*_image_options(body)))
         elif kind == "b64":
             self._send(200, b64_body(min(arg or 0, MAX_B64_BYTES)))
