@@ -132,6 +132,8 @@ class Attempts:
             reply = self.transport.send(call, self.settings.connect_timeout, limit)
         except (UpstreamTimeout, UpstreamUnavailable) as exc:
             return self._timed_out(leaf, provider, exc, limit)
+        except InvalidRequest:
+            raise  # our own refusal (a header that cannot be sent): never a fallback
         except GatewayError as exc:  # lost connection, redirect, oversized answer
             exc.provider = exc.provider or provider.name
             failure = (
