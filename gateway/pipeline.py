@@ -26,7 +26,7 @@ from .schemas.images import ImageGenerationSchema
 from .settings import Settings
 from .strict_json import loads_object
 from .transport import Transport
-from .upstream import Attempts, Reply, require_keys
+from .upstream import Answered, Attempts, require_keys
 
 _BODY_SCHEMA = ImageGenerationSchema()
 # Every attempt, retry and back-off of one request fits in this (REL-2: below
@@ -120,6 +120,6 @@ def _answer(outcome: Outcome, trace: Trace) -> ImageResult:
         )
     if isinstance(result.payload, GatewayError):
         raise result.payload
-    reply: Reply = result.payload
-    trace.request = reply.request
-    return reply.provider.parse_reply(reply.reply)
+    answered: Answered = result.payload
+    trace.request = answered.request
+    return answered.result

@@ -25,7 +25,7 @@ from .errors import (
     UpstreamUnavailable,
 )
 from .headers import CONFIG
-from .models import ImageRequest, ProviderReply, RequestOptions, Target
+from .models import ImageRequest, ImageResult, RequestOptions, Target
 from .providers.capabilities import resolve
 from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
 from .routing.nodes import Leaf
@@ -36,12 +36,11 @@ _NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
-class Reply:
-    """The payload of an attempt that got an HTTP answer."""
+class Answered:
+    """The payload of a successful attempt: the answer for the client."""
 
-    provider: providers.Provider
     request: ImageRequest
-    reply: ProviderReply
+    result: ImageResult
 
 
 def config_param(leaf: Leaf, key: str) -> str:
@@ -142,11 +141,19 @@ class Attempts:
                 else AMBIGUOUS
             )
             return AttemptResult(status=exc.status, failure=failure, payload=exc)
-        return AttemptResult(
-            status=reply.status,
-            retry_after_s=retry_after(reply.headers),
-            payload=Reply(provider, request, reply),
-        )
+        try:
+            # Parsed here, not after routing: a 2xx that is not an image answer must
+            # count as a failure, so that fallback can move on.
+            result = provider.parse_reply(reply)
+        except GatewayError as exc:
+            exc.provider = exc.provider or provider.name
+            ok = 200 <= reply.status < 300
+            return AttemptResult(
+                status=exc.status if ok else reply.status,
+                retry_after_s=retry_after(reply.headers),
+                payload=exc,
+            )
+        return AttemptResult(status=reply.status, payload=Answered(request, result))
 
     def _timed_out(
         self, leaf: Leaf, provider: providers.Provider, exc: GatewayError, limit: float

@@ -257,3 +257,16 @@ def test_a_saved_config_is_used_by_name_and_logged_with_its_version(
     conn = sqlite3.connect(state.settings.db_path)
     row = conn.execute("SELECT config_name, config_version, quality FROM request_log").fetchone()
     assert row == ("hd", 1, "hd")
+
+
+def test_a_2xx_that_is_not_an_image_answer_falls_back(routed, ordered):
+    ordered.post(OPENAI_URL, body="<html>maintenance</html>", content_type="text/html")
+    ordered.post(OPENAI_URL, body=OK_BODY, content_type="application/json", match=auth("sk-b2"))
+    config = {"strategy": {"mode": "fallback"}, "targets": [target("sk-a1"), target("sk-b2")]}
+    res = post(routed, config)
+    assert res.status_code == 200
+    assert res.data == OK_BODY
+    assert attempts(routed) == [
+        ("config.targets[0]", 502, None, None),
+        ("config.targets[1]", 200, None, None),
+    ]
