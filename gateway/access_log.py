@@ -56,6 +56,8 @@ def _start() -> None:
 def _finish(response: Response) -> Response:
     rid = g.get("request_id") or f"req_{os.urandom(12).hex()}"
     response.headers.setdefault(REQUEST_ID, rid)
+    if not log.isEnabledFor(logging.INFO):
+        return response
     fields = dict(g.get("access_fields") or {})
     fields.setdefault("latency_ms", round((time.monotonic() - g.get("started", 0)) * 1000, 3))
     fields.update(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
@@ -84,8 +84,17 @@ class Attempts:
     params: dict[str, Any]
     raw: bytes
     many: bool
+    # Per request: a target retried, or checked before routing, is resolved once.
+    _resolved: dict[str, ImageRequest] = field(default_factory=dict)
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
+        known = self._resolved.get(leaf.path)
+        if known is not None:
+            return known
+        self._resolved[leaf.path] = request = self._resolve(leaf, provider)
+        return request
+
+    def _resolve(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         params, raw = self.params, self.raw
         if leaf.override_params:
             params = {**params, **leaf.override_params}
