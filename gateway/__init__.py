@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, db, error_handlers, providers
 from .api import register_blueprints
-from .credentials import open_credentials
+from .credentials import Credentials, open_credentials
 from .errors import GatewayError
 from .headers import CONFIG
 from .logging_setup import configure_logging
@@ -32,6 +33,10 @@ class AppState:
     settings: Settings
     deps: Deps
     request_log: RequestLog
+
+
+def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> Any:
+    return credentials.resolve_virtual_key(name, team, param=param)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -58,6 +63,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         transport=Transport(settings.max_upstream_bytes),
         base_urls={"openai": settings.openai_base_url},
         saved_configs=functools.partial(credentials.get_config, param=CONFIG),
+        authenticate=credentials.authenticate,
+        virtual_key=functools.partial(_virtual_key, credentials),
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)

@@ -13,9 +13,10 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from .errors import InvalidRequest
-from .headers import CONFIG, VIRTUAL_KEY
+from .errors import CustomHostRejected, InvalidRequest
+from .headers import CONFIG, CUSTOM_HOST, VIRTUAL_KEY
 from .models import RequestOptions
+from .redact import remember
 from .routing import plan
 from .routing.nodes import ConfigNode, Leaf, PlanNode
 from .schemas.config import load_config, needs_header_merge
@@ -23,12 +24,17 @@ from .strict_json import loads_object
 
 MAX_CONFIG_HEADER = 8192
 SavedConfigs = Callable[[str], tuple[int, dict[str, Any]]]
+# (virtual key name, config param path) -> object with provider, secret, base_url, fields;
+# None when the request has no authenticated team.
+VirtualKeys = Callable[[str, str], Any] | None
 
 
 def _node(
     options: RequestOptions, saved: SavedConfigs
 ) -> tuple[ConfigNode, str | None, int | None]:
     raw = options.config
+    if raw is None and options.virtual_key:
+        return ConfigNode(virtual_key=options.virtual_key), None, None
     if raw is None:
         return ConfigNode(provider=options.provider, api_key=options.api_key), None, None
     if len(raw) > MAX_CONFIG_HEADER:
@@ -58,28 +64,44 @@ def _merge_headers(node: ConfigNode, options: RequestOptions) -> ConfigNode:
 
 
 def build_plan(
-    options: RequestOptions, saved: SavedConfigs
+    options: RequestOptions, saved: SavedConfigs, virtual_keys: VirtualKeys
 ) -> tuple[PlanNode, str | None, int | None]:
     """The routing plan for this request, and the saved config's name and version if any."""
-    if options.virtual_key:
-        raise InvalidRequest(
-            f"'{VIRTUAL_KEY}' is not accepted yet: virtual keys need gateway authentication, "
-            "which is not enabled in this version.",
-            param=VIRTUAL_KEY,
-            code="unsupported_header",
-        )
     node, name, version = _node(options, saved)
+    if options.virtual_key and needs_header_merge(node):
+        node = dataclasses.replace(node, virtual_key=options.virtual_key)
     root = plan.build(_merge_headers(node, options))
-    for leaf in plan.leaves(root):
-        _check_leaf(leaf)
-    return root, name, version
+    return plan.map_leaves(root, lambda leaf: _resolve(leaf, virtual_keys)), name, version
 
 
-def _check_leaf(leaf: Leaf) -> None:
-    if leaf.virtual_key:
+def config_param(leaf: Leaf, key: str) -> str:
+    """Where ``key`` of this target sits, as an error's ``param``."""
+    return f"{CONFIG}{leaf.path[len('config') :]}.{key}" if leaf.path != "config" else key
+
+
+def _resolve(leaf: Leaf, virtual_keys: VirtualKeys) -> Leaf:
+    if not leaf.virtual_key:
+        return leaf
+    param = config_param(leaf, "virtual_key") if leaf.path != "config" else VIRTUAL_KEY
+    if virtual_keys is None:
         raise InvalidRequest(
-            "Virtual keys in configs need gateway authentication, which is not enabled in "
-            "this version.",
-            param=f"{CONFIG}{leaf.path[len('config') :]}.virtual_key",
-            code="unsupported_config_key",
+            "Virtual keys need a gateway API key: send 'x-portkey-api-key: pkgw_...' "
+            "(or 'Authorization: Bearer pkgw_...').",
+            param=param,
+            code="gateway_key_required",
         )
+    if leaf.custom_host:
+        # Checked before any lookup or connection: a stored key never goes to a
+        # caller-chosen host (SEC-2).
+        raise CustomHostRejected(
+            "A custom host cannot be combined with a virtual key.", param=CUSTOM_HOST
+        )
+    key = virtual_keys(leaf.virtual_key, param)
+    remember(key.secret)
+    return dataclasses.replace(
+        leaf,
+        provider=key.provider,
+        api_key=key.secret,
+        base_url=key.base_url,
+        provider_options={**leaf.provider_options, **key.fields},
+    )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 PREFIX = "x-portkey-"
+# Gateway API keys carry this prefix, so one can arrive in Authorization (the OpenAI
+# SDK's api_key) and be told apart from a provider key without a lookup.
+GATEWAY_KEY_PREFIX = "pkgw_"
 
 PROVIDER = "x-portkey-provider"
 API_KEY = "x-portkey-api-key"

@@ -34,6 +34,7 @@ class RequestOptions:
     provider: str
     trace_id: str
     api_key: str | None = field(default=None, repr=False)
+    gateway_key: str | None = field(default=None, repr=False)
     metadata: dict[str, str] = field(default_factory=dict)
     timeout_ms: int | None = None
     custom_host: str | None = None

@@ -8,6 +8,7 @@ any step still logs what was known by then.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -16,8 +17,8 @@ from typing import Any
 
 from . import custom_hosts, providers
 from .config_source import SavedConfigs, build_plan
-from .errors import GatewayError, InvalidRequest
-from .models import ImageRequest, ImageResult
+from .errors import AuthenticationError, GatewayError, InvalidRequest
+from .models import ImageRequest, ImageResult, RequestOptions
 from .routing import engine, plan
 from .routing.attempts import SKIPPED, AttemptRecord, Outcome
 from .schemas import headers as header_schema
@@ -49,10 +50,20 @@ class Trace:
     attempts: tuple[AttemptRecord, ...] = ()
     config_name: str | None = None
     config_version: int | None = None
+    team: str | None = None
+    virtual_key: str | None = None
 
 
 def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:
     raise InvalidRequest("Saved configs are not available.", param="x-portkey-config")
+
+
+def _no_teams(presented: str) -> Any:
+    return None
+
+
+def _no_virtual_keys(name: str, team: str | None, param: str) -> Any:
+    raise InvalidRequest("Virtual keys are not available.", param=param)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,10 @@ class Deps:
     base_urls: Mapping[str, str]
     resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver
     saved_configs: SavedConfigs = _no_saved_configs
+    # presented gateway key -> team (with a ``name``) or None
+    authenticate: Callable[[str], Any] = _no_teams
+    # (name, team, param) -> resolved virtual key
+    virtual_key: Callable[[str, str | None, str], Any] = _no_virtual_keys
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.SystemRandom)
@@ -72,7 +87,13 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     trace.provider = options.provider
-    root, trace.config_name, trace.config_version = build_plan(options, deps.saved_configs)
+    trace.team = team = _authenticate(options, deps)
+    virtual_keys = None
+    if team is not None:
+        virtual_keys = functools.partial(_virtual_key, deps, team)
+    root, trace.config_name, trace.config_version = build_plan(
+        options, deps.saved_configs, virtual_keys
+    )
     leaves = list(plan.leaves(root))
     for leaf in leaves:
         providers.get(leaf.provider or "")
@@ -106,11 +127,37 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
     return _answer(outcome, trace)
 
 
+def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
+    return deps.virtual_key(name, team, param)
+
+
+def _authenticate(options: RequestOptions, deps: Deps) -> str | None:
+    """The caller's team; 401 when a key is required or a presented one is not valid."""
+    if options.gateway_key is None:
+        if deps.settings.require_api_key:
+            raise AuthenticationError(
+                "A gateway API key is required: send 'x-portkey-api-key: pkgw_...' "
+                "(or 'Authorization: Bearer pkgw_...').",
+                param="x-portkey-api-key",
+                code="missing_gateway_key",
+            )
+        return None
+    team = deps.authenticate(options.gateway_key)
+    if team is None:  # unknown, revoked or malformed: one answer for all
+        raise AuthenticationError(
+            "The gateway API key is not valid.",
+            param="x-portkey-api-key",
+            code="invalid_gateway_key",
+        )
+    return str(team.name)
+
+
 def _answer(outcome: Outcome, trace: Trace) -> ImageResult:
     result, leaf = outcome.result, outcome.leaf
     trace.target, trace.retry_count = leaf.path, outcome.retry_count
     trace.attempts = outcome.attempts
     trace.provider = leaf.provider
+    trace.virtual_key = leaf.virtual_key
     spent = [a.ended - a.started for a in outcome.attempts if a.failure != SKIPPED]
     trace.upstream_ms = sum(spent) * 1000 if spent else None
     if result.failure == SKIPPED:

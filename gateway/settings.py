@@ -143,6 +143,9 @@ class Settings:
     max_requests: int = _env("GATEWAY_MAX_REQUESTS", _int(0, 10_000_000), 20000)
     max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", _int(0, 10_000_000), 2000)
     access_log: bool = _env("GATEWAY_ACCESS_LOG", _bool, True)
+    # Require a gateway API key (x-portkey-api-key or Authorization: Bearer pkgw_...)
+    # on every /v1 request. Virtual keys are usable only by an authenticated team.
+    require_api_key: bool = _env("GATEWAY_REQUIRE_API_KEY", _bool, False)
     # Key-encryption key(s) for provider secrets at rest, newest first. When unset the
     # gateway keeps them in <data_dir>/master.key (created 0600 at first start).
     master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", _fernet_keys, (), secret=True)

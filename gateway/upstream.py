@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
+from .config_source import config_param
 from .errors import (
     AuthenticationError,
     GatewayError,
@@ -24,7 +25,6 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .headers import CONFIG
 from .models import ImageRequest, ImageResult, RequestOptions, Target
 from .providers.capabilities import resolve
 from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
@@ -41,10 +41,6 @@ class Answered:
 
     request: ImageRequest
     result: ImageResult
-
-
-def config_param(leaf: Leaf, key: str) -> str:
-    return f"{CONFIG}{leaf.path[len('config') :]}.{key}" if leaf.path != "config" else key
 
 
 def require_keys(leaves: list[Leaf]) -> None:
@@ -102,7 +98,7 @@ class Attempts:
         return resolve(provider.capabilities, params, raw)
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
-        base_url, pinned = self.base_urls[provider.name], None
+        base_url, pinned = leaf.base_url or self.base_urls[provider.name], None
         if leaf.custom_host:
             # Only the caller's own key travels to a caller-chosen host (virtual keys
             # are refused with a custom host when the config is loaded).

@@ -135,6 +135,8 @@ def _log_row(
         "prompt": req.prompt if req and settings.log_prompts else None,
         "target": trace.target,
         "client_ip": request.remote_addr,
+        "team": trace.team,
+        "virtual_key": trace.virtual_key,
         "config_name": trace.config_name,
         "config_version": trace.config_version,
     }

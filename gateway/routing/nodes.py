@@ -103,6 +103,8 @@ class Leaf:
     provider_options: Mapping[str, str] = field(default_factory=dict, repr=False)
     name: str | None = None
     weight: float = 1.0
+    # An admin-set endpoint from a resolved virtual key (never caller-chosen).
+    base_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,21 +34,45 @@ def _safe(value: str, header: str, pattern: re.Pattern[str] = _VALUE) -> str:
     return value
 
 
-def api_key(headers: Mapping[str, str]) -> str | None:
-    """The provider key: ``Authorization: Bearer``, else ``x-portkey-api-key`` (Portkey's curl)."""
+def _bearer(headers: Mapping[str, str]) -> str | None:
+    """The Authorization bearer token, or None for no header / the SDK placeholder."""
     auth = headers.get("authorization", "").strip()
     scheme, _, token = auth.partition(" ")
     is_bearer, token = scheme.lower() == "bearer", token.strip()
-    if auth and not (is_bearer and token in _PLACEHOLDER_TOKENS):
-        if not is_bearer or not token:
-            raise AuthenticationError(
-                "The Authorization header must be 'Bearer <provider API key>'.",
-                param="authorization",
-                code="invalid_authorization_header",
-            )
-        return _safe(token, "authorization", _TOKEN)
-    key = headers.get(h.API_KEY, "").strip()
-    return _safe(key, h.API_KEY, _TOKEN) if key else None
+    if not auth or (is_bearer and token in _PLACEHOLDER_TOKENS):
+        return None
+    if not is_bearer or not token:
+        raise AuthenticationError(
+            "The Authorization header must be 'Bearer <key>'.",
+            param="authorization",
+            code="invalid_authorization_header",
+        )
+    return _safe(token, "authorization", _TOKEN)
+
+
+def keys(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """``(gateway key, provider key)``.
+
+    A gateway key is recognised by its prefix wherever it arrives (``x-portkey-api-key``
+    or ``Authorization``, which is where the OpenAI SDK puts its ``api_key``) and is never
+    forwarded. Otherwise ``Authorization`` carries the provider key, and
+    ``x-portkey-api-key`` does when ``Authorization`` is absent (Portkey's curl example).
+    """
+    gateway = provider = None
+    bearer = _bearer(headers)
+    if bearer is not None:
+        if bearer.startswith(h.GATEWAY_KEY_PREFIX):
+            gateway = bearer
+        else:
+            provider = bearer
+    portkey = headers.get(h.API_KEY, "").strip()
+    if portkey:
+        portkey = _safe(portkey, h.API_KEY, _TOKEN)
+        if portkey.startswith(h.GATEWAY_KEY_PREFIX):
+            gateway = gateway or portkey
+        elif provider is None:
+            provider = portkey
+    return gateway, provider
 
 
 def utf8(raw: str, header: str) -> str:
@@ -129,6 +153,7 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
     given = headers.get(h.TRACE_ID, "").strip()
     if given:
         _safe(given, h.TRACE_ID, _TRACE)  # malformed: reported, not silently replaced
+    gateway_key, provider_key = keys(headers)
     provider = headers.get(h.PROVIDER, "").strip().lower() or default_provider
     org = headers.get(h.OPENAI_ORGANIZATION, "").strip()
     project = headers.get(h.OPENAI_PROJECT, "").strip()
@@ -136,7 +161,8 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
     return RequestOptions(
         provider=provider,
         trace_id=trace,
-        api_key=api_key(headers),
+        gateway_key=gateway_key,
+        api_key=provider_key,
         metadata=metadata(headers.get(h.METADATA)),
         timeout_ms=timeout_ms(headers.get(h.REQUEST_TIMEOUT)),
         custom_host=_safe(custom, h.CUSTOM_HOST) if custom else None,

@@ -194,7 +194,7 @@ def test_unknown_model_gets_generic_checks_and_passes_through(client, upstream):
             auth_headers(**{"x-portkey-virtual-key": "team-openai"}),
             400,
             "x-portkey-virtual-key",
-            "unsupported_header",
+            "gateway_key_required",
         ),
         (
             auth_headers(**{"x-portkey-custom-host": "http://127.0.0.1:9/v1"}),
