@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         base_urls={"openai": settings.openai_base_url},
         saved_configs=functools.partial(credentials.get_config, param=CONFIG),
         authenticate=credentials.authenticate,
+        api_keys_exist=credentials.api_keys_exist,
         virtual_key=functools.partial(_virtual_key, credentials),
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))

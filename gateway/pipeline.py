@@ -75,6 +75,7 @@ class Deps:
     saved_configs: SavedConfigs = _no_saved_configs
     # presented gateway key -> team (with a ``name``) or None
     authenticate: Callable[[str], Any] = _no_teams
+    api_keys_exist: Callable[[], bool] = bool
     # (name, team, param) -> resolved virtual key
     virtual_key: Callable[[str, str | None, str], Any] = _no_virtual_keys
     clock: Callable[[], float] = time.monotonic
@@ -134,7 +135,8 @@ def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
 def _authenticate(options: RequestOptions, deps: Deps) -> str | None:
     """The caller's team; 401 when a key is required or a presented one is not valid."""
     if options.gateway_key is None:
-        if deps.settings.require_api_key:
+        mode = deps.settings.require_api_key
+        if mode == "true" or (mode == "auto" and deps.api_keys_exist()):
             raise AuthenticationError(
                 "A gateway API key is required: send 'x-portkey-api-key: pkgw_...' "
                 "(or 'Authorization: Bearer pkgw_...').",

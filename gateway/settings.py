@@ -56,6 +56,15 @@ def _bool(raw: str) -> bool:
     raise ValueError("must be true or false")
 
 
+def _auth_mode(raw: str) -> str:
+    if raw.strip().lower() == "auto":
+        return "auto"
+    try:
+        return "true" if _bool(raw) else "false"
+    except ValueError:
+        raise ValueError("must be auto, true or false") from None
+
+
 def _base_url(raw: str) -> str:
     url = raw.strip().rstrip("/")
     parts = urlsplit(url)
@@ -144,8 +153,10 @@ class Settings:
     max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", _int(0, 10_000_000), 2000)
     access_log: bool = _env("GATEWAY_ACCESS_LOG", _bool, True)
     # Require a gateway API key (x-portkey-api-key or Authorization: Bearer pkgw_...)
-    # on every /v1 request. Virtual keys are usable only by an authenticated team.
-    require_api_key: bool = _env("GATEWAY_REQUIRE_API_KEY", _bool, False)
+    # on every /v1 request: "true", "false", or "auto" = as soon as any key exists, so a
+    # fresh single-user install works with provider keys alone and a shared one, where
+    # an administrator has handed out team keys, refuses anonymous callers.
+    require_api_key: str = _env("GATEWAY_REQUIRE_API_KEY", _auth_mode, "auto")
     # Key-encryption key(s) for provider secrets at rest, newest first. When unset the
     # gateway keeps them in <data_dir>/master.key (created 0600 at first start).
     master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", _fernet_keys, (), secret=True)

@@ -34,6 +34,9 @@ def _shown(name: str, what: str) -> str:
     return f"{what} {name!r}" if plain else f"The {what.lower()}"
 
 
+KEYS_EXIST_TTL = 5.0
+
+
 class Credentials:
     """The integrator's entry point; build it with :func:`open_credentials`."""
 
@@ -43,6 +46,22 @@ class Credentials:
         self.store = store
         self.pepper = pepper
         self._clock = clock
+        self._keys_exist = False
+        self._keys_checked_until = 0.0
+
+    def api_keys_exist(self) -> bool:
+        """Whether any unrevoked gateway API key exists.
+
+        Asked on every request while ``GATEWAY_REQUIRE_API_KEY`` is ``auto``, so the
+        answer is kept for a few seconds; a key created or revoked from the CLI takes
+        effect within that time in every worker.
+        """
+        now = self._clock()
+        if now >= self._keys_checked_until:
+            records = self.store.list_api_keys()
+            self._keys_exist = any(r.revoked_at is None for r in records)
+            self._keys_checked_until = now + KEYS_EXIST_TTL
+        return self._keys_exist
 
     def authenticate(self, presented: str) -> Team | None:
         """The team of a valid, unrevoked gateway API key; None otherwise (answer 401)."""

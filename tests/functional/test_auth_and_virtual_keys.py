@@ -20,7 +20,7 @@ SECRET = "sk-stored-provider-secret-0123456789"
 @pytest.fixture
 def admin(make_app, monkeypatch):
     """An app plus helpers that run the CLI against its data directory."""
-    app = make_app(require_api_key=True, allowed_custom_hosts=("http://127.0.0.1:9",))
+    app = make_app(require_api_key="true", allowed_custom_hosts=("http://127.0.0.1:9",))
     monkeypatch.setenv("GATEWAY_DATA_DIR", app.extensions["gateway"].settings.data_dir)
     runner = CliRunner()
 
@@ -158,3 +158,25 @@ def test_virtual_keys_in_a_config_fall_back_across_stored_keys(admin):
         res = post(admin, **{"x-portkey-api-key": key, "x-portkey-config": json.dumps(config)})
     assert res.status_code == 200
     assert res.headers["x-portkey-last-used-option-index"] == "config.targets[1]"
+
+
+def test_auto_mode_is_open_on_a_fresh_install_and_closed_once_a_team_key_exists(
+    make_app, monkeypatch
+):
+    fresh = make_app()  # GATEWAY_REQUIRE_API_KEY defaults to auto
+    assert fresh.extensions["gateway"].settings.require_api_key == "auto"
+    with responses.RequestsMock() as mock:
+        mock.post(OPENAI_URL, body=OK_BODY, content_type="application/json")
+        assert post(fresh, Authorization="Bearer sk-own-key-123456").status_code == 200
+    monkeypatch.setenv("GATEWAY_DATA_DIR", fresh.extensions["gateway"].settings.data_dir)
+    out = CliRunner().invoke(cli, ["api-keys", "create", "--name", "design"])
+    team_key = out.output.splitlines()[0].strip()
+    shared = make_app()  # same data dir: a team key now exists
+    res = post(shared, Authorization="Bearer sk-own-key-123456")
+    assert (res.status_code, res.get_json()["error"]["code"]) == (401, "missing_gateway_key")
+    with responses.RequestsMock() as mock:
+        mock.post(OPENAI_URL, body=OK_BODY, content_type="application/json")
+        ok = post(
+            shared, Authorization="Bearer sk-own-key-123456", **{"x-portkey-api-key": team_key}
+        )
+    assert ok.status_code == 200

@@ -12,6 +12,9 @@ def test_defaults():
     assert s.allowed_custom_hosts == ()
     assert s.max_body_bytes == 1 << 20
     assert s.log_prompts is True
+    assert s.require_api_key == "auto"
+    assert Settings.from_env({"GATEWAY_REQUIRE_API_KEY": "yes"}).require_api_key == "true"
+    assert Settings.from_env({"GATEWAY_REQUIRE_API_KEY": "off"}).require_api_key == "false"
     assert s.db_path == "data/gateway.db"
 
 
