@@ -12,6 +12,7 @@ must resolve to public addresses. Pure apart from the injected resolver.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
@@ -43,6 +44,12 @@ def _always_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved
 
 
+@functools.lru_cache(maxsize=8)
+def _parsed(allowlist: tuple[str, ...]) -> frozenset[tuple[str, str, int]]:
+    """The allowlist is a start-up setting: parse it once, not on every request."""
+    return frozenset(parse_allow_entry(entry) for entry in allowlist)
+
+
 def _parse(custom_host: str) -> tuple[str, str, int, str]:
     if any(c in custom_host for c in "@\\%") or not custom_host.isascii():
         raise _reject("credentials, escapes and non-ASCII characters are not allowed")
@@ -63,7 +70,7 @@ def check(
 ) -> tuple[str, str]:
     """Return ``(base_url, pinned_ip)`` for an allowed custom host, else raise."""
     scheme, host, port, path = _parse(custom_host)
-    allowed = {parse_allow_entry(entry) for entry in allowlist}
+    allowed = _parsed(tuple(allowlist))
     if (scheme, host, port) not in allowed:
         raise _reject("the host is not on the gateway's allowlist (GATEWAY_ALLOWED_CUSTOM_HOSTS)")
     try:

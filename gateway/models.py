@@ -59,7 +59,6 @@ class Target:
     organization: str | None = None
     project: str | None = None
     forward_headers: tuple[tuple[str, str], ...] = ()
-    json_path: str = "config"
 
 
 @dataclass(frozen=True)

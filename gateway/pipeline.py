@@ -33,7 +33,6 @@ _BODY_SCHEMA = ImageGenerationSchema()
 # Every attempt, retry and back-off of one request fits in this (REL-2: below
 # nginx's proxy_read_timeout of 330 s, above one attempt's read timeout).
 TOTAL_DEADLINE_S = 300.0
-MAX_UPSTREAM_ATTEMPTS = 6
 
 
 @dataclass
@@ -123,7 +122,6 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
         sleep=deps.sleep,
         rng=deps.rng,
         deadline_s=deps.clock() + TOTAL_DEADLINE_S,
-        max_attempts=MAX_UPSTREAM_ATTEMPTS,
     )
     return _answer(outcome, trace)
 

@@ -117,7 +117,6 @@ class Attempts:
             or self.options.openai_organization,
             project=leaf.provider_options.get("openai_project") or self.options.openai_project,
             forward_headers=forward,
-            json_path=leaf.path,
         )
 
     def __call__(self, leaf: Leaf) -> AttemptResult:
