@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -17,12 +18,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import access_log, db, error_handlers, providers
 from .api import register_blueprints
 from .credentials import Credentials, open_credentials
+from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
+from .image_store import ImageStore, load_key
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError
+from .signing import Signer
 from .transport import Transport
 
 __all__ = ["AppState", "create_app"]
@@ -58,9 +62,17 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
     credentials = open_credentials(settings)
+    transport = Transport(settings.max_upstream_bytes)
+    store = ImageStore(
+        Path(settings.images_dir),
+        load_key(Path(settings.data_dir), settings.url_signing_key),
+        settings.image_url_ttl,
+    )
     deps = Deps(
         settings=settings,
-        transport=Transport(settings.max_upstream_bytes),
+        transport=transport,
+        signer=Signer(transport, settings.allowed_custom_hosts),
+        delivery=Delivery(settings, transport, store),
         base_urls={"openai": settings.openai_base_url},
         saved_configs=functools.partial(credentials.get_config, param=CONFIG),
         authenticate=credentials.authenticate,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import CustomHostRejected, InvalidRequest
-from .headers import CONFIG, CUSTOM_HOST, VIRTUAL_KEY
+from .headers import CONFIG, CUSTOM_HOST, SECRET_OPTIONS, VIRTUAL_KEY
 from .models import RequestOptions
 from .redact import remember
 from .routing import plan
@@ -56,6 +56,8 @@ def _merge_headers(node: ConfigNode, options: RequestOptions) -> ConfigNode:
     changes: dict[str, Any] = {}
     if needs_header_merge(node):
         changes.update(provider=node.provider or options.provider, api_key=options.api_key)
+        if options.provider_options:
+            changes["provider_options"] = {**node.provider_options, **options.provider_options}
     if options.custom_host:
         changes["custom_host"] = options.custom_host
     if options.timeout_ms is not None:
@@ -71,7 +73,10 @@ def build_plan(
     if options.virtual_key and needs_header_merge(node):
         node = dataclasses.replace(node, virtual_key=options.virtual_key)
     root = plan.build(_merge_headers(node, options))
-    return plan.map_leaves(root, lambda leaf: _resolve(leaf, virtual_keys)), name, version
+    root = plan.map_leaves(root, lambda leaf: _resolve(leaf, virtual_keys))
+    for leaf in plan.leaves(root):
+        remember(*(v for k, v in leaf.provider_options.items() if k in SECRET_OPTIONS))
+    return root, name, version
 
 
 def config_param(leaf: Leaf, key: str) -> str:

@@ -96,3 +96,22 @@ def check(
             raise _reject("the host name resolves to a loopback or private address")
     netloc = f"[{host}]" if ":" in host else host
     return f"{scheme}://{netloc}:{port}{path}", str(addresses[0])
+
+
+def public_address(host: str, port: int, resolve: Resolver = system_resolver) -> str:
+    """The address to pin for a provider-declared host: every address must be public."""
+    try:
+        addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
+    except (OSError, UnicodeError, ValueError):
+        raise _reject("the host name does not resolve") from None
+    if not addresses:
+        raise _reject("the host name does not resolve")
+    for ip in addresses:
+        if (
+            _always_blocked(ip)
+            or any(ip in net for net in _ALWAYS_BLOCKED_NETS)
+            or ip.is_loopback
+            or ip.is_private
+        ):
+            raise _reject("the host resolves to a non-public address")
+    return str(addresses[0])

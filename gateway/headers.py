@@ -19,6 +19,29 @@ FORWARD_HEADERS = "x-portkey-forward-headers"
 OPENAI_ORGANIZATION = "x-portkey-openai-organization"
 OPENAI_PROJECT = "x-portkey-openai-project"
 CACHE_FORCE_REFRESH = "x-portkey-cache-force-refresh"
+# Provider settings sent as headers (Portkey's names) -> the option each one sets.
+PROVIDER_OPTION_HEADERS = {
+    "x-portkey-azure-resource-name": "resource_name",
+    "x-portkey-azure-deployment-id": "deployment_id",
+    "x-portkey-azure-api-version": "api_version",
+    "x-portkey-azure-ad-token": "azure_ad_token",
+    "x-portkey-azure-model-name": "azure_model_name",
+    "x-portkey-azure-foundry-url": "azure_foundry_url",
+    "x-portkey-azure-extra-params": "azure_extra_params",
+    "x-portkey-azure-deployment-name": "azure_deployment_name",
+    "x-portkey-aws-access-key-id": "aws_access_key_id",
+    "x-portkey-aws-secret-access-key": "aws_secret_access_key",
+    "x-portkey-aws-session-token": "aws_session_token",
+    "x-portkey-aws-region": "aws_region",
+    "x-portkey-vertex-project-id": "vertex_project_id",
+    "x-portkey-vertex-region": "vertex_region",
+    "x-portkey-vertex-service-account-json": "vertex_service_account_json",
+    "x-portkey-workers-ai-account-id": "workers_ai_account_id",
+}
+# Options that are credentials: redacted from every log line and error message.
+SECRET_OPTIONS = frozenset(
+    {"aws_secret_access_key", "aws_session_token", "azure_ad_token", "vertex_service_account_json"}
+)
 
 # Response headers.
 LAST_USED_OPTION_INDEX = "x-portkey-last-used-option-index"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class RequestOptions:
     # Raw x-portkey-config (inline JSON or a saved name) and x-portkey-virtual-key.
     config: str | None = None
     virtual_key: str | None = None
+    # Provider settings from headers (x-portkey-azure-resource-name -> resource_name, ...).
+    provider_options: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,9 @@ class Target:
     """One provider endpoint with the credentials to call it."""
 
     provider: str
-    base_url: str
+    # None: the provider's own endpoint (which may depend on ``options``, e.g. an Azure
+    # resource or an AWS region). Else a checked custom host or an admin-set base URL.
+    base_url: str | None
     api_key: str = field(repr=False)
     # A caller-chosen host, already checked against the allowlist; the address it
     # resolved to is pinned so a DNS change cannot redirect the call.
@@ -59,6 +64,28 @@ class Target:
     organization: str | None = None
     project: str | None = None
     forward_headers: tuple[tuple[str, str], ...] = ()
+    # Provider settings (Portkey's names: resource_name, aws_region, vertex_project_id,
+    # ...), some of them secret (aws_secret_access_key): never logged.
+    options: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class AwsSigning:
+    """Sign the call with AWS SigV4 just before sending (needs the clock: not pure)."""
+
+    service: str
+    region: str
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class GoogleServiceAccount:
+    """Exchange this service-account JSON for an OAuth token (cached) before sending."""
+
+    info: str = field(repr=False)
+    scope: str = "https://www.googleapis.com/auth/cloud-platform"
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,8 @@ class ProviderCall:
     headers: dict[str, str] = field(repr=False)
     body: bytes = field(repr=False)
     pinned_ip: str | None = None
+    # Authentication the transport layer must add (data only: providers stay pure).
+    signing: AwsSigning | GoogleServiceAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +116,28 @@ class ProviderReply:
 
 
 @dataclass(frozen=True)
+class GeneratedImage:
+    """One image as a provider gave it: base64, raw bytes or a URL (at least one)."""
+
+    b64_json: str | None = field(default=None, repr=False)
+    url: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    content_type: str = "image/png"
+    revised_prompt: str | None = None
+
+
+@dataclass(frozen=True)
 class ImageResult:
-    """An answer ready for the client: bytes in OpenAI's shape plus headers to pass on."""
+    """An answer for the client.
+
+    Either ``body``: bytes already in OpenAI's shape and in the format asked for
+    (passed through untouched), or ``images``: what the provider returned, which the
+    gateway turns into ``{"created", "data"}`` in the asked format (hosting base64
+    images behind a signed URL, or inlining URL-only images as base64).
+    """
 
     status: int
-    body: bytes = field(repr=False)
+    body: bytes = field(default=b"", repr=False)
     headers: dict[str, str] = field(default_factory=dict)
+    images: tuple[GeneratedImage, ...] | None = None
+    created: int | None = None

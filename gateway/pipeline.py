@@ -17,6 +17,7 @@ from typing import Any
 
 from . import custom_hosts, providers
 from .config_source import SavedConfigs, build_plan
+from .delivery import Delivery
 from .errors import AuthenticationError, GatewayError, InvalidRequest
 from .models import ImageRequest, ImageResult, RequestOptions
 from .routing import engine, plan
@@ -25,6 +26,7 @@ from .schemas import headers as header_schema
 from .schemas import load
 from .schemas.images import ImageGenerationSchema
 from .settings import Settings
+from .signing import Signer
 from .strict_json import loads_object
 from .transport import Transport
 from .upstream import Answered, Attempts, require_keys
@@ -69,6 +71,8 @@ def _no_virtual_keys(name: str, team: str | None, param: str) -> Any:
 class Deps:
     settings: Settings
     transport: Transport
+    signer: Signer
+    delivery: Delivery
     base_urls: Mapping[str, str]
     resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver
     saved_configs: SavedConfigs = _no_saved_configs
@@ -82,8 +86,11 @@ class Deps:
     rng: random.Random = field(default_factory=random.SystemRandom)
 
 
-def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
-    """Validate, route across the config's targets, and answer in OpenAI's shape."""
+def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str) -> ImageResult:
+    """Validate, route across the config's targets, and answer in OpenAI's shape.
+
+    ``public_url`` is the gateway's own base URL, for links to images it hosts.
+    """
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     trace.provider = options.provider
@@ -104,6 +111,7 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
     attempt = Attempts(
         deps.settings,
         deps.transport,
+        deps.signer,
         deps.base_urls,
         deps.resolve_host,
         options,
@@ -123,7 +131,10 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps) -> ImageResult:
         rng=deps.rng,
         deadline_s=deps.clock() + TOTAL_DEADLINE_S,
     )
-    return _answer(outcome, trace)
+    answered = _answer(outcome, trace)
+    return deps.delivery.render(
+        answered.result, answered.request, answered.origin, deps.settings.public_url or public_url
+    )
 
 
 def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
@@ -152,7 +163,7 @@ def _authenticate(options: RequestOptions, deps: Deps) -> str | None:
     return str(team.name)
 
 
-def _answer(outcome: Outcome, trace: Trace) -> ImageResult:
+def _answer(outcome: Outcome, trace: Trace) -> Answered:
     result, leaf = outcome.result, outcome.leaf
     trace.target, trace.retry_count = leaf.path, outcome.retry_count
     trace.attempts = outcome.attempts
@@ -169,4 +180,4 @@ def _answer(outcome: Outcome, trace: Trace) -> ImageResult:
         raise result.payload
     answered: Answered = result.payload
     trace.request = answered.request
-    return answered.result
+    return answered

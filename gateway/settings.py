@@ -75,6 +75,12 @@ def _base_url(raw: str) -> str:
     return url
 
 
+def _secret_text(raw: str) -> str:
+    if len(raw.strip()) < 32:
+        raise ValueError("must be at least 32 characters")
+    return raw.strip()
+
+
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
@@ -136,6 +142,13 @@ class Settings:
     # Admin allowlist for x-portkey-custom-host: exact scheme://host[:port] entries.
     allowed_custom_hosts: tuple[str, ...] = _env("GATEWAY_ALLOWED_CUSTOM_HOSTS", _csv, ())
     openai_base_url: str = _env("GATEWAY_OPENAI_BASE_URL", _base_url, "https://api.openai.com/v1")
+    # The gateway's own URL as clients reach it (https://images.example.com), for the
+    # links to images it hosts; unset: from the request (X-Forwarded-* when trusted).
+    public_url: str | None = _env("GATEWAY_PUBLIC_URL", _base_url, None)
+    # How long a link to a gateway-hosted image stays valid (OpenAI's URLs: 60 minutes).
+    image_url_ttl: int = _env("GATEWAY_IMAGE_URL_TTL", _int(60, 7 * 86400), 3600)
+    # Key for signing those links; unset: <data_dir>/url-signing.key (created 0600).
+    url_signing_key: str | None = _env("GATEWAY_URL_SIGNING_KEY", _secret_text, None, secret=True)
     connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)
     # Per-attempt wall-clock limit on an upstream call; gpt-image-1 at high quality
     # can take minutes, so the default is generous.
@@ -195,6 +208,10 @@ class Settings:
                 "GATEWAY_GRACEFUL_TIMEOUT: must be at least GATEWAY_READ_TIMEOUT, "
                 "or reloads would cut generations in flight"
             )
+
+    @property
+    def images_dir(self) -> str:
+        return os.path.join(self.data_dir, "images")
 
     @property
     def db_path(self) -> str:

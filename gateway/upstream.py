@@ -17,6 +17,7 @@ from typing import Any
 
 from . import custom_hosts, providers
 from .config_source import config_param
+from .delivery import Origin, origin_of
 from .errors import (
     AuthenticationError,
     GatewayError,
@@ -30,6 +31,7 @@ from .providers.capabilities import resolve
 from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
 from .routing.nodes import Leaf
 from .settings import Settings
+from .signing import Signer
 from .transport import Transport
 
 _NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
@@ -41,17 +43,27 @@ class Answered:
 
     request: ImageRequest
     result: ImageResult
+    origin: Origin
 
 
 def require_keys(leaves: list[Leaf]) -> None:
-    """Every target needs a provider key before anything is sent anywhere."""
+    """Every target needs its provider's credentials before anything is sent anywhere."""
     for leaf in leaves:
-        if not leaf.api_key:
-            raise AuthenticationError(
+        provider = providers.get(leaf.provider or "")
+        missing = provider.credentials(leaf.api_key, leaf.provider_options)
+        if missing is None:
+            continue
+        if missing == "a provider API key":
+            message = (
                 "No provider API key: send 'Authorization: Bearer <key>' "
-                "(or 'x-portkey-api-key: <key>'), or give each config target an api_key.",
-                param=config_param(leaf, "api_key") if leaf.path != "config" else "authorization",
+                "(or 'x-portkey-api-key: <key>'), or give each config target an api_key."
             )
+        else:
+            message = f"{provider.name} needs {missing}."
+        raise AuthenticationError(
+            message,
+            param=config_param(leaf, "api_key") if leaf.path != "config" else "authorization",
+        )
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
@@ -73,6 +85,7 @@ class Attempts:
 
     settings: Settings
     transport: Transport
+    signer: Signer
     base_urls: Mapping[str, str]
     resolve_host: custom_hosts.Resolver
     options: RequestOptions
@@ -98,7 +111,7 @@ class Attempts:
         return resolve(provider.capabilities, params, raw)
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
-        base_url, pinned = leaf.base_url or self.base_urls[provider.name], None
+        base_url, pinned = leaf.base_url or self.base_urls.get(provider.name), None
         if leaf.custom_host:
             # Only the caller's own key travels to a caller-chosen host (virtual keys
             # are refused with a custom host when the config is loaded).
@@ -117,6 +130,7 @@ class Attempts:
             or self.options.openai_organization,
             project=leaf.provider_options.get("openai_project") or self.options.openai_project,
             forward_headers=forward,
+            options=leaf.provider_options,
         )
 
     def __call__(self, leaf: Leaf) -> AttemptResult:
@@ -127,11 +141,17 @@ class Attempts:
             if not self.many:
                 raise
             return AttemptResult(failure=SKIPPED, payload=exc, reason=exc.message)
-        call = provider.build_call(request, self.target(leaf, provider))
+        target = self.target(leaf, provider)
+        if provider.local is not None:
+            local = Origin(provider.name, (), "", None)
+            answered = Answered(request, provider.local(request, target), local)
+            return AttemptResult(status=200, payload=answered)
+        call = provider.build_call(request, target)
         limit = self.settings.read_timeout
         if leaf.request_timeout is not None:
             limit = min(limit, leaf.request_timeout / 1000)
         try:
+            call = self.signer.apply(call, self.settings.connect_timeout, limit)
             reply = self.transport.send(call, self.settings.connect_timeout, limit)
         except (UpstreamTimeout, UpstreamUnavailable) as exc:
             return self._timed_out(leaf, provider, exc, limit)
@@ -148,7 +168,7 @@ class Attempts:
         try:
             # Parsed here, not after routing: a 2xx that is not an image answer must
             # count as a failure, so that fallback can move on.
-            result = provider.parse_reply(reply)
+            result = provider.parse_reply(reply, request)
         except GatewayError as exc:
             exc.provider = exc.provider or provider.name
             ok = 200 <= reply.status < 300
@@ -157,7 +177,8 @@ class Attempts:
                 retry_after_s=retry_after(reply.headers),
                 payload=exc,
             )
-        return AttemptResult(status=reply.status, payload=Answered(request, result))
+        origin = Origin(provider.name, provider.image_hosts, origin_of(call.url), call.pinned_ip)
+        return AttemptResult(status=reply.status, payload=Answered(request, result, origin))
 
     def _timed_out(
         self, leaf: Leaf, provider: providers.Provider, exc: GatewayError, limit: float

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import health, images
+from . import files, health, images
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(images.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(files.bp)

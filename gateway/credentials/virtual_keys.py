@@ -19,11 +19,24 @@ from ..providers import REGISTRY
 PROVIDER_FIELDS: dict[str, tuple[str, ...]] = {
     "openai": ("openai_organization", "openai_project"),
     "azure-openai": ("resource_name", "deployment_id", "api_version"),
+    # The Foundry endpoint itself is the key's --base-url.
+    "azure-ai": ("api_version", "azure_deployment_name", "azure_extra_params"),
+    # The secret is the AWS secret access key (or a Bedrock API key without an id).
     "bedrock": ("aws_region", "aws_access_key_id"),
+    # The secret is an OAuth access token or a service-account JSON key.
     "vertex-ai": ("vertex_project_id", "vertex_region"),
     "workers-ai": ("workers_ai_account_id",),
     "stability-ai": (),
     "together-ai": (),
+    "deepinfra": (),
+    "fireworks-ai": (),
+    "segmind": (),
+    "recraft-ai": (),
+    "lemonfox-ai": (),
+    "nscale": (),
+    "siliconflow": (),
+    "hyperbolic": (),
+    "deepbricks": ("openai_organization", "openai_project"),
 }
 # The providers a virtual key may name today: the list gateway.providers.REGISTRY will
 # grow into. Storing a key ahead of its provider lets an administrator prepare a rollout;
@@ -34,7 +47,12 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 # Values that become a DNS label in the upstream host get the stricter rule.
 _DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_FIELD_RULES = {"resource_name": _DNS_LABEL, "aws_region": _DNS_LABEL, "vertex_region": _DNS_LABEL}
+_FIELD_RULES = {
+    "resource_name": _DNS_LABEL,
+    "aws_region": _DNS_LABEL,
+    "vertex_region": _DNS_LABEL,
+    "azure_extra_params": re.compile(r"^(drop|pass-through|error)$"),
+}
 MAX_SECRET_CHARS = 16_384
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..errors import UnknownProvider
-from . import openai
+from . import openai, placeholder
 from .base import Provider
 
-REGISTRY: dict[str, Provider] = {p.name: p for p in (openai.PROVIDER,)}
+REGISTRY: dict[str, Provider] = {p.name: p for p in (openai.PROVIDER, placeholder.PROVIDER)}
 
 
 def get(name: str) -> Provider:

@@ -36,6 +36,7 @@ class ModelSpec:
     sizes: tuple[str, ...] | None = None
     qualities: tuple[str, ...] | None = None
     styles: tuple[str, ...] | None = None
+    # What the provider itself answers with; the gateway converts to the other one.
     response_formats: tuple[str, ...] = ("url", "b64_json")
     # Model-specific defaults that differ from the seeds' (gpt-image-1: quality auto).
     defaults: Mapping[str, Any] = field(default_factory=dict)
@@ -44,6 +45,7 @@ class ModelSpec:
 
 
 GENERIC = ModelSpec(prompt_max=32000, n_max=10)
+FORMATS = ("url", "b64_json")
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,6 @@ def _check_known(
         if spec.styles == ():
             raise InvalidRequest(f"'style' is not supported by model '{model}'.", param="style")
         _allowed("style", eff["style"], spec.styles, model)
-    if params.get("response_format") is not None:
-        _allowed("response_format", eff["response_format"], spec.response_formats, model)
     for name, owner in caps.model_only.items():
         if params.get(name) is not None and name not in spec.extras:
             raise InvalidRequest(
@@ -137,10 +137,11 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
         raise InvalidRequest(
             "'size' must look like 1024x1024 (WIDTHxHEIGHT) or auto.", param="size"
         )
+    # Every provider can serve both formats: the gateway hosts base64 images behind a
+    # signed URL and inlines URL-only ones, so only the value itself is checked.
+    _allowed("response_format", eff["response_format"], FORMATS, model)
     if spec is not None:
         _check_known(caps, spec, model, eff, params)
-    elif eff["response_format"] not in GENERIC.response_formats:
-        _allowed("response_format", eff["response_format"], GENERIC.response_formats, model)
     return ImageRequest(
         params=params,
         raw=raw,

@@ -23,7 +23,7 @@ _SECONDS = re.compile(r"[0-9]{1,9}")
 MAX_CLIENT_RETRY_AFTER = 120
 
 
-def _text(value: Any, limit: int = MAX_MESSAGE) -> str | None:
+def clip(value: Any, limit: int = MAX_MESSAGE) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else json.dumps(value)[:limit]
@@ -49,7 +49,7 @@ def openai_style_error(provider: str, reply: ProviderReply) -> GatewayError:
     if not isinstance(data, dict):
         return InvalidUpstreamResponse(
             f"{provider} answered HTTP {reply.status} with a body that is not JSON "
-            f"(content type {_text(reply.content_type, 64) or 'unknown'}).",
+            f"(content type {clip(reply.content_type, 64) or 'unknown'}).",
             provider=provider,
             status=502,
         )
@@ -62,13 +62,13 @@ def openai_style_error(provider: str, reply: ProviderReply) -> GatewayError:
         error = {"message": error}
     if not isinstance(error, dict):
         error = {}
-    message = _text(error.get("message")) or f"HTTP {reply.status} without a message"
-    code = _text(error.get("code"), 64) or f"upstream_{reply.status}"
+    message = clip(error.get("message")) or f"HTTP {reply.status} without a message"
+    code = clip(error.get("code"), 64) or f"upstream_{reply.status}"
     failure = ProviderError(
         f"{provider} error: {message}",
         status=reply.status,
-        type=_text(error.get("type"), 64) or "upstream_error",
-        param=_text(error.get("param"), 64),
+        type=clip(error.get("type"), 64) or "upstream_error",
+        param=clip(error.get("param"), 64),
         code=code,
         provider=provider,
         headers=passed_headers(reply),
@@ -94,6 +94,6 @@ def client_may_retry(reply: ProviderReply, code: str) -> bool:
 def not_json(provider: str, reply: ProviderReply) -> GatewayError:
     return InvalidUpstreamResponse(
         f"{provider} answered HTTP {reply.status} with "
-        f"'{_text(reply.content_type, 64) or 'no content type'}' instead of JSON.",
+        f"'{clip(reply.content_type, 64) or 'no content type'}' instead of JSON.",
         provider=provider,
     )

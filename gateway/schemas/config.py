@@ -9,6 +9,7 @@ Portkey (zod strips nothing but checks little), an unknown key anywhere is a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -49,6 +50,10 @@ PROVIDER_OPTIONS = (
     "vertex_project_id",
     "vertex_region",
     "workers_ai_account_id",
+    "azure_ad_token",
+    "azure_extra_params",
+    "azure_deployment_name",
+    "vertex_service_account_json",
 )
 # Values that end up in upstream headers or URLs: printable ASCII, no spaces.
 _TOKEN = Regexp(r"^[\x21-\x7e]+$", error="must be printable ASCII without spaces.")
@@ -162,9 +167,18 @@ class ConfigSchema(_Keys):
     vertex_project_id = _token(256)
     vertex_region = _token(64)
     workers_ai_account_id = _token(256)
+    azure_ad_token = _token(8192)
+    azure_extra_params = fields.String(validate=OneOf(("drop", "pass-through", "error")))
+    azure_deployment_name = _token(256)
+    # An object in Portkey's configs; kept as its JSON text.
+    vertex_service_account_json = fields.Dict(keys=fields.String())
 
 
 _SCHEMA = ConfigSchema()
+
+
+def _option(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 def _leaves(messages: Any, parts: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -251,7 +265,7 @@ def _node(data: dict[str, Any], path: str) -> ConfigNode:
         cache=None if cache is None else CacheSettings(cache["mode"], cache.get("max_age")),
         request_timeout=data.get("request_timeout"),
         forward_headers=None if headers is None else tuple(h.lower() for h in headers),
-        provider_options={k: data[k] for k in PROVIDER_OPTIONS if k in data},
+        provider_options={k: _option(data[k]) for k in PROVIDER_OPTIONS if k in data},
     )
 
 

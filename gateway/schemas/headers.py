@@ -21,6 +21,8 @@ _TRACE = re.compile(r"^[\x21-\x7e]{1,256}$")
 _DIGITS = re.compile(r"[0-9]{1,7}")
 _VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
 _NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+# A service-account JSON in a header: printable ASCII with spaces, bounded.
+_JSON_VALUE = re.compile(r"^[\x20-\x7e]{1,16384}$")
 # The portkey-ai SDK always sends an Authorization header; without one of the user's it
 # is this literal, and the user's key travels in x-portkey-api-key instead.
 _PLACEHOLDER_TOKENS = frozenset({"OPENAI_API_KEY"})
@@ -142,6 +144,17 @@ def forward_headers(raw: str | None, headers: Mapping[str, str]) -> tuple[tuple[
     return tuple(out)
 
 
+def provider_options(headers: Mapping[str, str]) -> dict[str, str]:
+    """``x-portkey-azure-resource-name`` and friends -> ``{"resource_name": ...}``."""
+    options = {}
+    for header, option in h.PROVIDER_OPTION_HEADERS.items():
+        value = headers.get(header, "").strip()
+        if value:
+            pattern = _JSON_VALUE if option == "vertex_service_account_json" else _TOKEN
+            options[option] = _safe(value, header, pattern)
+    return options
+
+
 def trace_id(raw: str | None) -> str:
     if raw is None or not raw.strip():
         return os.urandom(16).hex()
@@ -171,6 +184,7 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
         forward_headers=forward_headers(headers.get(h.FORWARD_HEADERS), headers),
         config=utf8(headers.get(h.CONFIG, "").strip(), h.CONFIG) or None,
         virtual_key=headers.get(h.VIRTUAL_KEY, "").strip() or None,
+        provider_options=provider_options(headers),
     )
 
 

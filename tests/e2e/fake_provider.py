@@ -17,6 +17,7 @@ One server emulates many upstreams: the behaviour is chosen by a path prefix in 
                                so a test can prove the redirect was not followed)
 ``/hang/<ms>/v1/...``          waits ``<ms>`` (bounded), then closes without answering
 ``/echo-key/v1/...``           500 whose message holds the received Authorization header
+``/p/<provider>/...``          that provider's fake API (``tests/e2e/fakes/<module>.py``)
 anything else                  404 OpenAI error; ``GET /__health`` is 200
 =============================  ==================================================================
 
@@ -38,6 +39,11 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+if __package__:
+    from .fakes import FakeRequest, registry
+else:  # rootdir-less conftest: pytest put this folder on sys.path
+    from fakes import FakeRequest, registry
 
 IMAGES_PATH = "/v1/images/generations"
 CREATED = 1700000000
@@ -143,6 +149,7 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.flaky_seen: dict[str, int] = {}
+        self.fakes = registry()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Peers hanging up (timeouts, hang tests) are expected; anything else is a fake bug.
@@ -201,6 +208,9 @@ class _Handler(BaseHTTPRequestHandler):
             request = RecordedRequest(self.command, path, query, headers, body)
             with self.server.lock:
                 self.server.recorded.append(request)
+        if path.startswith("/p/"):
+            self._fake(path, query, body)
+            return
         match = _PREFIX.match(path)
         kind = (match and match["kind"]) or "ok"
         arg = int(match["arg"]) if match and match["arg"] else None
@@ -210,6 +220,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(405, error_body(405, f"Method {self.command} not allowed."))
         else:
             self._dispatch(kind, arg, body)
+
+    def _fake(self, path: str, query: str, body: bytes) -> None:
+        name, _, rest = path[3:].partition("/")
+        handler = self.server.fakes.get(name)
+        if handler is None:
+            self._send(404, error_body(404, f"No fake for provider {name!r}", "unknown_url"))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        base = f"http://127.0.0.1:{self.server.server_address[1]}/p/{name}"
+        reply = handler(FakeRequest(self.command, "/" + rest, query, headers, body, base))
+        self._send(reply.status, reply.body, reply.content_type, **reply.headers)
 
     def _dispatch(self, kind: str, arg: int | None, body: bytes) -> None:
         if kind in ("slow", "hang"):
@@ -286,6 +307,10 @@ class FakeProvider:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def host(self, provider: str) -> str:
+        """The custom host that reaches ``provider``'s fake (``tests/e2e/fakes``)."""
+        return f"{self.base_url}/p/{provider}"
 
     def upstream(self, prefix: str = "") -> str:
         """A base URL selecting a behaviour, e.g. ``upstream("status/429")``."""

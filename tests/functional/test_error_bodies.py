@@ -97,11 +97,6 @@ def test_bad_bodies_are_400_with_the_failing_parameter(client, raw, param, code,
             "'style' is not supported by model 'gpt-image-1'.",
         ),
         (
-            image_body(model="gpt-image-1", response_format="url"),
-            "response_format",
-            "'response_format' 'url' is not supported by model 'gpt-image-1'; use one of b64_json.",
-        ),
-        (
             image_body(model="gpt-image-1", size="1792x1024"),
             "size",
             "'size' '1792x1024' is not supported by model 'gpt-image-1'; use one of 1024x1024, "
@@ -229,7 +224,7 @@ def test_unknown_provider_lists_the_supported_ones(client):
         URL, data=encode(image_body()), headers=auth_headers(**{"x-portkey-provider": "midjourney"})
     )
     assert error_of(res)["message"] == (
-        "Unknown provider 'midjourney'; supported providers: openai."
+        "Unknown provider 'midjourney'; supported providers: openai, placeholder."
     )
 
 

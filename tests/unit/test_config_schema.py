@@ -37,6 +37,8 @@ def test_a_leaf_keeps_its_fields_and_lowercases_the_provider():
 
 def test_every_target_field_is_loaded():
     options = {name: f"v-{i}" for i, name in enumerate(PROVIDER_OPTIONS)}
+    options["azure_extra_params"] = "drop"
+    options["vertex_service_account_json"] = {"type": "service_account"}
     node = load_config(
         {
             "provider": "azure-openai",
@@ -56,8 +58,11 @@ def test_every_target_field_is_loaded():
     assert node.forward_headers == ("x-team", "x-user")
     assert node.override_params == {"model": "dall-e-3", "size": "1024x1024"}
     assert node.custom_host == "https://img.example/v1"
-    assert node.provider_options == options
-    assert len(PROVIDER_OPTIONS) == 14
+    assert node.provider_options == {
+        **options,
+        "vertex_service_account_json": '{"type":"service_account"}',
+    }
+    assert len(PROVIDER_OPTIONS) == 18
 
 
 def test_an_empty_config_is_valid_and_takes_the_headers():

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from ...models import Target
 
+BASE_URL = "https://api.openai.com/v1"
 PATH = "/images/generations"
 
 
 def url(target: Target) -> str:
-    return target.base_url.rstrip("/") + PATH
+    return (target.base_url or BASE_URL).rstrip("/") + PATH
 
 
 def headers(target: Target) -> dict[str, str]:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from ..errors import not_json, openai_style_error, passed_headers
+from ..answers import openai_compatible
 from . import api
 from .capabilities import CAPABILITIES
 
@@ -42,9 +42,7 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
 
 
-def parse_reply(reply: ProviderReply) -> ImageResult:
-    if 200 <= reply.status < 300:
-        if reply.content_type.endswith("json") and reply.body.lstrip()[:1] == b"{":
-            return ImageResult(reply.status, reply.body, passed_headers(reply))
-        raise not_json(NAME, reply)
-    raise openai_style_error(NAME, reply)
+def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
+    spec = CAPABILITIES.spec(request.model)
+    native = spec.response_formats if spec else ("url", "b64_json")
+    return openai_compatible(NAME, reply, request, native)

@@ -1,0 +1,139 @@
+"""The last step: one answer shape in the format the caller asked for.
+
+A provider's images arrive as base64, raw bytes or URLs. ``url`` asked and only
+bytes given: the gateway stores the image and links to itself (``image_store``).
+``b64_json`` asked and only a URL given: the gateway fetches the image, but only
+from the host the call went to or a host the provider declares for its images,
+over https to a public address (the fetch is pinned like a custom host), bounded
+in size and time like any provider answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import custom_hosts
+from .errors import GatewayError, InvalidUpstreamResponse
+from .image_store import ImageStore, sniff
+from .models import GeneratedImage, ImageRequest, ImageResult, ProviderCall
+from .settings import Settings
+from .transport import Transport
+
+_FETCH_HEADERS = {"Accept": "image/*"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the successful call went: its images may be fetched from there too."""
+
+    provider: str
+    image_hosts: tuple[str, ...]
+    base: str  # scheme://host:port of the call
+    pinned_ip: str | None
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    settings: Settings
+    transport: Transport
+    store: ImageStore
+    resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver
+    clock: Callable[[], float] = time.time
+
+    def render(
+        self, result: ImageResult, request: ImageRequest, origin: Origin, public_url: str
+    ) -> ImageResult:
+        if result.images is None:
+            return result
+        fmt = request.response_format
+        data = [self._item(image, fmt, origin, public_url) for image in result.images]
+        body = {"created": result.created or int(self.clock()), "data": data}
+        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return ImageResult(result.status, encoded, result.headers)
+
+    def _item(
+        self, image: GeneratedImage, fmt: str, origin: Origin, public_url: str
+    ) -> dict[str, Any]:
+        item: dict[str, Any] = {}
+        if fmt == "url":
+            if image.url:
+                item["url"] = image.url
+            else:
+                name, expires = self.store.put(_bytes(image, origin.provider))
+                item["url"] = self.store.link(public_url, name, expires)
+        elif image.b64_json:
+            item["b64_json"] = image.b64_json
+        elif image.data is not None:
+            item["b64_json"] = base64.b64encode(image.data).decode()
+        else:
+            fetched = self._fetch(image.url or "", origin)
+            item["b64_json"] = base64.b64encode(fetched).decode()
+        if image.revised_prompt is not None:
+            item["revised_prompt"] = image.revised_prompt
+        return item
+
+    def _fetch(self, url: str, origin: Origin) -> bytes:
+        pinned = self._allowed(url, origin)
+        call = ProviderCall("GET", url, dict(_FETCH_HEADERS), b"", pinned)
+        settings = self.settings
+        try:
+            reply = self.transport.send(call, settings.connect_timeout, settings.read_timeout)
+        except GatewayError as exc:
+            raise _fetch_failed(origin.provider, exc.message) from None
+        if reply.status != 200:
+            raise _fetch_failed(origin.provider, f"its image host answered HTTP {reply.status}")
+        if sniff(reply.body) == "bin":
+            raise _fetch_failed(origin.provider, "the file is not a PNG, JPEG, WebP or GIF image")
+        return reply.body
+
+    def _allowed(self, url: str, origin: Origin) -> str | None:
+        """The pinned address to fetch ``url`` from, or an error if its host is not allowed."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            same_origin = origin_of(url) == origin.base
+        except ValueError:
+            raise _fetch_failed(origin.provider, "its image URL is not valid") from None
+        if same_origin:
+            return origin.pinned_ip
+        declared = any(
+            host == h or (h.startswith(".") and host.endswith(h)) for h in origin.image_hosts
+        )
+        if parts.scheme != "https" or not declared or parts.username or parts.password:
+            raise _fetch_failed(origin.provider, "its image URL is on a host it does not declare")
+        try:
+            return custom_hosts.public_address(host, parts.port or 443, self.resolve_host)
+        except GatewayError:
+            raise _fetch_failed(origin.provider, "its image host is not a public address") from None
+
+
+def _bytes(image: GeneratedImage, provider: str) -> bytes:
+    if image.data is not None:
+        return image.data
+    try:
+        return base64.b64decode(image.b64_json or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidUpstreamResponse(
+            f"{provider} answered with an image that is not valid base64.", provider=provider
+        ) from None
+
+
+def _fetch_failed(provider: str, why: str) -> GatewayError:
+    return InvalidUpstreamResponse(
+        f"The image from {provider} could not be fetched to return it as b64_json: {why}.",
+        provider=provider,
+        code="image_fetch_failed",
+    )

@@ -1,0 +1,155 @@
+"""Images the gateway hosts itself, behind signed, expiring URLs.
+
+A provider that only answers base64 (Stability, Vertex, Bedrock, ...) still owes
+the caller a ``url`` when asked: the image is written to the data directory and
+served by ``GET /v1/images/files/<name>?expires=&signature=``. The signature is
+an HMAC over name and expiry with a key every worker shares (a setting, or a key
+file created once in the data directory), so any worker can verify it and nobody
+can mint or extend a link. Expired files are deleted by a sweeper thread that each
+worker starts on first use (threads do not survive gunicorn's fork).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import GatewayError
+
+KEY_FILE = "url-signing.key"
+NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpeg|webp|gif|bin)$")
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "bin": "application/octet-stream",
+}
+SWEEP_EVERY_S = 60.0
+_SWEEP_BATCH = 10_000
+
+
+def sniff(data: bytes) -> str:
+    """The file extension for these image bytes, from their magic number."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    return "bin"
+
+
+def load_key(directory: Path, configured: str | None) -> bytes:
+    """The signing key: the setting, else the data directory's key file (made once)."""
+    if configured:
+        return configured.encode()
+    path = directory / KEY_FILE
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):  # another worker may be between create and write
+        text = path.read_text().strip()
+        if text:
+            return text.encode()
+        time.sleep(0.01)
+    raise GatewayError(f"The URL signing key file {path} is empty.")
+
+
+class ImageStore:
+    """Files under ``<data dir>/images``; names are random, links are signed."""
+
+    def __init__(
+        self, directory: Path, key: bytes, ttl_s: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.directory = directory
+        self.key = key
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._sweeper_pid: int | None = None
+        self._lock = threading.Lock()
+
+    def put(self, data: bytes) -> tuple[str, int]:
+        """Store ``data``; return its name and the Unix time its link expires."""
+        self._ensure_sweeper()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{secrets.token_hex(16)}.{sniff(data)}"
+        temp = self.directory / f".{name}.tmp"
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, self.directory / name)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise GatewayError(
+                "The gateway could not store the image to serve it by URL "
+                f"({exc.strerror or 'write failed'}).",
+                code="image_store_failed",
+            ) from None
+        return name, int(self.clock()) + self.ttl_s
+
+    def signature(self, name: str, expires: int) -> str:
+        message = f"{name}:{expires}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+    def link(self, base_url: str, name: str, expires: int) -> str:
+        query = f"expires={expires}&signature={self.signature(name, expires)}"
+        return f"{base_url.rstrip('/')}/v1/images/files/{name}?{query}"
+
+    def find(self, name: str, expires: str, signature: str) -> Path | None:
+        """The file for a valid, unexpired link; None for anything else (one answer: 404)."""
+        if not NAME.match(name) or not expires.isdigit() or len(expires) > 12:
+            return None
+        expected = self.signature(name, int(expires))
+        if not hmac.compare_digest(expected, signature) or int(expires) < self.clock():
+            return None
+        path = self.directory / name
+        return path if path.is_file() else None
+
+    def sweep(self) -> int:
+        """Delete files older than the link lifetime; return how many went."""
+        cutoff = self.clock() - self.ttl_s
+        removed = 0
+        try:
+            entries = os.scandir(self.directory)
+        except FileNotFoundError:
+            return 0
+        with entries:
+            for count, entry in enumerate(entries):
+                if count >= _SWEEP_BATCH:
+                    break
+                with contextlib.suppress(OSError):
+                    # Left-over temp files (a crash mid-write) go once they are stale too.
+                    if entry.is_file() and entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+        return removed
+
+    def _ensure_sweeper(self) -> None:
+        pid = os.getpid()
+        if self._sweeper_pid == pid:
+            return
+        with self._lock:
+            if self._sweeper_pid == pid:
+                return
+            self._sweeper_pid = pid
+            thread = threading.Thread(target=self._sweep_forever, name="image-sweeper", daemon=True)
+            thread.start()
+
+    def _sweep_forever(self) -> None:
+        while True:
+            time.sleep(SWEEP_EVERY_S)
+            with contextlib.suppress(OSError):
+                self.sweep()

@@ -1,0 +1,122 @@
+"""Turning a provider's success answer into an ``ImageResult``. Pure: no IO.
+
+Shared by every provider: the OpenAI-shaped family passes a body through untouched
+when it already is what the caller asked for; everything else becomes a list of
+``GeneratedImage`` that the gateway renders in one shape. A 2xx that is not an image
+answer (an error inside a 200, an empty list) raises, so fallback moves on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
+from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderReply
+from .errors import clip, not_json, openai_style_error, passed_headers
+
+# ``created`` above this is milliseconds (nscale), not seconds: year 5138 in seconds.
+_MS_THRESHOLD = 100_000_000_000
+
+
+def decode_json(name: str, reply: ProviderReply) -> Any:
+    """The JSON of a 2xx answer, or an error that names the provider."""
+    if not reply.content_type.endswith("json"):
+        raise not_json(name, reply)
+    try:
+        return json.loads(reply.body)
+    except (ValueError, RecursionError):
+        raise invalid_answer(name, reply, "its body is not valid JSON") from None
+
+
+def invalid_answer(name: str, reply: ProviderReply, why: str) -> GatewayError:
+    return InvalidUpstreamResponse(f"{name} answered HTTP {reply.status} but {why}.", provider=name)
+
+
+def error_in_success(name: str, reply: ProviderReply, error: Any) -> GatewayError:
+    """A provider that reports a failure inside a 2xx body: a 502 that names it."""
+    if isinstance(error, str):
+        error = {"message": error}
+    if not isinstance(error, dict):
+        error = {}
+    message = clip(error.get("message")) or "an error without a message"
+    return ProviderError(
+        f"{name} error: {message}",
+        status=502,
+        type=clip(error.get("type"), 64) or "upstream_error",
+        code=clip(error.get("code"), 64) or "upstream_error_in_success",
+        provider=name,
+        headers=passed_headers(reply),
+    )
+
+
+def created_seconds(value: Any) -> int | None:
+    """The provider's ``created`` in Unix seconds (milliseconds are converted)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value / 1000) if value > _MS_THRESHOLD else int(value)
+
+
+def result(
+    name: str,
+    reply: ProviderReply,
+    images: Iterable[GeneratedImage],
+    created: int | None = None,
+) -> ImageResult:
+    items = tuple(images)
+    if not items:
+        raise invalid_answer(name, reply, "it holds no image")
+    return ImageResult(200, headers=passed_headers(reply), images=items, created=created)
+
+
+def b64_image(name: str, reply: ProviderReply, value: Any, **kw: Any) -> GeneratedImage:
+    if not isinstance(value, str) or not value:
+        raise invalid_answer(name, reply, "an image is not a base64 string")
+    return GeneratedImage(b64_json=value, **kw)
+
+
+def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
+    """One ``data`` entry of an OpenAI-shaped answer."""
+    if not isinstance(item, dict):
+        raise invalid_answer(name, reply, "a 'data' entry is not an object")
+    revised = item.get("revised_prompt")
+    revised = revised if isinstance(revised, str) else None
+    if isinstance(item.get("b64_json"), str) and item["b64_json"]:
+        return GeneratedImage(b64_json=item["b64_json"], revised_prompt=revised)
+    if isinstance(item.get("url"), str) and item["url"]:
+        return GeneratedImage(url=item["url"], revised_prompt=revised)
+    raise invalid_answer(name, reply, "a 'data' entry has neither 'url' nor 'b64_json'")
+
+
+def _looks_complete(body: bytes) -> bool:
+    """Cheap check before passing a body through untouched: no parse of megabytes."""
+    head = body.lstrip()[:1]
+    return head == b"{" and b'"data"' in body and b'"error"' not in body
+
+
+def openai_compatible(
+    name: str, reply: ProviderReply, request: ImageRequest, native: tuple[str, ...]
+) -> ImageResult:
+    """An OpenAI-shaped provider's reply.
+
+    When the provider natively answers in the asked format, a well-formed body goes
+    through byte for byte; otherwise (gpt-image asked for ``url``, a body that must be
+    inspected) it is parsed into images for the gateway to render.
+    """
+    if not 200 <= reply.status < 300:
+        raise openai_style_error(name, reply)
+    if not reply.content_type.endswith("json"):
+        raise not_json(name, reply)
+    if request.response_format in native and _looks_complete(reply.body):
+        return ImageResult(reply.status, reply.body, passed_headers(reply))
+    data = decode_json(name, reply)
+    if not isinstance(data, dict):
+        raise invalid_answer(name, reply, "its body is not a JSON object")
+    if data.get("error") and not data.get("data"):
+        raise error_in_success(name, reply, data["error"])
+    items = data.get("data")
+    if not isinstance(items, list):
+        raise invalid_answer(name, reply, "its body has no 'data' list")
+    images = [openai_item(name, reply, item) for item in items]
+    return result(name, reply, images, created_seconds(data.get("created")))

@@ -1,0 +1,21 @@
+"""placeholder: draws PNGs locally; no key, no network, no cost."""
+
+from __future__ import annotations
+
+from ..base import Provider
+from .capabilities import CAPABILITIES
+from .images import NAME, build_call, generate, parse_reply
+
+
+def _no_credentials(api_key: str | None, options: object) -> None:
+    return None
+
+
+PROVIDER = Provider(
+    name=NAME,
+    capabilities=CAPABILITIES,
+    build_call=build_call,
+    parse_reply=parse_reply,
+    credentials=_no_credentials,
+    local=generate,
+)

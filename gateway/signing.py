@@ -1,0 +1,190 @@
+"""Authentication that needs the clock or the network: AWS SigV4 and Google OAuth tokens.
+
+Providers stay pure by describing the signing they need (``ProviderCall.signing``);
+this module performs it just before the transport sends the call. SigV4 comes from
+botocore (AWS's own implementation) and service-account tokens from google-auth:
+both are security-critical code we should not write ourselves. Both libraries are
+imported on first use, so a gateway that never calls Bedrock or Vertex does not
+pay their import time.
+
+A service-account JSON names its own ``token_uri``; a caller could point it
+anywhere, so only Google's token endpoint (or an allowlisted custom host, for
+tests and private deployments) is ever called, through our own transport.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import custom_hosts
+from .errors import AuthenticationError, GatewayError, InvalidRequest, UpstreamUnavailable
+from .models import AwsSigning, GoogleServiceAccount, ProviderCall
+from .transport import Transport
+
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
+# Refresh a cached token this long before Google says it expires.
+_TOKEN_MARGIN_S = 300
+_MAX_TOKENS = 256
+
+
+class Signer:
+    """Applies ``call.signing``; holds this process's cache of Google tokens."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        allowed_hosts: tuple[str, ...] = (),
+        resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.transport = transport
+        self.allowed_hosts = allowed_hosts
+        self.resolve_host = resolve_host
+        self.clock = clock
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def apply(self, call: ProviderCall, connect_timeout: float, timeout: float) -> ProviderCall:
+        signing = call.signing
+        if signing is None:
+            return call
+        if isinstance(signing, AwsSigning):
+            return sign_aws(call, signing)
+        token = self.google_token(signing, connect_timeout, timeout)
+        headers = {**call.headers, "Authorization": f"Bearer {token}"}
+        return dataclasses.replace(call, headers=headers, signing=None)
+
+    def google_token(
+        self, account: GoogleServiceAccount, connect_timeout: float, timeout: float
+    ) -> str:
+        key = hashlib.sha256(f"{account.scope}\0{account.info}".encode()).hexdigest()
+        now = self.clock()
+        with self._lock:
+            cached = self._tokens.get(key)
+        if cached is not None and cached[1] - _TOKEN_MARGIN_S > now:
+            return cached[0]
+        token, expires_at = self._fetch_token(account, connect_timeout, timeout)
+        with self._lock:
+            if len(self._tokens) >= _MAX_TOKENS:
+                self._tokens.clear()
+            self._tokens[key] = (token, expires_at)
+        return token
+
+    def _fetch_token(
+        self, account: GoogleServiceAccount, connect_timeout: float, timeout: float
+    ) -> tuple[str, float]:
+        from google.auth import exceptions as google_errors
+        from google.oauth2 import service_account
+
+        info = _service_account_info(account.info)
+        pinned = self._check_token_uri(info.get("token_uri") or GOOGLE_TOKEN_URI)
+        try:
+            credentials = service_account.Credentials.from_service_account_info(
+                info, scopes=[account.scope]
+            )
+        except (ValueError, KeyError, TypeError):
+            raise _bad_account("it is not a valid service-account key") from None
+        request = _GoogleRequest(self.transport, pinned, connect_timeout, timeout)
+        try:
+            credentials.refresh(request)
+        except google_errors.RefreshError:
+            raise AuthenticationError(
+                "Google refused the service account's token request.",
+                param="vertex_service_account_json",
+                code="service_account_rejected",
+                provider="vertex-ai",
+                status=401,
+            ) from None
+        except google_errors.TransportError:
+            raise UpstreamUnavailable(
+                "Google's token endpoint could not be reached.", provider="vertex-ai"
+            ) from None
+        expiry = credentials.expiry
+        expires_at = expiry.timestamp() if expiry is not None else self.clock() + 600
+        return str(credentials.token), expires_at
+
+    def _check_token_uri(self, uri: str) -> str | None:
+        if uri == GOOGLE_TOKEN_URI:
+            return None
+        try:
+            _, pinned = custom_hosts.check(uri, self.allowed_hosts, self.resolve_host)
+        except GatewayError:
+            raise _bad_account(
+                "its token_uri is not Google's token endpoint nor an allowed custom host"
+            ) from None
+        return pinned
+
+
+def _bad_account(why: str) -> InvalidRequest:
+    return InvalidRequest(
+        f"vertex_service_account_json is not usable: {why}.",
+        param="vertex_service_account_json",
+    )
+
+
+def _service_account_info(raw: str) -> dict[str, Any]:
+    try:
+        info = json.loads(raw)
+    except ValueError:
+        raise _bad_account("it is not JSON") from None
+    if not isinstance(info, dict) or info.get("type") != "service_account":
+        raise _bad_account("it is not a service-account key")
+    return info
+
+
+class _GoogleResponse:
+    def __init__(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.data = data
+
+
+class _GoogleRequest:
+    """google-auth's transport interface on top of ours: bounded, pinned, no redirects."""
+
+    def __init__(
+        self, transport: Transport, pinned: str | None, connect_timeout: float, timeout: float
+    ) -> None:
+        self.transport = transport
+        self.pinned = pinned
+        self.connect_timeout = connect_timeout
+        self.timeout = timeout
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> _GoogleResponse:
+        from google.auth import exceptions as google_errors
+
+        data = body.encode() if isinstance(body, str) else (body or b"")
+        call = ProviderCall(method, url, dict(headers or {}), data, self.pinned)
+        try:
+            reply = self.transport.send(call, self.connect_timeout, self.timeout)
+        except GatewayError as exc:
+            raise google_errors.TransportError(exc.message) from None
+        return _GoogleResponse(reply.status, reply.headers, reply.body)
+
+
+def sign_aws(call: ProviderCall, signing: AwsSigning) -> ProviderCall:
+    """SigV4 headers for ``call`` (Authorization, X-Amz-Date, X-Amz-Security-Token)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    credentials = Credentials(
+        signing.access_key_id, signing.secret_access_key, signing.session_token
+    )
+    request = AWSRequest(method=call.method, url=call.url, data=call.body, headers=call.headers)
+    SigV4Auth(credentials, signing.service, signing.region).add_auth(request)
+    return dataclasses.replace(call, headers=dict(request.headers.items()), signing=None)
