@@ -1,12 +1,30 @@
-"""Provider registry. Transforms here and below are pure: no IO, no Flask, no requests."""
+"""Provider registry. Transforms here and below are pure: no IO, no Flask, no requests.
+
+Every sub-package that exposes ``PROVIDER`` is registered under ``PROVIDER.name``
+(Portkey's provider id); adding a provider means adding its folder, nothing else.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from ..errors import UnknownProvider
-from . import openai, placeholder
 from .base import Provider
 
-REGISTRY: dict[str, Provider] = {p.name: p for p in (openai.PROVIDER, placeholder.PROVIDER)}
+
+def _discover() -> dict[str, Provider]:
+    found: dict[str, Provider] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        provider = getattr(importlib.import_module(f"{__name__}.{info.name}"), "PROVIDER", None)
+        if isinstance(provider, Provider):
+            found[provider.name] = provider
+    return found
+
+
+REGISTRY: dict[str, Provider] = _discover()
 
 
 def get(name: str) -> Provider:
