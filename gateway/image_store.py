@@ -83,10 +83,10 @@ class ImageStore:
     def put(self, data: bytes) -> tuple[str, int]:
         """Store ``data``; return its name and the Unix time its link expires."""
         self._ensure_sweeper()
-        self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(16)}.{sniff(data)}"
         temp = self.directory / f".{name}.tmp"
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             with open(temp, "wb") as handle:
                 handle.write(data)
             os.replace(temp, self.directory / name)

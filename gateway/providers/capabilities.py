@@ -40,6 +40,9 @@ class ModelSpec:
     response_formats: tuple[str, ...] = ("url", "b64_json")
     # Model-specific defaults that differ from the seeds' (gpt-image-1: quality auto).
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    # For models that take any WxH (``sizes`` None): each side's bounds and step.
+    side_range: tuple[int, int] | None = None
+    side_step: int = 1
     # Extra body fields this model accepts, with their allowed values (None = any).
     extras: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict)
 
@@ -95,6 +98,8 @@ def _check_known(
     caps: Capabilities, spec: ModelSpec, model: str, eff: dict[str, Any], params: Mapping[str, Any]
 ) -> None:
     _allowed("size", eff["size"], spec.sizes, model)
+    if spec.side_range is not None and eff["size"] != "auto":
+        _check_sides(spec, model, eff["size"])
     if params.get("quality") is not None:
         _allowed("quality", eff["quality"], spec.qualities, model)
     if params.get("style") is not None:
@@ -109,6 +114,19 @@ def _check_known(
     for name, allowed in spec.extras.items():
         if params.get(name) is not None:
             _allowed(name, params[name], allowed, model)
+
+
+def _check_sides(spec: ModelSpec, model: str, size: str) -> None:
+    low, high = spec.side_range or (1, 99999)
+    step = spec.side_step
+    for side in size.lower().split("x"):
+        if not low <= int(side) <= high or int(side) % step:
+            multiple = f" and a multiple of {step}" if step > 1 else ""
+            raise InvalidRequest(
+                f"'size' {size} is not supported by model '{_short(model)}': each side must "
+                f"be {low} to {high} pixels{multiple}.",
+                param="size",
+            )
 
 
 def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequest:

@@ -14,6 +14,7 @@ CAPABILITIES = Capabilities(
             prompt_max=32000,
             n_max=10,
             response_formats=("b64_json",),
+            side_range=(MIN_SIDE, MAX_SIDE),
             defaults={"size": "1024x1024"},
         )
     },

@@ -1,0 +1,116 @@
+"""Gateway-hosted images: signed links, expiry, the sweeper, the shared key file."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from gateway.errors import GatewayError
+from gateway.image_store import KEY_FILE, ImageStore, load_key, sniff
+from tests.e2e.fakes import TINY_PNG
+
+KEY = b"k" * 32
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def store(tmp_path, clock=None, ttl=3600):
+    return ImageStore(tmp_path / "images", KEY, ttl, clock or Clock())
+
+
+def test_put_writes_the_bytes_under_a_random_name_and_link_expires_after_the_ttl(tmp_path):
+    images = store(tmp_path)
+    name, expires = images.put(TINY_PNG)
+    assert name.endswith(".png") and len(name) == 36
+    assert expires == 1_800_000_000 + 3600
+    assert (tmp_path / "images" / name).read_bytes() == TINY_PNG
+    assert images.put(TINY_PNG)[0] != name
+    assert not [p for p in (tmp_path / "images").iterdir() if p.name.startswith(".")]
+
+
+def test_link_carries_expiry_and_hmac_signature(tmp_path):
+    images = store(tmp_path)
+    link = images.link("https://gw.example/", "a" * 32 + ".png", 1_800_003_600)
+    signature = images.signature("a" * 32 + ".png", 1_800_003_600)
+    assert link == (
+        f"https://gw.example/v1/images/files/{'a' * 32}.png"
+        f"?expires=1800003600&signature={signature}"
+    )
+    assert len(signature) == 64
+    # Another key signs differently: links cannot be minted without the key.
+    other = ImageStore(tmp_path, b"o" * 32, 3600)
+    assert other.signature("a" * 32 + ".png", 1_800_003_600) != signature
+
+
+def test_find_accepts_only_a_valid_unexpired_signed_link(tmp_path):
+    clock = Clock()
+    images = store(tmp_path, clock)
+    name, expires = images.put(TINY_PNG)
+    good = images.signature(name, expires)
+    assert images.find(name, str(expires), good) == tmp_path / "images" / name
+    assert images.find(name, str(expires + 1), good) is None  # extended expiry
+    assert images.find(name, str(expires), "0" * 64) is None
+    assert images.find("../gateway.db", str(expires), good) is None
+    assert images.find(name, "soon", good) is None
+    clock.now = expires + 1
+    assert images.find(name, str(expires), good) is None
+
+
+def test_find_refuses_a_signed_link_whose_file_was_swept(tmp_path):
+    images = store(tmp_path)
+    name, expires = images.put(TINY_PNG)
+    (tmp_path / "images" / name).unlink()
+    assert images.find(name, str(expires), images.signature(name, expires)) is None
+
+
+def test_sweep_deletes_only_files_older_than_the_ttl(tmp_path):
+    clock = Clock()
+    images = store(tmp_path, clock, ttl=60)
+    old, _ = images.put(TINY_PNG)
+    fresh, _ = images.put(TINY_PNG)
+    os.utime(tmp_path / "images" / old, (clock.now - 61, clock.now - 61))
+    os.utime(tmp_path / "images" / fresh, (clock.now - 59, clock.now - 59))
+    assert images.sweep() == 1
+    assert sorted(p.name for p in (tmp_path / "images").iterdir()) == [fresh]
+
+
+def test_sweep_of_a_missing_directory_is_a_no_op(tmp_path):
+    assert store(tmp_path).sweep() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "ext"),
+    [
+        (TINY_PNG, "png"),
+        (b"\xff\xd8\xff\xe0rest", "jpeg"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "webp"),
+        (b"GIF89a...", "gif"),
+        (b"<svg onload=alert(1)>", "bin"),
+    ],
+)
+def test_sniff_trusts_magic_numbers_not_the_provider(data, ext):
+    assert sniff(data) == ext
+
+
+def test_key_file_is_created_once_0600_and_shared(tmp_path):
+    first = load_key(tmp_path, None)
+    assert len(first) == 64
+    assert stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode) == 0o600
+    assert load_key(tmp_path, None) == first
+    assert load_key(tmp_path, "s" * 40) == b"s" * 40
+
+
+def test_write_failure_is_a_clear_error_not_a_lost_image(tmp_path):
+    (tmp_path / "images").write_text("not a directory")
+    with pytest.raises(GatewayError) as info:
+        store(tmp_path).put(TINY_PNG)
+    assert info.value.code == "image_store_failed"
+    assert info.value.status == 500
