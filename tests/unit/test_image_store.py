@@ -29,7 +29,8 @@ def store(tmp_path, clock=None, ttl=3600):
 def test_put_writes_the_bytes_under_a_random_name_and_link_expires_after_the_ttl(tmp_path):
     images = store(tmp_path)
     name, expires = images.put(TINY_PNG)
-    assert name.endswith(".png") and len(name) == 36
+    assert name.endswith(".png")
+    assert len(name) == 36
     assert expires == 1_800_000_000 + 3600
     assert (tmp_path / "images" / name).read_bytes() == TINY_PNG
     assert images.put(TINY_PNG)[0] != name

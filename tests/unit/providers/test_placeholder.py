@@ -48,7 +48,7 @@ def test_registered_without_credentials_or_network():
 
 def test_draws_n_pngs_of_the_requested_size():
     result = generate(n=3, size="320x200")
-    assert result.status == 200 and result.body == b"" and len(result.images) == 3
+    assert (result.status, result.body, len(result.images)) == (200, b"", 3)
     for image in result.images:
         width, height, raw = decode_png(image.data)
         assert (width, height) == (320, 200)
