@@ -36,7 +36,13 @@ def _node(
     if raw is None and options.virtual_key:
         return ConfigNode(virtual_key=options.virtual_key), None, None
     if raw is None:
-        return ConfigNode(provider=options.provider, api_key=options.api_key), None, None
+        # Header mode: the x-portkey-azure-*/aws-*/vertex-* headers are this target's options.
+        node = ConfigNode(
+            provider=options.provider,
+            api_key=options.api_key,
+            provider_options=dict(options.provider_options),
+        )
+        return node, None, None
     if len(raw) > MAX_CONFIG_HEADER:
         raise InvalidRequest(
             f"'{CONFIG}' is longer than {MAX_CONFIG_HEADER} bytes; save it with "
@@ -103,10 +109,12 @@ def _resolve(leaf: Leaf, virtual_keys: VirtualKeys) -> Leaf:
         )
     key = virtual_keys(leaf.virtual_key, param)
     remember(key.secret)
+    # Only the administrator's fields: a caller's resource name, region or Foundry URL
+    # would otherwise choose the host the stored secret is sent to (SEC-2).
     return dataclasses.replace(
         leaf,
         provider=key.provider,
         api_key=key.secret,
         base_url=key.base_url,
-        provider_options={**leaf.provider_options, **key.fields},
+        provider_options=dict(key.fields),
     )

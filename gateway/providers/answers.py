@@ -9,6 +9,7 @@ answer (an error inside a 200, an empty list) raises, so fallback moves on.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -89,10 +90,19 @@ def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
     raise invalid_answer(name, reply, "a 'data' entry has neither 'url' nor 'b64_json'")
 
 
+_NON_EMPTY_LIST = re.compile(rb'"data"\s*:\s*\[\s*[^\s\]]')
+
+
 def _looks_complete(body: bytes) -> bool:
-    """Cheap check before passing a body through untouched: no parse of megabytes."""
-    head = body.lstrip()[:1]
-    return head == b"{" and b'"data"' in body and b'"error"' not in body
+    """Cheap check before passing a body through untouched: no parse of megabytes.
+
+    A JSON object with a non-empty ``data`` list and no ``error`` key; anything less
+    is parsed and judged properly.
+    """
+    if body.lstrip()[:1] != b"{" or b'"error"' in body:
+        return False
+    at = body.find(b'"data"')
+    return at >= 0 and _NON_EMPTY_LIST.match(body, at, at + 64) is not None
 
 
 def openai_compatible(

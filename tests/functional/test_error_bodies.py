@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.providers import REGISTRY
 from tests.factories import OK_BODY, OPENAI_URL, auth_headers, encode, image_body
 
 URL = "/v1/images/generations"
@@ -224,7 +225,7 @@ def test_unknown_provider_lists_the_supported_ones(client):
         URL, data=encode(image_body()), headers=auth_headers(**{"x-portkey-provider": "midjourney"})
     )
     assert error_of(res)["message"] == (
-        "Unknown provider 'midjourney'; supported providers: openai, placeholder."
+        "Unknown provider 'midjourney'; supported providers: " + ", ".join(sorted(REGISTRY)) + "."
     )
 
 

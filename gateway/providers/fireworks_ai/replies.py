@@ -1,0 +1,110 @@
+"""Reading Fireworks AI's image answers and errors. Pure: no IO.
+
+SDXL-family models answer a JSON list of ``{base64, finishReason, seed}``; FLUX
+workflows an object ``{base64: [...], finishReason, seed}`` whose strings may be data
+URIs. ``CONTENT_FILTERED`` means the safety check replaced the image (per Fireworks'
+reference), so such items are dropped, and an answer with nothing else is a content
+policy error rather than a blank image. Errors come as ``{"fault": {faultstring,
+detail: {errorcode}}}`` (gateway), ``{"detail": ...}`` (validation) or OpenAI's
+``{"error": ...}``; the status is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...errors import GatewayError, ProviderError
+from ...models import GeneratedImage, ImageResult, ProviderReply
+from .. import answers
+from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+
+NAME = "fireworks-ai"
+_ERROR_KEYS = ("fault", "detail", "error")
+
+
+def parse_reply(reply: ProviderReply) -> ImageResult:
+    if not 200 <= reply.status < 300:
+        raise parse_error(reply)
+    if reply.content_type.startswith("image/"):
+        if not reply.body:
+            raise answers.invalid_answer(NAME, reply, "its image is empty")
+        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
+        return answers.result(NAME, reply, [image])
+    data = answers.decode_json(NAME, reply)
+    if isinstance(data, dict) and "base64" not in data:
+        if any(key in data for key in _ERROR_KEYS):
+            raise answers.error_in_success(NAME, reply, _error_fields(data))
+        raise answers.invalid_answer(NAME, reply, "its body has no 'base64' images")
+    items = _items(reply, data)
+    images = [
+        answers.b64_image(NAME, reply, _strip_data_uri(b64))
+        for b64, reason in items
+        if reason != "CONTENT_FILTERED"
+    ]
+    if items and not images:
+        raise ProviderError(
+            f"{NAME} error: the safety check filtered every generated image.",
+            status=400,
+            type="invalid_request_error",
+            code="content_policy_violation",
+            provider=NAME,
+            headers=passed_headers(reply),
+        )
+    return answers.result(NAME, reply, images)
+
+
+def _items(reply: ProviderReply, data: Any) -> list[tuple[Any, Any]]:
+    """(base64, finishReason) pairs from either answer shape."""
+    if isinstance(data, list):
+        if not all(isinstance(item, dict) for item in data):
+            raise answers.invalid_answer(NAME, reply, "an image entry is not an object")
+        return [(item.get("base64"), item.get("finishReason")) for item in data]
+    found = data.get("base64")
+    values = found if isinstance(found, list) else [found]
+    return [(value, data.get("finishReason")) for value in values]
+
+
+def _strip_data_uri(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("data:"):
+        return value.partition(",")[2]
+    return value
+
+
+def parse_error(reply: ProviderReply) -> GatewayError:
+    try:
+        data = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        data = None
+    if not (400 <= reply.status <= 599 and isinstance(data, dict)):
+        return openai_style_error(NAME, reply)  # not JSON / odd status: the shared wording
+    if "fault" not in data and "detail" not in data:
+        return openai_style_error(NAME, reply)
+    fields = _error_fields(data)
+    code = clip(fields["code"], 64) or f"upstream_{reply.status}"
+    message = clip(fields["message"]) or f"HTTP {reply.status} without a message"
+    failure = ProviderError(
+        f"{NAME} error: {message}",
+        status=reply.status,
+        type="upstream_error",
+        code=code,
+        provider=NAME,
+        headers=passed_headers(reply),
+    )
+    failure.should_retry = client_may_retry(reply, code)
+    return failure
+
+
+def _error_fields(data: dict[str, Any]) -> dict[str, Any]:
+    fault = data.get("fault")
+    if isinstance(fault, dict):
+        detail = fault.get("detail")
+        code = detail.get("errorcode") if isinstance(detail, dict) else None
+        return {"message": fault.get("faultstring"), "code": code}
+    if "detail" in data:
+        detail = data["detail"]
+        if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": ...}]
+            detail = "; ".join(str(d.get("msg")) if isinstance(d, dict) else str(d) for d in detail)
+        return {"message": detail, "code": None}
+    error = data.get("error")
+    return error if isinstance(error, dict) else {"message": error, "code": None}

@@ -1,0 +1,85 @@
+"""Stability AI image generation: picks v1 or v2beta by model, reads answers and errors.
+
+Pure: no IO. v1 engines get JSON (``v1.py``), every other model a multipart form
+(``v2beta.py``), like Portkey. Both ask for JSON answers, so images arrive as base64
+and the gateway hosts them when the caller wants a URL. Errors keep the upstream
+status: v1 sends ``{id, name, message}``, v2beta ``{id, name, errors: [...]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...errors import GatewayError, ProviderError
+from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import answers
+from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from . import v1, v2beta
+from .capabilities import V1_ENGINES
+from .params import NAME
+
+
+def build_call(request: ImageRequest, target: Target) -> ProviderCall:
+    if request.model in V1_ENGINES:
+        url, headers, body = v1.call(request, target)
+    else:
+        url, headers, body = v2beta.call(request, target)
+    return ProviderCall("POST", url, headers, body, target.pinned_ip)
+
+
+def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
+    if not 200 <= reply.status < 300:
+        raise parse_error(reply)
+    if reply.content_type.startswith("image/"):
+        # Only sent for "Accept: image/*", which we never ask for; a proxy might.
+        if not reply.body:
+            raise answers.invalid_answer(NAME, reply, "its image is empty")
+        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
+        return answers.result(NAME, reply, [image])
+    data = answers.decode_json(NAME, reply)
+    if (
+        isinstance(data, dict)
+        and ("errors" in data or "message" in data)
+        and not (data.get("image") or data.get("artifacts"))
+    ):
+        raise answers.error_in_success(NAME, reply, _error_fields(data))
+    if request.model in V1_ENGINES:
+        images = v1.images(NAME, reply, data)
+    else:
+        images = v2beta.images(NAME, reply, data, request)
+    return answers.result(NAME, reply, images)
+
+
+def parse_error(reply: ProviderReply) -> GatewayError:
+    """Stability's ``{id, name, message | errors}`` as our error, status kept."""
+    try:
+        data = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        data = None
+    if not (400 <= reply.status <= 599 and isinstance(data, dict)):
+        return openai_style_error(NAME, reply)  # not JSON / odd status: the shared wording
+    if "error" in data and not ("errors" in data or "message" in data):
+        return openai_style_error(NAME, reply)  # an OpenAI-shaped proxy in between
+    fields = _error_fields(data)
+    code = clip(fields.get("code"), 64) or f"upstream_{reply.status}"
+    failure = ProviderError(
+        f"{NAME} error: {clip(fields.get('message')) or f'HTTP {reply.status} without a message'}",
+        status=reply.status,
+        type=clip(fields.get("type"), 64) or "upstream_error",
+        code=code,
+        provider=NAME,
+        headers=passed_headers(reply),
+    )
+    failure.should_retry = client_may_retry(reply, code)
+    return failure
+
+
+def _error_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """message from ``message`` (v1) or the ``errors`` list joined (v2beta); name as type."""
+    message = data.get("message")
+    errors = data.get("errors")
+    if not isinstance(message, str) and isinstance(errors, list):
+        message = ", ".join(e if isinstance(e, str) else json.dumps(e) for e in errors)
+    name = data.get("name") if isinstance(data.get("name"), str) else None
+    return {"message": message, "type": name, "code": name}

@@ -1,0 +1,54 @@
+"""Where a request's targets come from: headers, inline configs and virtual keys."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from gateway.config_source import build_plan
+from gateway.models import RequestOptions
+from gateway.routing import plan
+
+AZURE_HEADERS = {"resource_name": "callers-resource", "deployment_id": "d1"}
+
+
+def leaves(options, virtual_keys=None):
+    root, _, _ = build_plan(options, lambda name: (1, {}), virtual_keys)
+    return list(plan.leaves(root))
+
+
+def test_header_mode_carries_the_provider_headers_as_options():
+    options = RequestOptions(
+        provider="azure-openai", trace_id="t", api_key="k" * 20, provider_options=AZURE_HEADERS
+    )
+    [leaf] = leaves(options)
+    assert (leaf.provider, dict(leaf.provider_options)) == ("azure-openai", AZURE_HEADERS)
+
+
+def test_a_config_without_provider_takes_the_headers_options():
+    options = RequestOptions(
+        provider="azure-openai",
+        trace_id="t",
+        api_key="k" * 20,
+        config=json.dumps({"retry": {"attempts": 1}, "deployment_id": "from-config"}),
+        provider_options=AZURE_HEADERS,
+    )
+    [leaf] = leaves(options)
+    assert dict(leaf.provider_options) == AZURE_HEADERS
+
+
+def test_a_virtual_key_uses_only_the_administrators_fields():
+    stored = SimpleNamespace(
+        provider="azure-openai",
+        secret="s" * 32,
+        base_url=None,
+        fields={"resource_name": "admins-resource", "deployment_id": "d9"},
+    )
+    config = {"virtual_key": "team-azure", "resource_name": "callers-resource"}
+    options = RequestOptions(provider="openai", trace_id="t", config=json.dumps(config))
+    [leaf] = leaves(options, lambda name, param: stored)
+    assert dict(leaf.provider_options) == {
+        "resource_name": "admins-resource",
+        "deployment_id": "d9",
+    }
+    assert (leaf.provider, leaf.api_key) == ("azure-openai", "s" * 32)
