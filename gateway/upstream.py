@@ -26,7 +26,7 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .models import ImageRequest, ImageResult, RequestOptions, Target
+from .models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Target
 from .providers.capabilities import resolve
 from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
 from .routing.nodes import Leaf
@@ -135,24 +135,18 @@ class Attempts:
 
     def __call__(self, leaf: Leaf) -> AttemptResult:
         provider = providers.get(leaf.provider or "")
-        try:
-            request = self.request_for(leaf, provider)
-        except InvalidRequest as exc:
-            if not self.many:
-                raise
-            return AttemptResult(failure=SKIPPED, payload=exc, reason=exc.message)
-        target = self.target(leaf, provider)
-        if provider.local is not None:
-            local = Origin(provider.name, (), "", None)
-            answered = Answered(request, provider.local(request, target), local)
-            return AttemptResult(status=200, payload=answered)
-        call = provider.build_call(request, target)
+        prepared = self._prepare(leaf, provider)
+        if isinstance(prepared, AttemptResult):
+            return prepared
+        request, call = prepared
         limit = self.settings.read_timeout
         if leaf.request_timeout is not None:
             limit = min(limit, leaf.request_timeout / 1000)
+        signed = self._sign(call, limit)
+        if isinstance(signed, AttemptResult):
+            return signed
         try:
-            call = self.signer.apply(call, self.settings.connect_timeout, limit)
-            reply = self.transport.send(call, self.settings.connect_timeout, limit)
+            reply = self.transport.send(signed, self.settings.connect_timeout, limit)
         except (UpstreamTimeout, UpstreamUnavailable) as exc:
             return self._timed_out(leaf, provider, exc, limit)
         except InvalidRequest:
@@ -179,6 +173,43 @@ class Attempts:
             )
         origin = Origin(provider.name, provider.image_hosts, origin_of(call.url), call.pinned_ip)
         return AttemptResult(status=reply.status, payload=Answered(request, result, origin))
+
+    def _prepare(
+        self, leaf: Leaf, provider: providers.Provider
+    ) -> tuple[ImageRequest, ProviderCall] | AttemptResult:
+        """The call to make, or the attempt's result when no call is needed."""
+        try:
+            request = self.request_for(leaf, provider)
+        except InvalidRequest as exc:
+            return self._skip(exc)
+        # A refused custom host is the caller's mistake in every case: never skipped.
+        target = self.target(leaf, provider)
+        if provider.local is not None:
+            local = Origin(provider.name, (), "", None)
+            answered = Answered(request, provider.local(request, target), local)
+            return AttemptResult(status=200, payload=answered)
+        try:
+            # Limits only the transform can check (a seed range, a missing Azure
+            # resource) skip this target like the capability table's do.
+            return request, provider.build_call(request, target)
+        except InvalidRequest as exc:
+            return self._skip(exc)
+
+    def _skip(self, exc: InvalidRequest) -> AttemptResult:
+        if not self.many:
+            raise exc
+        return AttemptResult(failure=SKIPPED, payload=exc, reason=exc.message)
+
+    def _sign(self, call: ProviderCall, limit: float) -> ProviderCall | AttemptResult:
+        """Signing before the call; a token endpoint's failure reached no provider."""
+        try:
+            return self.signer.apply(call, self.settings.connect_timeout, limit)
+        except InvalidRequest:
+            raise  # an unusable service-account key: the caller's to fix
+        except UpstreamUnavailable as exc:
+            return AttemptResult(failure=CONNECT, payload=exc)
+        except GatewayError as exc:  # the token request was refused
+            return AttemptResult(status=exc.status, payload=exc)
 
     def _timed_out(
         self, leaf: Leaf, provider: providers.Provider, exc: GatewayError, limit: float

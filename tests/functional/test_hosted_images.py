@@ -140,3 +140,23 @@ def test_fallback_skips_a_target_that_cannot_serve_and_says_why_when_none_can(cl
         "config.targets[1]: 'size' 4000x4000 is not supported by model 'placeholder': "
         "each side must be 64 to 2048 pixels." in message
     )
+
+
+def test_a_target_whose_transform_refuses_the_request_is_skipped_in_a_fallback(client):
+    config = {
+        "strategy": {"mode": "fallback"},
+        "targets": [
+            {"provider": "azure-openai", "api_key": "k" * 20},  # no resource_name
+            {"provider": "placeholder"},
+        ],
+    }
+    headers = {"Content-Type": "application/json", "x-portkey-config": json.dumps(config)}
+    res = client.post(URL, data=encode({"prompt": "p", "size": "1024x1024"}), headers=headers)
+    assert res.status_code == 200
+    assert res.headers["x-portkey-provider"] == "placeholder"
+    single = {"Content-Type": "application/json", "x-portkey-provider": "azure-openai"}
+    res = client.post(
+        URL, data=encode({"prompt": "p"}), headers={**single, "Authorization": "Bearer " + "k" * 20}
+    )
+    assert res.status_code == 400
+    assert res.get_json()["error"]["param"] == "resource_name"
