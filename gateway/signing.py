@@ -15,6 +15,7 @@ tests and private deployments) is ever called, through our own transport.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import threading
@@ -23,11 +24,20 @@ from collections.abc import Callable
 from typing import Any
 
 from . import custom_hosts
-from .errors import AuthenticationError, GatewayError, InvalidRequest, UpstreamUnavailable
+from .errors import (
+    AuthenticationError,
+    GatewayError,
+    InvalidRequest,
+    InvalidUpstreamResponse,
+    UpstreamUnavailable,
+)
 from .models import AwsSigning, GoogleServiceAccount, ProviderCall
 from .transport import Transport
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
+# google-auth retries these statuses itself, sleeping 1 s then 2 s in the request
+# thread; the gateway answers at once instead and lets routing decide.
+_TOKEN_RETRY_STATUSES = frozenset({408, 429, 500, 503, 504})
 # Refresh a cached token this long before Google says it expires.
 _TOKEN_MARGIN_S = 300
 _MAX_TOKENS = 256
@@ -83,7 +93,7 @@ class Signer:
         from google.oauth2 import service_account
 
         info = _service_account_info(account.info)
-        pinned = self._check_token_uri(info.get("token_uri") or GOOGLE_TOKEN_URI)
+        pinned = self._check_token_uri(info.get("token_uri", GOOGLE_TOKEN_URI))
         try:
             credentials = service_account.Credentials.from_service_account_info(
                 info, scopes=[account.scope]
@@ -105,13 +115,32 @@ class Signer:
             raise UpstreamUnavailable(
                 "Google's token endpoint could not be reached.", provider="vertex-ai"
             ) from None
-        expiry = credentials.expiry
-        expires_at = expiry.timestamp() if expiry is not None else self.clock() + 600
-        return str(credentials.token), expires_at
+        except (ValueError, TypeError, KeyError):
+            # A 200 that is not a token answer (not JSON, a bad expires_in): google-auth
+            # does not wrap those.
+            raise InvalidUpstreamResponse(
+                "Google's token endpoint answered without a usable access token.",
+                provider="vertex-ai",
+            ) from None
+        return str(credentials.token), self._expires_at(credentials.expiry)
 
-    def _check_token_uri(self, uri: str) -> str | None:
+    def _expires_at(self, expiry: datetime.datetime | None) -> float:
+        """Our clock's time for google-auth's expiry, a naive UTC datetime.
+
+        ``expiry.timestamp()`` would read it as local time: hours off outside UTC.
+        """
+        if expiry is None:
+            return self.clock() + 600
+        if expiry.tzinfo is None:
+            expiry = expiry.replace(tzinfo=datetime.UTC)
+        remaining = (expiry - datetime.datetime.now(datetime.UTC)).total_seconds()
+        return self.clock() + remaining
+
+    def _check_token_uri(self, uri: object) -> str | None:
         if uri == GOOGLE_TOKEN_URI:
             return None
+        if not isinstance(uri, str):
+            raise _bad_account("its token_uri is not a URL")
         try:
             _, pinned = custom_hosts.check(uri, self.allowed_hosts, self.resolve_host)
         except GatewayError:
@@ -155,6 +184,7 @@ class _GoogleRequest:
         self.pinned = pinned
         self.connect_timeout = connect_timeout
         self.timeout = timeout
+        self.calls = 0
 
     def __call__(
         self,
@@ -167,12 +197,17 @@ class _GoogleRequest:
     ) -> _GoogleResponse:
         from google.auth import exceptions as google_errors
 
+        self.calls += 1
+        if self.calls > 1:  # google-auth retrying after a backoff sleep: one try only
+            raise google_errors.TransportError("the token request is not retried")
         data = body.encode() if isinstance(body, str) else (body or b"")
         call = ProviderCall(method, url, dict(headers or {}), data, self.pinned)
         try:
             reply = self.transport.send(call, self.connect_timeout, self.timeout)
         except GatewayError as exc:
             raise google_errors.TransportError(exc.message) from None
+        if reply.status in _TOKEN_RETRY_STATUSES:
+            raise google_errors.TransportError(f"the token endpoint answered {reply.status}")
         return _GoogleResponse(reply.status, reply.headers, reply.body)
 
 

@@ -1,0 +1,16 @@
+"""Amazon Bedrock (Stability models, Titan Image Generator, Nova Canvas): wiring only."""
+
+from __future__ import annotations
+
+from ..base import Provider
+from .api import credentials
+from .capabilities import CAPABILITIES
+from .images import NAME, build_call, parse_reply
+
+PROVIDER = Provider(
+    name=NAME,
+    capabilities=CAPABILITIES,
+    build_call=build_call,
+    parse_reply=parse_reply,
+    credentials=credentials,
+)

@@ -1,0 +1,88 @@
+"""Bedrock image generation: the body each model family takes, answers, errors. Pure.
+
+The family comes from the model id (a cross-region prefix such as ``us.`` stripped):
+``stability.stable-diffusion-xl*`` -> SDXL, other ``stability.*`` -> SD3/Core/Ultra,
+``amazon.titan-image-generator*`` and ``amazon.nova-canvas*`` -> the TEXT_IMAGE task.
+Portkey 1.15.2 only knows the Stability ones (Titan and Nova give it a 500). Errors
+are ``{"message"}`` with the HTTP status and an ``x-amzn-ErrorType`` header.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ...errors import GatewayError, InvalidRequest, ProviderError
+from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import answers
+from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from . import amazon, api, stability
+from .capabilities import AMAZON, SDXL, STABILITY, family
+
+NAME = api.NAME
+
+
+def body(request: ImageRequest) -> dict[str, Any]:
+    kind = family(request.model)
+    if kind == SDXL:
+        return stability.sdxl_body(request)
+    if kind == STABILITY:
+        return stability.v2_body(request)
+    if kind == AMAZON:
+        return amazon.body(request)
+    raise InvalidRequest(
+        f"'model' {request.model!r} is not an image model {NAME} knows how to call: use a "
+        "stability.*, amazon.titan-image-generator-* or amazon.nova-canvas-* model id "
+        "(with its cross-region prefix if any).",
+        param="model",
+    )
+
+
+def build_call(request: ImageRequest, target: Target) -> ProviderCall:
+    data = json.dumps(body(request), ensure_ascii=False, separators=(",", ":")).encode()
+    signing = api.signing(target)
+    headers = api.headers(target, signed=signing is not None)
+    url = api.url(target, request.model)
+    return ProviderCall("POST", url, headers, data, target.pinned_ip, signing)
+
+
+def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
+    if not 200 <= reply.status < 300:
+        raise parse_error(reply)
+    data = answers.decode_json(NAME, reply)
+    if not isinstance(data, dict):
+        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+    kind = family(request.model)
+    if kind == SDXL:
+        images = stability.sdxl_images(reply, data)
+    elif kind == STABILITY:
+        images = stability.v2_images(reply, data, request)
+    else:
+        images = amazon.images(reply, data)
+    return answers.result(NAME, reply, images)
+
+
+def parse_error(reply: ProviderReply) -> GatewayError:
+    """``{"message"}`` (or ``Message``) as our error, status kept, AWS error type as code."""
+    try:
+        data = json.loads(reply.body)
+    except (ValueError, RecursionError):
+        data = None
+    message = None
+    if isinstance(data, dict):
+        message = data.get("message", data.get("Message"))
+    if not (400 <= reply.status <= 599 and isinstance(message, str)):
+        return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
+    # "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+    kind = reply.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+    code = clip(kind, 64) or f"upstream_{reply.status}"
+    failure = ProviderError(
+        f"{NAME} error: {clip(message) or f'HTTP {reply.status} without a message'}",
+        status=reply.status,
+        type=clip(kind, 64) or "upstream_error",
+        code=code,
+        provider=NAME,
+        headers=passed_headers(reply),
+    )
+    failure.should_retry = client_may_retry(reply, code)
+    return failure
