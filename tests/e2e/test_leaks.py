@@ -109,6 +109,52 @@ def scenarios(fake_base_url, closed_port):
         "bad-request-timeout": ({**AUTH, **JSON, "x-portkey-request-timeout": KEY}, ok),
         "bad-organization": ({**AUTH, **JSON, "x-portkey-openai-organization": f"{KEY} x"}, ok),
         "config-header-unsupported": ({**AUTH, **JSON, "x-portkey-config": KEY}, ok),
+        **provider_option_scenarios(fake_base_url),
+    }
+
+
+def provider_option_scenarios(fake_base_url):
+    """The canary as an AWS secret, an Azure AD token and inside a service-account JSON."""
+    body = json.dumps({"prompt": "a red fox"})
+    aws = {
+        **JSON,
+        "x-portkey-provider": "bedrock",
+        "x-portkey-aws-access-key-id": "AKIDE2EEXAMPLE0000",
+        "x-portkey-aws-secret-access-key": KEY,
+        "x-portkey-aws-region": "us-east-1",
+    }
+    account = {"type": "service_account", "project_id": "p", "private_key": KEY}
+    vertex = {**JSON, "x-portkey-provider": "vertex-ai", "x-portkey-vertex-region": "us-central1"}
+    azure = {
+        **JSON,
+        "x-portkey-provider": "azure-openai",
+        "x-portkey-azure-resource-name": "res",
+        "x-portkey-azure-deployment-id": "dep",
+        "x-portkey-azure-ad-token": KEY,
+    }
+    config = {"provider": "bedrock", "aws_access_key_id": "AKID", "aws_secret_access_key": KEY}
+    return {
+        "aws-secret-signature-refused": (
+            {**aws, "x-portkey-custom-host": f"{fake_base_url}/p/bedrock"},
+            body,
+        ),
+        "aws-secret-bad-region": ({**aws, "x-portkey-aws-region": "us_east!1"}, body),
+        "aws-secret-in-config-with-bad-host": (
+            {**JSON, "x-portkey-config": json.dumps({**config, "custom_host": "http://10.0.0.1"})},
+            body,
+        ),
+        "service-account-json-unusable": (
+            {**vertex, "x-portkey-vertex-service-account-json": json.dumps(account)},
+            body,
+        ),
+        "service-account-json-broken": (
+            {**vertex, "x-portkey-vertex-service-account-json": '{"private_key": "' + KEY},
+            body,
+        ),
+        "azure-ad-token-used": (
+            {**azure, "x-portkey-custom-host": f"{fake_base_url}/p/azure-openai"},
+            body,
+        ),
     }
 
 
@@ -187,17 +233,24 @@ def test_every_app_scenario_was_answered_with_json(leak_run):
     }
 
     assert not_json == {}
-    assert answers["success"].status == 200
-    failures = {n: a.status for n, a in answers.items() if n not in {*RAW_SCENARIOS, "success"}}
-    assert min(failures.values()) >= 400, failures
+    successes = {"success", "azure-ad-token-used"}
+    assert {n: answers[n].status for n in successes} == dict.fromkeys(successes, 200)
+    failures = {n: a.status for n, a in answers.items() if n not in {*RAW_SCENARIOS, *successes}}
+    assert {n: s for n, s in failures.items() if s < 400} == {}
 
 
 def test_canary_key_did_reach_the_provider(leak_run):
     """Control: the gateway held the key in every upstream failure, and used it."""
     _, _, upstream = leak_run
 
-    assert len(upstream) >= 12
-    assert {r.headers.get("authorization") for r in upstream} == {f"Bearer {KEY}"}
+    openai_calls = [r for r in upstream if not r.path.startswith("/p/")]
+    assert len(openai_calls) >= 12
+    assert {r.headers.get("authorization") for r in openai_calls} == {f"Bearer {KEY}"}
+    azure = [r for r in upstream if r.path.startswith("/p/azure-openai/")]
+    assert [r.headers.get("authorization") for r in azure] == [f"Bearer {KEY}"]
+    bedrock = [r for r in upstream if r.path.startswith("/p/bedrock/")]
+    assert len(bedrock) == 1
+    assert bedrock[0].headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDE2E")
     assert leaks(f"error: Bearer {KEY}") == list(NEEDLES)
 
 
