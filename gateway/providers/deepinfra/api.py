@@ -1,0 +1,21 @@
+"""Where and how to call DeepInfra's OpenAI-compatible images endpoint."""
+
+from __future__ import annotations
+
+from ...models import Target
+
+# Portkey's DeepInfra base: a custom host replaces all of it, as for OpenAI.
+BASE_URL = "https://api.deepinfra.com/v1/openai"
+PATH = "/images/generations"
+
+
+def url(target: Target) -> str:
+    return (target.base_url or BASE_URL).rstrip("/") + PATH
+
+
+def headers(target: Target) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {target.api_key}",
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }

@@ -1,0 +1,30 @@
+"""DeepInfra's text-to-image models on its OpenAI-compatible endpoint.
+
+From each model's API page (e.g. https://deepinfra.com/black-forest-labs/FLUX-1-schnell/api):
+``n`` is 1 to 4 and ``response_format`` can only be ``b64_json``; sizes "depend on the
+model" and are not listed, so the provider judges them. The model list is the one
+https://deepinfra.com/models/text-to-image offers.
+"""
+
+from __future__ import annotations
+
+from ..capabilities import Capabilities, ModelSpec
+
+# No prompt limit is documented; the provider enforces its own.
+_SPEC = ModelSpec(prompt_max=32000, n_max=4, response_formats=("b64_json",))
+
+CAPABILITIES = Capabilities(
+    default_model="black-forest-labs/FLUX-1-schnell",
+    models={
+        name: _SPEC
+        for name in (
+            "black-forest-labs/FLUX-1-schnell",
+            "black-forest-labs/FLUX-1-dev",
+            "black-forest-labs/FLUX-1.1-pro",
+            "black-forest-labs/FLUX-pro",
+            "stabilityai/sd3.5",
+            "stabilityai/sd3.5-medium",
+            "stabilityai/sdxl-turbo",
+        )
+    },
+)
