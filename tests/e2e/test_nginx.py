@@ -236,6 +236,25 @@ def test_generation_through_nginx_returns_provider_bytes_and_portkey_headers(
     assert (row["request_id"], row["status"]) == (rid, 200)
 
 
+def test_hosted_image_links_point_at_nginx_and_serve_through_it(
+    proxied: Any, http: requests.Session
+) -> None:
+    _, nginx = proxied
+    response = http.post(
+        nginx.base_url + IMAGES,
+        json={"prompt": "a red fox", "size": "64x64"},
+        headers={"x-portkey-provider": "placeholder", "X-Forwarded-Host": "evil.example"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    url = response.json()["data"][0]["url"]
+    assert url.startswith(nginx.base_url + "/v1/images/files/")
+    image = http.get(url, timeout=30)
+    assert image.status_code == 200
+    assert image.headers["Content-Type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+
+
 def test_client_forwarding_headers_are_replaced_by_nginx(
     proxied: Any, http: requests.Session
 ) -> None:
