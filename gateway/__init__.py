@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.images_dir),
         load_key(Path(settings.data_dir), settings.url_signing_key),
         settings.image_url_ttl,
+        max_bytes=settings.image_store_max_mb << 20,
     )
     deps = Deps(
         settings=settings,

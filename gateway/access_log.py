@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, g, request
 from .headers import REQUEST_ID
 
 log = logging.getLogger("gateway.access")
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
 _TRUST_REQUEST_ID = "GATEWAY_TRUST_REQUEST_ID"
 
 FIELDS = (

@@ -15,7 +15,7 @@ from . import cli_api_keys, cli_configs, cli_master_key, cli_virtual_keys, db
 from .request_log import query
 from .settings import Settings, SettingsError
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
+_DURATION = re.compile(r"^(\d+)([smhd])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

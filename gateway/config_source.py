@@ -23,6 +23,17 @@ from .schemas.config import load_config, needs_header_merge
 from .strict_json import loads_object
 
 MAX_CONFIG_HEADER = 8192
+# Options a caller may still set on a virtual-key target: none of them picks a host or
+# a path, and none is a credential (the key's own fields win over them).
+CALLER_OPTIONS_WITH_KEYS = frozenset(
+    {
+        "openai_organization",
+        "openai_project",
+        "api_version",
+        "azure_extra_params",
+        "azure_deployment_name",
+    }
+)
 SavedConfigs = Callable[[str], tuple[int, dict[str, Any]]]
 # (virtual key name, config param path) -> object with provider, secret, base_url, fields;
 # None when the request has no authenticated team.
@@ -81,7 +92,8 @@ def build_plan(
     root = plan.build(_merge_headers(node, options))
     root = plan.map_leaves(root, lambda leaf: _resolve(leaf, virtual_keys))
     for leaf in plan.leaves(root):
-        remember(*(v for k, v in leaf.provider_options.items() if k in SECRET_OPTIONS))
+        secrets = [v for k, v in leaf.provider_options.items() if k in SECRET_OPTIONS]
+        remember(*secrets, *(v.removeprefix("Bearer ") for v in secrets))
     return root, name, version
 
 
@@ -109,12 +121,13 @@ def _resolve(leaf: Leaf, virtual_keys: VirtualKeys) -> Leaf:
         )
     key = virtual_keys(leaf.virtual_key, param)
     remember(key.secret)
-    # Only the administrator's fields: a caller's resource name, region or Foundry URL
-    # would otherwise choose the host the stored secret is sent to (SEC-2).
+    # A caller's resource name, region, project or Foundry URL would choose the host
+    # the stored secret is sent to (SEC-2): only options that cannot are kept.
+    kept = {k: v for k, v in leaf.provider_options.items() if k in CALLER_OPTIONS_WITH_KEYS}
     return dataclasses.replace(
         leaf,
         provider=key.provider,
         api_key=key.secret,
         base_url=key.base_url,
-        provider_options=dict(key.fields),
+        provider_options={**kept, **key.fields},
     )

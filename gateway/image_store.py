@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import GatewayError
 
 KEY_FILE = "url-signing.key"
-NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpeg|webp|gif|bin)$")
+NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpeg|webp|gif|bin)\Z")
 CONTENT_TYPES = {
     "png": "image/png",
     "jpeg": "image/jpeg",
@@ -33,8 +33,10 @@ CONTENT_TYPES = {
     "gif": "image/gif",
     "bin": "application/octet-stream",
 }
+# ASCII only: str.isdigit() accepts "²", and compare_digest refuses non-ASCII text.
+_EXPIRES = re.compile(r"^[0-9]{1,12}\Z")
+_SIGNATURE = re.compile(r"^[0-9a-f]{64}\Z")
 SWEEP_EVERY_S = 60.0
-_SWEEP_BATCH = 10_000
 
 
 def sniff(data: bytes) -> str:
@@ -71,18 +73,29 @@ class ImageStore:
     """Files under ``<data dir>/images``; names are random, links are signed."""
 
     def __init__(
-        self, directory: Path, key: bytes, ttl_s: int, clock: Callable[[], float] = time.time
+        self,
+        directory: Path,
+        key: bytes,
+        ttl_s: int,
+        clock: Callable[[], float] = time.time,
+        max_bytes: int = 2 << 30,
     ) -> None:
         self.directory = directory
         self.key = key
         self.ttl_s = ttl_s
         self.clock = clock
+        self.max_bytes = max_bytes
+        # Bytes on disk as of this worker's last sweep, plus what it stored since. Other
+        # workers' writes show up at the next sweep: the budget holds to within a minute
+        # of every worker's traffic.
+        self._used: int | None = None
         self._sweeper_pid: int | None = None
         self._lock = threading.Lock()
 
     def put(self, data: bytes) -> tuple[str, int]:
         """Store ``data``; return its name and the Unix time its link expires."""
         self._ensure_sweeper()
+        self._reserve(len(data))
         name = f"{secrets.token_hex(16)}.{sniff(data)}"
         temp = self.directory / f".{name}.tmp"
         try:
@@ -110,7 +123,7 @@ class ImageStore:
 
     def find(self, name: str, expires: str, signature: str) -> Path | None:
         """The file for a valid, unexpired link; None for anything else (one answer: 404)."""
-        if not NAME.match(name) or not expires.isdigit() or len(expires) > 12:
+        if not (NAME.match(name) and _EXPIRES.match(expires) and _SIGNATURE.match(signature)):
             return None
         expected = self.signature(name, int(expires))
         if not hmac.compare_digest(expected, signature) or int(expires) < self.clock():
@@ -118,23 +131,46 @@ class ImageStore:
         path = self.directory / name
         return path if path.is_file() else None
 
+    def _reserve(self, size: int) -> None:
+        with self._lock:
+            used = self._used
+        if used is None or used + size > self.max_bytes:
+            self.sweep()  # learn the real usage (and free what expired) before refusing
+        with self._lock:
+            if (self._used or 0) + size > self.max_bytes:
+                raise GatewayError(
+                    "The gateway's image store is full (GATEWAY_IMAGE_STORE_MAX_MB); ask for "
+                    "b64_json, or retry once older links have expired.",
+                    status=507,
+                    code="image_store_full",
+                )
+            self._used = (self._used or 0) + size
+
     def sweep(self) -> int:
-        """Delete files older than the link lifetime; return how many went."""
+        """Delete files older than the link lifetime; return how many went.
+
+        Every entry is looked at (a directory listing and a stat each: cheap even for
+        hundreds of thousands of files), and the bytes left are counted for the budget.
+        """
         cutoff = self.clock() - self.ttl_s
-        removed = 0
+        removed = kept = 0
         try:
             entries = os.scandir(self.directory)
-        except FileNotFoundError:
-            return 0
-        with entries:
-            for count, entry in enumerate(entries):
-                if count >= _SWEEP_BATCH:
-                    break
-                with contextlib.suppress(OSError):
-                    # Left-over temp files (a crash mid-write) go once they are stale too.
-                    if entry.is_file() and entry.stat().st_mtime < cutoff:
-                        os.unlink(entry.path)
-                        removed += 1
+        except OSError:  # not created yet (or not a directory: put will say so)
+            entries = None
+        if entries is not None:
+            with entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        info = entry.stat()
+                        # Left-over temp files (a crash mid-write) go once stale too.
+                        if entry.is_file() and info.st_mtime < cutoff:
+                            os.unlink(entry.path)
+                            removed += 1
+                        else:
+                            kept += info.st_size
+        with self._lock:
+            self._used = kept
         return removed
 
     def _ensure_sweeper(self) -> None:

@@ -147,6 +147,8 @@ class Settings:
     public_url: str | None = _env("GATEWAY_PUBLIC_URL", _base_url, None)
     # How long a link to a gateway-hosted image stays valid (OpenAI's URLs: 60 minutes).
     image_url_ttl: int = _env("GATEWAY_IMAGE_URL_TTL", _int(60, 7 * 86400), 3600)
+    # Disk budget for those images; a full store answers 507 instead of filling the disk.
+    image_store_max_mb: int = _env("GATEWAY_IMAGE_STORE_MAX_MB", _int(1, 1 << 20), 2048)
     # Key for signing those links; unset: <data_dir>/url-signing.key (created 0600).
     url_signing_key: str | None = _env("GATEWAY_URL_SIGNING_KEY", _secret_text, None, secret=True)
     connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)

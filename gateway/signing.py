@@ -116,6 +116,8 @@ class Signer:
                 "Google's token endpoint could not be reached.", provider="vertex-ai"
             ) from None
         except (ValueError, TypeError, KeyError):
+            if request.calls == 0:  # failed before asking Google: the key cannot sign
+                raise _bad_account("its private key is not a usable RSA key") from None
             # A 200 that is not a token answer (not JSON, a bad expires_in): google-auth
             # does not wrap those.
             raise InvalidUpstreamResponse(

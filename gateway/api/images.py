@@ -59,7 +59,7 @@ def generations() -> Response:
     try:
         _check_content_type()
         raw = _read_body(state.settings.max_body_bytes)
-        result = generate(raw, request.headers, trace, state.deps, request.host_url)
+        result = generate(raw, request.headers, trace, state.deps, request.url_root)
         response = Response(result.body, status=result.status, mimetype="application/json")
         response.headers.update(result.headers)
     except GatewayError as exc:

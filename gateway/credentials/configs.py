@@ -13,11 +13,23 @@ import json
 from typing import Any
 
 from ..errors import GatewayError
+from ..headers import SECRET_OPTIONS
 from ..schemas.config import load_config
 from ..strict_json import loads_object
 
 MAX_CONFIG_BYTES = 64 * 1024
-_SECRET_KEYS = {"api_key", "apiKey"}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# Provider keys and every credential-bearing option (an AWS secret, an Azure AD token,
+# a service-account JSON), in Portkey's snake_case and the camelCase it also accepts.
+_SECRET_KEYS = {
+    name for option in ("api_key", *SECRET_OPTIONS) for name in (option, _camel(option))
+}
 
 
 class ConfigRejected(ValueError):
@@ -55,8 +67,8 @@ def validate(raw: bytes) -> dict[str, Any]:
     found = _secret_path(config, "config")
     if found:
         raise ConfigRejected(
-            f"{found}: a saved config may not hold a provider key; store it with "
-            "`gateway virtual-keys create` and reference it with virtual_key"
+            f"{found}: a saved config may not hold a provider key or other credential; "
+            "store it with `gateway virtual-keys create` and reference it with virtual_key"
         )
     try:
         load_config(config, where="config")

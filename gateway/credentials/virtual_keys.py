@@ -43,15 +43,15 @@ PROVIDER_FIELDS: dict[str, tuple[str, ...]] = {
 # a request naming a provider the registry lacks is still refused at request time.
 KNOWN_PROVIDERS: tuple[str, ...] = tuple(PROVIDER_FIELDS)
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+_FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
 # Values that become a DNS label in the upstream host get the stricter rule.
-_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 _FIELD_RULES = {
     "resource_name": _DNS_LABEL,
     "aws_region": _DNS_LABEL,
     "vertex_region": _DNS_LABEL,
-    "azure_extra_params": re.compile(r"^(drop|pass-through|error)$"),
+    "azure_extra_params": re.compile(r"^(drop|pass-through|error)\Z"),
 }
 MAX_SECRET_CHARS = 16_384
 

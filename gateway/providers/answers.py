@@ -8,12 +8,14 @@ answer (an error inside a 200, an empty list) raises, so fallback moves on.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
+from ..image_store import sniff
 from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderReply
 from .errors import clip, not_json, openai_style_error, passed_headers
 
@@ -29,6 +31,14 @@ def decode_json(name: str, reply: ProviderReply) -> Any:
         return json.loads(reply.body)
     except (ValueError, RecursionError):
         raise invalid_answer(name, reply, "its body is not valid JSON") from None
+
+
+def json_object(name: str, reply: ProviderReply) -> dict[str, Any]:
+    """The JSON object of a 2xx answer; any other JSON (a list, a string) is invalid."""
+    data = decode_json(name, reply)
+    if not isinstance(data, dict):
+        raise invalid_answer(name, reply, "its body is not a JSON object")
+    return data
 
 
 def invalid_answer(name: str, reply: ProviderReply, why: str) -> GatewayError:
@@ -72,9 +82,24 @@ def result(
 
 
 def b64_image(name: str, reply: ProviderReply, value: Any, **kw: Any) -> GeneratedImage:
+    """A base64 image, checked: it decodes, and to an image (PNG, JPEG, WebP, GIF)."""
     if not isinstance(value, str) or not value:
         raise invalid_answer(name, reply, "an image is not a base64 string")
+    try:
+        head = binascii.a2b_base64(value[:64].encode(), strict_mode=True)
+        binascii.a2b_base64(value.encode(), strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise invalid_answer(name, reply, "an image is not valid base64") from None
+    if sniff(head) == "bin":
+        raise invalid_answer(name, reply, "an image is not a PNG, JPEG, WebP or GIF")
     return GeneratedImage(b64_json=value, **kw)
+
+
+def raw_image(name: str, reply: ProviderReply) -> GeneratedImage:
+    """A 2xx whose body is the image itself (``image/png`` and friends)."""
+    if sniff(reply.body) == "bin":
+        raise invalid_answer(name, reply, "its body is not a PNG, JPEG, WebP or GIF image")
+    return GeneratedImage(data=reply.body, content_type=reply.content_type)
 
 
 def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
@@ -90,19 +115,24 @@ def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
     raise invalid_answer(name, reply, "a 'data' entry has neither 'url' nor 'b64_json'")
 
 
-_NON_EMPTY_LIST = re.compile(rb'"data"\s*:\s*\[\s*[^\s\]]')
+# A non-empty "data" list whose first item starts with a non-empty url or b64_json.
+_FIRST_ITEM = re.compile(rb'"data"\s*:\s*\[\s*\{\s*"(?:url|b64_json)"\s*:\s*"[^"]')
 
 
 def _looks_complete(body: bytes) -> bool:
     """Cheap check before passing a body through untouched: no parse of megabytes.
 
-    A JSON object with a non-empty ``data`` list and no ``error`` key; anything less
-    is parsed and judged properly.
+    Anything it cannot vouch for is parsed and judged properly (and still passed
+    through byte for byte if it turns out fine).
     """
     if body.lstrip()[:1] != b"{" or b'"error"' in body:
         return False
     at = body.find(b'"data"')
-    return at >= 0 and _NON_EMPTY_LIST.match(body, at, at + 64) is not None
+    return at >= 0 and _FIRST_ITEM.match(body, at, at + 64) is not None
+
+
+def _has(image: GeneratedImage, fmt: str) -> bool:
+    return bool(image.url if fmt == "url" else image.b64_json)
 
 
 def openai_compatible(
@@ -120,13 +150,14 @@ def openai_compatible(
         raise not_json(name, reply)
     if request.response_format in native and _looks_complete(reply.body):
         return ImageResult(reply.status, reply.body, passed_headers(reply))
-    data = decode_json(name, reply)
-    if not isinstance(data, dict):
-        raise invalid_answer(name, reply, "its body is not a JSON object")
+    data = json_object(name, reply)
     if data.get("error") and not data.get("data"):
         raise error_in_success(name, reply, data["error"])
     items = data.get("data")
     if not isinstance(items, list):
         raise invalid_answer(name, reply, "its body has no 'data' list")
     images = [openai_item(name, reply, item) for item in items]
+    fmt = request.response_format
+    if images and fmt in native and all(_has(image, fmt) for image in images):
+        return ImageResult(reply.status, reply.body, passed_headers(reply))
     return result(name, reply, images, created_seconds(data.get("created")))

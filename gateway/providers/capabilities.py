@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from ..models import ImageRequest
 
-_SIZE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$")
+_SIZE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})\Z")
 # Seeds' defaults (shared/seeds): n=1, size=1024x1024, quality=standard, style=vivid, url.
 DEFAULTS: Mapping[str, Any] = {
     "n": 1,

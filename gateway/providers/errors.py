@@ -8,6 +8,7 @@ scrubbed before it reaches the caller.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -36,7 +37,8 @@ def passed_headers(reply: ProviderReply) -> dict[str, str]:
     return {k: reply.headers[k] for k in PASS_THROUGH_RESPONSE if k in reply.headers}
 
 
-def _decode(reply: ProviderReply) -> Any:
+def decoded(reply: ProviderReply) -> Any:
+    """An error body's JSON, or None when it is not JSON."""
     try:
         return json.loads(reply.body) if reply.body else None
     except (ValueError, RecursionError):
@@ -45,7 +47,7 @@ def _decode(reply: ProviderReply) -> Any:
 
 def openai_style_error(provider: str, reply: ProviderReply) -> GatewayError:
     """``{"error": {"message", "type", "param", "code"}}`` or close to it."""
-    data = _decode(reply)
+    data = decoded(reply)
     if not isinstance(data, dict):
         return InvalidUpstreamResponse(
             f"{provider} answered HTTP {reply.status} with a body that is not JSON "
@@ -62,13 +64,35 @@ def openai_style_error(provider: str, reply: ProviderReply) -> GatewayError:
         error = {"message": error}
     if not isinstance(error, dict):
         error = {}
-    message = clip(error.get("message")) or f"HTTP {reply.status} without a message"
-    code = clip(error.get("code"), 64) or f"upstream_{reply.status}"
+    return provider_error(
+        provider,
+        reply,
+        error.get("message"),
+        error.get("type"),
+        error.get("code"),
+        error.get("param"),
+    )
+
+
+def provider_error(
+    provider: str,
+    reply: ProviderReply,
+    message: Any,
+    error_type: Any = None,
+    code: Any = None,
+    param: Any = None,
+) -> ProviderError:
+    """A provider's error in our shape: its status kept, its fields clipped and scrubbed.
+
+    Missing fields get defaults that name the status; ``x-should-retry`` follows
+    ``client_may_retry``.
+    """
+    code = clip(code, 64) or f"upstream_{reply.status}"
     failure = ProviderError(
-        f"{provider} error: {message}",
+        f"{provider} error: {clip(message) or f'HTTP {reply.status} without a message'}",
         status=reply.status,
-        type=clip(error.get("type"), 64) or "upstream_error",
-        param=clip(error.get("param"), 64),
+        type=clip(error_type, 64) or "upstream_error",
+        param=clip(param, 64),
         code=code,
         provider=provider,
         headers=passed_headers(reply),
@@ -96,4 +120,45 @@ def not_json(provider: str, reply: ProviderReply) -> GatewayError:
         f"{provider} answered HTTP {reply.status} with "
         f"'{clip(reply.content_type, 64) or 'no content type'}' instead of JSON.",
         provider=provider,
+    )
+
+
+def detail_error(provider: str, reply: ProviderReply) -> GatewayError:
+    """OpenAI-shaped errors, or a web framework's ``{"detail": ...}`` refusal
+    (authentication, body validation), whose text would otherwise be lost."""
+    detail = _detail(decoded(reply))
+    if detail is not None:
+        wrapped = json.dumps({"error": {"message": detail}}).encode()
+        reply = dataclasses.replace(reply, body=wrapped)
+    return openai_style_error(provider, reply)
+
+
+def _detail(data: Any) -> str | None:
+    if not isinstance(data, dict) or "error" in data or "detail" not in data:
+        return None
+    detail = data["detail"]
+    if isinstance(detail, dict):  # {"detail": {"error": "Not authenticated"}}
+        detail = detail.get("error") or detail.get("message") or detail
+    if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": "..."}]
+        detail = "; ".join(_problem(item) for item in detail)
+    return detail if isinstance(detail, str) else json.dumps(detail)
+
+
+def _problem(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    where = ".".join(str(part) for part in item.get("loc") or ())
+    return f"{where}: {item.get('msg')}" if where else str(item.get("msg", item))
+
+
+def content_filtered(provider: str, reply: ProviderReply, message: str) -> ProviderError:
+    """A safety filter removed every image: as OpenAI answers a refused prompt, a 400
+    ``content_policy_violation``."""
+    return ProviderError(
+        f"{provider} error: {message}",
+        status=400,
+        type="invalid_request_error",
+        code="content_policy_violation",
+        provider=provider,
+        headers=passed_headers(reply),
     )

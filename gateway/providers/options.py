@@ -13,8 +13,10 @@ from collections.abc import Mapping
 
 from ..errors import InvalidRequest
 
-DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
+DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+# One path segment, never "." or "..", which an HTTP client would collapse into the
+# parent path (deployment_id=".." would call another endpoint).
+PATH_SEGMENT = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9._~-]{1,128}\Z")
 # Where each option can come from, for messages.
 _HEADER = {
     "resource_name": "x-portkey-azure-resource-name",

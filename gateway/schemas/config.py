@@ -56,8 +56,8 @@ PROVIDER_OPTIONS = (
     "vertex_service_account_json",
 )
 # Values that end up in upstream headers or URLs: printable ASCII, no spaces.
-_TOKEN = Regexp(r"^[\x21-\x7e]+$", error="must be printable ASCII without spaces.")
-_HEADER_NAME = Regexp(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$", error="is not a header name.")
+_TOKEN = Regexp(r"^[\x21-\x7e]+\Z", error="must be printable ASCII without spaces.")
+_HEADER_NAME = Regexp(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}\Z", error="is not a header name.")
 _UNKNOWN = "unknown key"
 
 
@@ -167,7 +167,9 @@ class ConfigSchema(_Keys):
     vertex_project_id = _token(256)
     vertex_region = _token(64)
     workers_ai_account_id = _token(256)
-    azure_ad_token = _token(8192)
+    azure_ad_token = fields.String(
+        validate=[Length(1, 8192), Regexp(r"^(Bearer )?[\x21-\x7e]+\Z", error=_TOKEN.error)]
+    )
     azure_extra_params = fields.String(validate=OneOf(("drop", "pass-through", "error")))
     azure_deployment_name = _token(256)
     # An object in Portkey's configs; kept as its JSON text.

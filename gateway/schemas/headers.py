@@ -16,13 +16,16 @@ from ..errors import AuthenticationError, InvalidRequest
 from ..models import RequestOptions
 from ..strict_json import loads_object
 
-_TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
-_TRACE = re.compile(r"^[\x21-\x7e]{1,256}$")
+_TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}\Z")
+_TRACE = re.compile(r"^[\x21-\x7e]{1,256}\Z")
 _DIGITS = re.compile(r"[0-9]{1,7}")
-_VALUE = re.compile(r"^[\x20-\x7e]{0,1024}$")
-_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
+_VALUE = re.compile(r"^[\x20-\x7e]{0,1024}\Z")
+_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}\Z")
 # A service-account JSON in a header: printable ASCII with spaces, bounded.
-_JSON_VALUE = re.compile(r"^[\x20-\x7e]{1,16384}$")
+_JSON_VALUE = re.compile(r"^[\x20-\x7e]{1,16384}\Z")
+# Portkey callers send the Entra token with or without its "Bearer " prefix.
+_AD_TOKEN = re.compile(r"^(Bearer )?[\x21-\x7e]{1,8192}\Z")
+_OPTION_PATTERNS = {"vertex_service_account_json": _JSON_VALUE, "azure_ad_token": _AD_TOKEN}
 # The portkey-ai SDK always sends an Authorization header; without one of the user's it
 # is this literal, and the user's key travels in x-portkey-api-key instead.
 _PLACEHOLDER_TOKENS = frozenset({"OPENAI_API_KEY"})
@@ -150,8 +153,7 @@ def provider_options(headers: Mapping[str, str]) -> dict[str, str]:
     for header, option in h.PROVIDER_OPTION_HEADERS.items():
         value = headers.get(header, "").strip()
         if value:
-            pattern = _JSON_VALUE if option == "vertex_service_account_json" else _TOKEN
-            options[option] = _safe(value, header, pattern)
+            options[option] = _safe(value, header, _OPTION_PATTERNS.get(option, _TOKEN))
     return options
 
 

@@ -160,3 +160,20 @@ def test_a_target_whose_transform_refuses_the_request_is_skipped_in_a_fallback(c
     )
     assert res.status_code == 400
     assert res.get_json()["error"]["param"] == "resource_name"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["expires=%C2%B2&signature=" + "0" * 64, "expires=1&signature=%C3%A9", "expires=&signature="],
+)
+def test_non_ascii_or_empty_link_parts_are_a_404_not_a_500(client, query):
+    res = client.get(f"/v1/images/files/{'a' * 32}.png?{query}")
+    assert res.status_code == 404
+    assert res.get_json()["error"]["code"] == "image_not_found"
+
+
+def test_a_trusted_forwarded_prefix_is_kept_in_the_links(make_app):
+    client = make_app(trusted_proxies=1).test_client()
+    headers = {**PLACEHOLDER, "X-Forwarded-Host": "gw.example", "X-Forwarded-Prefix": "/images"}
+    url = generate(client, headers).get_json()["data"][0]["url"]
+    assert url.startswith("http://gw.example/images/v1/images/files/")

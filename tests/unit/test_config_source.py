@@ -44,11 +44,34 @@ def test_a_virtual_key_uses_only_the_administrators_fields():
         base_url=None,
         fields={"resource_name": "admins-resource", "deployment_id": "d9"},
     )
-    config = {"virtual_key": "team-azure", "resource_name": "callers-resource"}
+    config = {
+        "virtual_key": "team-azure",
+        "resource_name": "callers-resource",
+        "azure_foundry_url": "https://evil.services.ai.azure.com/models",
+        "api_version": "2025-04-01-preview",
+        "deployment_id": "callers",
+    }
     options = RequestOptions(provider="openai", trace_id="t", config=json.dumps(config))
     [leaf] = leaves(options, lambda name, param: stored)
     assert dict(leaf.provider_options) == {
         "resource_name": "admins-resource",
         "deployment_id": "d9",
+        "api_version": "2025-04-01-preview",  # picks no host: the caller may still set it
     }
     assert (leaf.provider, leaf.api_key) == ("azure-openai", "s" * 32)
+
+
+def test_an_azure_ad_token_may_carry_its_bearer_prefix_and_both_forms_are_redacted():
+    from gateway.redact import forget, scrub
+
+    token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.abcdefghijklmnop"
+    options = RequestOptions(
+        provider="azure-openai",
+        trace_id="t",
+        provider_options={"azure_ad_token": f"Bearer {token}", "resource_name": "r"},
+    )
+    try:
+        leaves(options)
+        assert scrub(f"echo {token}") == "echo ***"
+    finally:
+        forget()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -115,3 +116,40 @@ def test_write_failure_is_a_clear_error_not_a_lost_image(tmp_path):
         store(tmp_path).put(TINY_PNG)
     assert info.value.code == "image_store_failed"
     assert info.value.status == 500
+
+
+def test_a_full_store_refuses_with_507_after_trying_to_free_space(tmp_path):
+    clock = Clock(time.time())
+    images = ImageStore(tmp_path / "images", KEY, 60, clock, max_bytes=len(TINY_PNG) * 2)
+    first, _ = images.put(TINY_PNG)
+    images.put(TINY_PNG)
+    with pytest.raises(GatewayError) as info:
+        images.put(TINY_PNG)
+    assert (info.value.status, info.value.code) == (507, "image_store_full")
+    # Once the first file has expired, the sweep run by the refusal path frees it.
+    os.utime(tmp_path / "images" / first, (clock.now - 61, clock.now - 61))
+    assert images.put(TINY_PNG)[0] != first
+    assert len(list((tmp_path / "images").iterdir())) == 2
+
+
+def test_the_budget_counts_files_other_workers_wrote(tmp_path):
+    images = ImageStore(
+        tmp_path / "images", KEY, 60, Clock(time.time()), max_bytes=len(TINY_PNG) * 2
+    )
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / ("b" * 32 + ".png")).write_bytes(TINY_PNG * 2)
+    with pytest.raises(GatewayError):
+        images.put(TINY_PNG)
+
+
+def test_sweep_looks_at_every_file_however_many(tmp_path):
+    clock = Clock(time.time())
+    images = store(tmp_path, clock, ttl=60)
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for i in range(12_000):
+        path = folder / f"{i:032x}.png"
+        path.write_bytes(b"x")
+        if i % 2:
+            os.utime(path, (clock.now - 61, clock.now - 61))
+    assert images.sweep() == 6_000

@@ -353,3 +353,14 @@ def test_a_200_without_access_token_is_refused(rsa_key):
     transport = FakeTransport(lambda call: json_reply(200, {"token_type": "Bearer"}))
     with pytest.raises(AuthenticationError):
         Signer(transport).apply(vertex_call(account_json(rsa_key)), 2, 5)
+
+
+def test_a_service_account_with_a_non_rsa_key_is_a_400_before_any_call():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    transport = FakeTransport(None)
+    info = account_json(ec.generate_private_key(ec.SECP256R1()))
+    with pytest.raises(InvalidRequest) as caught:
+        Signer(transport).apply(vertex_call(info), 2, 5)
+    assert caught.value.message.endswith("its private key is not a usable RSA key.")
+    assert transport.calls == []

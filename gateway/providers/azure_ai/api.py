@@ -30,11 +30,11 @@ AZURE_SUFFIXES = (
     ".openai.azure.com",
     ".cognitiveservices.azure.com",
 )
-_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_PATH = re.compile(r"^(?:/[A-Za-z0-9._~-]{1,128}){0,8}/?$")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+_PATH = re.compile(r"^(?:/[A-Za-z0-9._~-]{1,128}){0,8}/?\Z")
 # The Azure AI Inference "extra-parameters" header: what Azure does with unknown fields.
-EXTRA_PARAMS = re.compile(r"^(drop|pass-through|error)$")
-DEPLOYMENT = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+EXTRA_PARAMS = re.compile(r"^(drop|pass-through|error)\Z")
+DEPLOYMENT = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
 
 
 def _refuse(why: str) -> InvalidRequest:

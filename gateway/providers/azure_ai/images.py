@@ -8,17 +8,16 @@ endpoint and the headers are Foundry's (``api``).
 from __future__ import annotations
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import calls
 from ..answers import openai_compatible
-from ..azure_openai.images import native_formats, with_forwarded
-from ..openai.images import body
+from ..openai.images import body, native_formats
 from . import api
 
 NAME = api.NAME
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = with_forwarded(api.headers(target), target)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), api.headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:

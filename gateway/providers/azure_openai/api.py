@@ -19,7 +19,7 @@ NAME = "azure-openai"
 # https://learn.microsoft.com/azure/ai-services/openai/reference
 DEFAULT_API_VERSION = "2024-10-21"
 V1 = "v1"  # the version-less GA surface: /openai/v1/..., model = deployment name
-API_VERSION = re.compile(r"^(v1|[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?)$")
+API_VERSION = re.compile(r"^(v1|[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?)\Z")
 PATH = "/images/generations"
 # Hosts of Azure resources whose endpoint root is "/openai" (an admin may store just
 # "https://res.openai.azure.com" as a virtual key's base URL).

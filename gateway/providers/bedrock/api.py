@@ -23,6 +23,9 @@ from .. import options
 NAME = "bedrock"
 DEFAULT_REGION = "us-east-1"
 SERVICE = "bedrock"
+# What SigV4 signs or sets: never taken from forwarded headers, signed or not.
+SIGNER_OWNED = ("authorization", "host")
+SIGNER_PREFIXES = ("x-amz-",)
 
 
 def credentials(api_key: str | None, opts: Mapping[str, str]) -> str | None:
@@ -63,12 +66,4 @@ def headers(target: Target, signed: bool) -> dict[str, str]:
     result = {"Content-Type": "application/json", "Accept": "application/json"}
     if not signed:
         result["Authorization"] = f"Bearer {target.api_key}"
-    # A forwarded header never replaces one the gateway builds, nor an AWS one the
-    # signature owns.
-    built = {name.lower() for name in result} | {"authorization", "host"}
-    result.update(
-        (n, v)
-        for n, v in target.forward_headers
-        if n.lower() not in built and not n.lower().startswith("x-amz-")
-    )
     return result

@@ -24,52 +24,13 @@ import re
 
 from ..capabilities import Capabilities, ModelSpec
 from ..sizes import ratio_sizes
+from ..stability_tables import SD3_RATIOS, SDXL_SIZES, STYLE_PRESETS
 
 SDXL, STABILITY, AMAZON = "sdxl", "stability", "amazon"
 _PROFILE = re.compile(r"^(?:us|eu|apac|jp|au|ca|us-gov|global)\.(?=stability\.|amazon\.)")
 
-STYLE_PRESETS = (
-    "3d-model",
-    "analog-film",
-    "anime",
-    "cinematic",
-    "comic-book",
-    "digital-art",
-    "enhance",
-    "fantasy-art",
-    "isometric",
-    "line-art",
-    "low-poly",
-    "modeling-compound",
-    "neon-punk",
-    "origami",
-    "photographic",
-    "pixel-art",
-    "tile-texture",
-)
-SDXL_SIZES = (
-    "1024x1024",
-    "1152x896",
-    "896x1152",
-    "1216x832",
-    "832x1216",
-    "1344x768",
-    "768x1344",
-    "1536x640",
-    "640x1536",
-)
 # SD3/Core/Ultra: ratio -> the ~1 MP size offered for it (the size names the ratio).
-RATIOS = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "21:9": (1536, 640),
-    "9:21": (640, 1536),
-    "3:2": (1216, 832),
-    "2:3": (832, 1216),
-    "5:4": (1088, 896),
-    "4:5": (896, 1088),
-}
+RATIOS = SD3_RATIOS
 RATIO_OF_SIZE = {f"{w}x{h}": ratio for ratio, (w, h) in RATIOS.items()}
 TITAN_SIZES = (
     "1024x1024",

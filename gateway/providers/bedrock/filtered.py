@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from ...errors import ProviderError
 from ...models import ProviderReply
-from ..errors import clip, passed_headers
+from ..errors import clip, content_filtered
 from .params import NAME
 
 
 def blocked(reply: ProviderReply, why: str) -> ProviderError:
     """As OpenAI answers a refused prompt: a 400 ``content_policy_violation``."""
-    return ProviderError(
-        f"{NAME} error: every image was blocked by the model's content filter: {clip(why)}",
-        status=400,
-        type="invalid_request_error",
-        code="content_policy_violation",
-        provider=NAME,
-        headers=passed_headers(reply),
+    return content_filtered(
+        NAME, reply, f"every image was blocked by the model's content filter: {clip(why)}"
     )

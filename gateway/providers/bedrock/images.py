@@ -9,13 +9,12 @@ are ``{"message"}`` with the HTTP status and an ``x-amzn-ErrorType`` header.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from ...errors import GatewayError, InvalidRequest, ProviderError
+from ...errors import GatewayError, InvalidRequest
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import answers
-from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from .. import answers, calls
+from ..errors import decoded, openai_style_error, provider_error
 from . import amazon, api, stability
 from .capabilities import AMAZON, SDXL, STABILITY, family
 
@@ -39,19 +38,25 @@ def body(request: ImageRequest) -> dict[str, Any]:
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    data = json.dumps(body(request), ensure_ascii=False, separators=(",", ":")).encode()
+    data = calls.json_body(body(request))
     signing = api.signing(target)
     headers = api.headers(target, signed=signing is not None)
     url = api.url(target, request.model)
-    return ProviderCall("POST", url, headers, data, target.pinned_ip, signing)
+    return calls.post(
+        target,
+        url,
+        headers,
+        data,
+        signing,
+        reserved=api.SIGNER_OWNED,
+        reserved_prefixes=api.SIGNER_PREFIXES,
+    )
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
-    data = answers.decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+    data = answers.json_object(NAME, reply)
     kind = family(request.model)
     if kind == SDXL:
         images = stability.sdxl_images(reply, data)
@@ -64,10 +69,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
 
 def parse_error(reply: ProviderReply) -> GatewayError:
     """``{"message"}`` (or ``Message``) as our error, status kept, AWS error type as code."""
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     message = None
     if isinstance(data, dict):
         message = data.get("message", data.get("Message"))
@@ -75,14 +77,4 @@ def parse_error(reply: ProviderReply) -> GatewayError:
         return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
     # "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"
     kind = reply.headers.get("x-amzn-errortype", "").split(":", 1)[0]
-    code = clip(kind, 64) or f"upstream_{reply.status}"
-    failure = ProviderError(
-        f"{NAME} error: {clip(message) or f'HTTP {reply.status} without a message'}",
-        status=reply.status,
-        type=clip(kind, 64) or "upstream_error",
-        code=code,
-        provider=NAME,
-        headers=passed_headers(reply),
-    )
-    failure.should_retry = client_may_retry(reply, code)
-    return failure
+    return provider_error(NAME, reply, message, error_type=kind, code=kind)

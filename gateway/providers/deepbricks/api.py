@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...models import Target
+from ..openai import api as openai_api
 
 BASE_URL = "https://api.deepbricks.ai/v1"
 PATH = "/images/generations"
@@ -13,14 +14,5 @@ def url(target: Target) -> str:
 
 
 def headers(target: Target) -> dict[str, str]:
-    result = {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
     # Portkey sends the OpenAI organization / project settings under Deepbricks' names.
-    if target.organization:
-        result["Deepbricks-Organization"] = target.organization
-    if target.project:
-        result["Deepbricks-Project"] = target.project
-    return result
+    return openai_api.headers(target, "Deepbricks-Organization", "Deepbricks-Project")

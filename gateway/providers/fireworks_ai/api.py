@@ -1,4 +1,4 @@
-"""Where and how to call Fireworks AI: base URL, the two image paths, headers. Pure: no IO.
+"""Where and how to call Fireworks AI: base URL and the two image paths. Pure: no IO.
 
 A custom host replaces ``https://api.fireworks.ai/inference/v1`` as in Portkey. SDXL-family
 models answer at ``/image_generation/{model path}``, FLUX models at
@@ -24,16 +24,3 @@ def image_generation_url(target: Target, model_path: str) -> str:
 
 def workflow_url(target: Target, model_path: str) -> str:
     return f"{_base(target)}/workflows/{model_path}/text_to_image"
-
-
-def headers(target: Target) -> dict[str, str]:
-    """Bearer auth; ``Accept: application/json`` gets base64 images instead of raw bytes."""
-    result = {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
-    built = {name.lower() for name in result}
-    # A forwarded header never replaces one the gateway builds (auth, accept, type).
-    result.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return result

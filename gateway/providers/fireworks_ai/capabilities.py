@@ -20,32 +20,11 @@ from __future__ import annotations
 
 from ..capabilities import Capabilities, ModelSpec
 from ..sizes import ratio_sizes
+from ..stability_tables import SD3_RATIOS, SDXL_SIZES
 
 ACCOUNT_PREFIX = "accounts/fireworks/models/"
-SDXL_SIZES = (
-    "1024x1024",
-    "1152x896",
-    "896x1152",
-    "1216x832",
-    "832x1216",
-    "1344x768",
-    "768x1344",
-    "1536x640",
-    "640x1536",
-)
-RATIOS = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "21:9": (1536, 640),
-    "9:21": (640, 1536),
-    "3:2": (1216, 832),
-    "2:3": (832, 1216),
-    "5:4": (1088, 896),
-    "4:5": (896, 1088),
-    "4:3": (1152, 864),
-    "3:4": (864, 1152),
-}
+# FLUX: SD3's nine ratios plus 4:3 and 3:4, each offered as its ~1 MP size.
+RATIOS = {**SD3_RATIOS, "4:3": (1152, 864), "3:4": (864, 1152)}
 RATIO_OF_SIZE = {f"{w}x{h}": ratio for ratio, (w, h) in RATIOS.items()}
 # OpenAI-only values accepted (a request can fall back here) but never sent.
 _OPENAI_STYLES = ("vivid", "natural")

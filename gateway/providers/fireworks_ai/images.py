@@ -9,12 +9,11 @@ and ``user`` have no Fireworks equivalent and are not sent.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...errors import InvalidRequest
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import sizes
+from .. import calls, sizes
 from ..options import PATH_SEGMENT
 from . import api, replies
 from .capabilities import ACCOUNT_PREFIX, FLUX_MODELS, RATIO_OF_SIZE
@@ -105,8 +104,9 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
         url, body = api.workflow_url(target, path), _workflow_body(request)
     else:
         url, body = api.image_generation_url(target, path), _image_generation_body(request)
-    raw = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    return ProviderCall("POST", url, api.headers(target), raw, target.pinned_ip)
+    raw = calls.json_body(body)
+    # ``Accept: application/json`` gets base64 images instead of raw bytes.
+    return calls.post(target, url, calls.bearer_json_headers(target), raw)
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:

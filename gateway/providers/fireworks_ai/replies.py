@@ -11,13 +11,12 @@ detail: {errorcode}}}`` (gateway), ``{"detail": ...}`` (validation) or OpenAI's
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from ...errors import GatewayError, ProviderError
-from ...models import GeneratedImage, ImageResult, ProviderReply
+from ...errors import GatewayError
+from ...models import ImageResult, ProviderReply
 from .. import answers
-from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from ..errors import content_filtered, decoded, openai_style_error, provider_error
 
 NAME = "fireworks-ai"
 _ERROR_KEYS = ("fault", "detail", "error")
@@ -27,10 +26,7 @@ def parse_reply(reply: ProviderReply) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        if not reply.body:
-            raise answers.invalid_answer(NAME, reply, "its image is empty")
-        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
-        return answers.result(NAME, reply, [image])
+        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
     data = answers.decode_json(NAME, reply)
     if isinstance(data, dict) and "base64" not in data:
         if any(key in data for key in _ERROR_KEYS):
@@ -43,14 +39,7 @@ def parse_reply(reply: ProviderReply) -> ImageResult:
         if reason != "CONTENT_FILTERED"
     ]
     if items and not images:
-        raise ProviderError(
-            f"{NAME} error: the safety check filtered every generated image.",
-            status=400,
-            type="invalid_request_error",
-            code="content_policy_violation",
-            provider=NAME,
-            headers=passed_headers(reply),
-        )
+        raise content_filtered(NAME, reply, "the safety check filtered every generated image.")
     return answers.result(NAME, reply, images)
 
 
@@ -72,27 +61,13 @@ def _strip_data_uri(value: Any) -> Any:
 
 
 def parse_error(reply: ProviderReply) -> GatewayError:
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     if not (400 <= reply.status <= 599 and isinstance(data, dict)):
         return openai_style_error(NAME, reply)  # not JSON / odd status: the shared wording
     if "fault" not in data and "detail" not in data:
         return openai_style_error(NAME, reply)
     fields = _error_fields(data)
-    code = clip(fields["code"], 64) or f"upstream_{reply.status}"
-    message = clip(fields["message"]) or f"HTTP {reply.status} without a message"
-    failure = ProviderError(
-        f"{NAME} error: {message}",
-        status=reply.status,
-        type="upstream_error",
-        code=code,
-        provider=NAME,
-        headers=passed_headers(reply),
-    )
-    failure.should_retry = client_may_retry(reply, code)
-    return failure
+    return provider_error(NAME, reply, fields["message"], code=fields["code"])
 
 
 def _error_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -10,11 +10,3 @@ PATH = "/image/generation"  # singular, unlike OpenAI's /images/generations
 
 def url(target: Target) -> str:
     return (target.base_url or BASE_URL).rstrip("/") + PATH
-
-
-def headers(target: Target) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }

@@ -8,15 +8,13 @@ Hyperbolic's API is not OpenAI's: the model goes in ``model_name``, the size in
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from typing import Any
 
 from ...errors import GatewayError
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import sizes
-from ..answers import b64_image, decode_json, error_in_success, invalid_answer, result
-from ..errors import openai_style_error
+from .. import calls, sizes
+from ..answers import b64_image, error_in_success, invalid_answer, json_object, result
+from ..errors import detail_error
 from . import api
 
 NAME = "hyperbolic"
@@ -38,22 +36,17 @@ def body(request: ImageRequest) -> bytes:
     else:  # Portkey's callers give the two numbers themselves
         payload.update((k, params[k]) for k in ("width", "height") if params.get(k) is not None)
     payload.update((k, params[k]) for k in PARAMS if params.get(k) is not None)
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(payload)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), calls.bearer_json_headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
-    data = decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise invalid_answer(NAME, reply, "its body is not a JSON object")
+    data = json_object(NAME, reply)
     items = data.get("images")
     if not isinstance(items, list) or not items:
         if data.get("error") or data.get("detail"):
@@ -69,30 +62,5 @@ def _field(item: Any, name: str) -> Any:
 
 
 def parse_error(reply: ProviderReply) -> GatewayError:
-    """OpenAI-like errors, or the web framework's ``{"detail": ...}`` (authentication,
-    body validation), whose text would otherwise be lost."""
-    detail = _detail(reply.body)
-    if detail is not None:
-        wrapped = json.dumps({"error": {"message": detail}}).encode()
-        reply = dataclasses.replace(reply, body=wrapped)
-    return openai_style_error(NAME, reply)
-
-
-def _detail(raw: bytes) -> str | None:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict) or "error" in data or "detail" not in data:
-        return None
-    detail = data["detail"]
-    if isinstance(detail, list):  # validation errors: [{"loc": [...], "msg": "..."}]
-        detail = "; ".join(_problem(item) for item in detail)
-    return detail if isinstance(detail, str) else json.dumps(detail)
-
-
-def _problem(item: Any) -> str:
-    if not isinstance(item, dict):
-        return str(item)
-    where = ".".join(str(part) for part in item.get("loc") or ())
-    return f"{where}: {item.get('msg')}" if where else str(item.get("msg", item))
+    """OpenAI-like errors, or the web framework's ``{"detail": ...}`` ones."""
+    return detail_error(NAME, reply)

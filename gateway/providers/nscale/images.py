@@ -9,11 +9,10 @@ and anything that is not a list of images becomes an error naming Nscale.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import sizes
+from .. import calls, sizes
 from ..answers import openai_compatible
 from . import api
 
@@ -28,14 +27,11 @@ def body(request: ImageRequest) -> bytes:
     payload.update((k, request.params[k]) for k in PARAMS if request.params.get(k) is not None)
     if request.params.get("size") is not None and sizes.parse(request.size) is not None:
         payload["size"] = request.size  # "auto" is left to Nscale's default
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(payload)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), calls.bearer_json_headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:

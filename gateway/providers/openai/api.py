@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...models import Target
+from ..calls import bearer_json_headers
 
 BASE_URL = "https://api.openai.com/v1"
 PATH = "/images/generations"
@@ -12,14 +13,13 @@ def url(target: Target) -> str:
     return (target.base_url or BASE_URL).rstrip("/") + PATH
 
 
-def headers(target: Target) -> dict[str, str]:
-    result = {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }
+def headers(
+    target: Target, organization: str = "OpenAI-Organization", project: str = "OpenAI-Project"
+) -> dict[str, str]:
+    """Bearer auth and JSON, plus the organization and project under these header names."""
+    result = bearer_json_headers(target)
     if target.organization:
-        result["OpenAI-Organization"] = target.organization
+        result[organization] = target.organization
     if target.project:
-        result["OpenAI-Project"] = target.project
+        result[project] = target.project
     return result

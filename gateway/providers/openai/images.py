@@ -7,10 +7,10 @@ a transparent-background request into an opaque one.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import calls
 from ..answers import openai_compatible
 from . import api
 from .capabilities import CAPABILITIES
@@ -31,18 +31,18 @@ def body(request: ImageRequest) -> bytes:
         changed = True
     if not changed:
         return request.raw
-    return json.dumps(params, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(params)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    # A forwarded header never replaces one the gateway builds (auth, accept, org/project).
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), api.headers(target), body(request))
+
+
+def native_formats(request: ImageRequest) -> tuple[str, ...]:
+    """The formats the model answers in itself (both for a model we do not know)."""
+    spec = CAPABILITIES.spec(request.model)
+    return spec.response_formats if spec else ("url", "b64_json")
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
-    spec = CAPABILITIES.spec(request.model)
-    native = spec.response_formats if spec else ("url", "b64_json")
-    return openai_compatible(NAME, reply, request, native)
+    return openai_compatible(NAME, reply, request, native_formats(request))

@@ -10,11 +10,3 @@ PATH = "/images/generations"
 
 def url(target: Target) -> str:
     return (target.base_url or BASE_URL).rstrip("/") + PATH
-
-
-def headers(target: Target) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }

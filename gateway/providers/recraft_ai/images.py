@@ -7,11 +7,10 @@ Portkey, a 2xx body that carries ``error`` is an error, even next to ``data``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import sizes
+from .. import calls, sizes
 from ..answers import decode_json, error_in_success, openai_compatible
 from . import api
 
@@ -42,14 +41,11 @@ def body(request: ImageRequest) -> bytes:
         controls = dict(controls) if isinstance(controls, dict) else {}
         controls.setdefault("artistic_level", params["artistic_level"])
         payload["controls"] = controls
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(payload)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), calls.bearer_json_headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:

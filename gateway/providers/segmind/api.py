@@ -22,8 +22,4 @@ def url(target: Target, model: str) -> str:
 
 
 def headers(target: Target) -> dict[str, str]:
-    result = {"x-api-key": target.api_key, "Content-Type": "application/json"}
-    built = {name.lower() for name in result}
-    # A forwarded header never replaces one the gateway builds (the key, the type).
-    result.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return result
+    return {"x-api-key": target.api_key, "Content-Type": "application/json"}

@@ -16,8 +16,8 @@ from typing import Any
 
 from ...errors import GatewayError, InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import answers, sizes
-from ..errors import openai_style_error
+from .. import answers, calls, sizes
+from ..errors import decoded, openai_style_error
 from . import api
 from .capabilities import CAPABILITIES, RANGES, SDXL, SDXL_SIDES
 
@@ -81,22 +81,17 @@ def body(request: ImageRequest) -> dict[str, Any]:
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    raw = json.dumps(body(request), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    raw = calls.json_body(body(request))
     url = api.url(target, request.model)
-    return ProviderCall("POST", url, api.headers(target), raw.encode(), target.pinned_ip)
+    return calls.post(target, url, api.headers(target), raw)
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        if not reply.body:
-            raise answers.invalid_answer(NAME, reply, "its image is empty")
-        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
-        return answers.result(NAME, reply, [image])
-    data = answers.decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+    data = answers.json_object(NAME, reply)
     if "image" not in data and ("error" in data or "message" in data):
         raise answers.error_in_success(NAME, reply, data.get("error") or data.get("message"))
     found = data.get("image")
@@ -115,10 +110,7 @@ def _image(reply: ProviderReply, value: Any) -> GeneratedImage:
 
 def parse_error(reply: ProviderReply) -> GatewayError:
     """``{"error": ...}`` / ``{"message": ...}`` read as OpenAI's; ``{"detail"}`` too."""
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     if isinstance(data, dict) and "detail" in data and not ("error" in data or "message" in data):
         detail = data["detail"]
         message = detail if isinstance(detail, str) else json.dumps(detail)

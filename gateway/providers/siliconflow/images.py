@@ -7,16 +7,15 @@ are returned as ``url``, or fetched from SiliconFlow's storage when ``b64_json``
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import sizes
+from .. import calls, sizes
 from ..answers import (
     created_seconds,
-    decode_json,
     error_in_success,
     invalid_answer,
+    json_object,
     openai_item,
     result,
 )
@@ -52,23 +51,18 @@ def body(request: ImageRequest) -> bytes:
     elif params.get("batch_size") is not None:
         payload["batch_size"] = params["batch_size"]
     payload.update((k, params[k]) for k in PARAMS if params.get(k) is not None)
-    return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(payload)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), calls.bearer_json_headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         # {"code": 20012, "message": "..."}: the shared parser reads message and code.
         raise openai_style_error(NAME, reply)
-    data = decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise invalid_answer(NAME, reply, "its body is not a JSON object")
+    data = json_object(NAME, reply)
     items = data.get("images") or data.get("data")
     if not isinstance(items, list) or not items:
         if data.get("error"):

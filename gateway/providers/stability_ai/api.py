@@ -1,4 +1,4 @@
-"""Where and how to call Stability AI: base URL, paths and headers. Pure: no IO.
+"""Where and how to call Stability AI: base URL and paths. Pure: no IO.
 
 A custom host replaces ``https://api.stability.ai`` and keeps the API's own paths, as
 Portkey does (``{custom_host}/v2beta/stable-image/generate/{service}``). Only fixed
@@ -22,16 +22,3 @@ def v1_url(target: Target, engine: str) -> str:
 
 def v2_url(target: Target, service: str) -> str:
     return f"{_base(target)}/v2beta/stable-image/generate/{service}"
-
-
-def headers(target: Target, content_type: str) -> dict[str, str]:
-    """Bearer auth, the body's type, and JSON answers (base64) instead of raw bytes."""
-    result = {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": content_type,
-        "Accept": "application/json",
-    }
-    built = {name.lower() for name in result}
-    # A forwarded header never replaces one the gateway builds (auth, accept, type).
-    result.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return result

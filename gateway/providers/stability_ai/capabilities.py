@@ -18,26 +18,8 @@ from __future__ import annotations
 
 from ..capabilities import Capabilities, ModelSpec
 from ..sizes import ratio_sizes
+from ..stability_tables import SD3_RATIOS, SDXL_SIZES, STYLE_PRESETS
 
-STYLE_PRESETS = (
-    "3d-model",
-    "analog-film",
-    "anime",
-    "cinematic",
-    "comic-book",
-    "digital-art",
-    "enhance",
-    "fantasy-art",
-    "isometric",
-    "line-art",
-    "low-poly",
-    "modeling-compound",
-    "neon-punk",
-    "origami",
-    "photographic",
-    "pixel-art",
-    "tile-texture",
-)
 # OpenAI's own ``style`` values: accepted so an OpenAI-shaped request can fall back to
 # Stability, but never sent (no preset means the same thing).
 OPENAI_STYLES = ("vivid", "natural")
@@ -47,17 +29,6 @@ OPENAI_QUALITIES = ("standard", "hd")
 # v1: the engines Portkey sends to the v1 API; every other model goes to v2beta.
 SDXL_V1 = "stable-diffusion-xl-1024-v1-0"
 SD_V16 = "stable-diffusion-v1-6"
-SDXL_SIZES = (
-    "1024x1024",
-    "1152x896",
-    "896x1152",
-    "1216x832",
-    "832x1216",
-    "1344x768",
-    "768x1344",
-    "1536x640",
-    "640x1536",
-)
 # SD 1.6: any side from 320 to 1536 in steps of 64 (checked in v1.py: 400 sizes).
 SD16_SIDES = range(320, 1537, 64)
 SAMPLERS = (
@@ -79,17 +50,7 @@ V2_RANGES = {"seed": (0, 4294967294)}
 SD3_RANGES = {**V2_RANGES, "cfg_scale": (1, 10)}
 
 # v2beta: ratio -> the size offered for it (SD3's ~1 MP resolutions).
-RATIOS = {
-    "1:1": (1024, 1024),
-    "16:9": (1344, 768),
-    "9:16": (768, 1344),
-    "21:9": (1536, 640),
-    "9:21": (640, 1536),
-    "3:2": (1216, 832),
-    "2:3": (832, 1216),
-    "5:4": (1088, 896),
-    "4:5": (896, 1088),
-}
+RATIOS = SD3_RATIOS
 RATIO_OF_SIZE = {f"{w}x{h}": ratio for ratio, (w, h) in RATIOS.items()}
 # "auto": no aspect_ratio sent, Stability's default (1:1) applies.
 V2_SIZES = (*ratio_sizes(RATIOS), "auto")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...errors import GatewayError, ProviderError
-from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import answers
-from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from ...errors import GatewayError
+from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import answers, calls
+from ..errors import decoded, openai_style_error, provider_error
 from . import v1, v2beta
 from .capabilities import V1_ENGINES
 from .params import NAME
@@ -25,7 +25,7 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
         url, headers, body = v1.call(request, target)
     else:
         url, headers, body = v2beta.call(request, target)
-    return ProviderCall("POST", url, headers, body, target.pinned_ip)
+    return calls.post(target, url, headers, body)
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
@@ -33,10 +33,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
         # Only sent for "Accept: image/*", which we never ask for; a proxy might.
-        if not reply.body:
-            raise answers.invalid_answer(NAME, reply, "its image is empty")
-        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
-        return answers.result(NAME, reply, [image])
+        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
     data = answers.decode_json(NAME, reply)
     if (
         isinstance(data, dict)
@@ -53,26 +50,13 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
 
 def parse_error(reply: ProviderReply) -> GatewayError:
     """Stability's ``{id, name, message | errors}`` as our error, status kept."""
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     if not (400 <= reply.status <= 599 and isinstance(data, dict)):
         return openai_style_error(NAME, reply)  # not JSON / odd status: the shared wording
     if "error" in data and not ("errors" in data or "message" in data):
         return openai_style_error(NAME, reply)  # an OpenAI-shaped proxy in between
     fields = _error_fields(data)
-    code = clip(fields.get("code"), 64) or f"upstream_{reply.status}"
-    failure = ProviderError(
-        f"{NAME} error: {clip(fields.get('message')) or f'HTTP {reply.status} without a message'}",
-        status=reply.status,
-        type=clip(fields.get("type"), 64) or "upstream_error",
-        code=code,
-        provider=NAME,
-        headers=passed_headers(reply),
-    )
-    failure.should_retry = client_may_retry(reply, code)
-    return failure
+    return provider_error(NAME, reply, fields["message"], fields["type"], fields["code"])
 
 
 def _error_fields(data: dict[str, Any]) -> dict[str, Any]:

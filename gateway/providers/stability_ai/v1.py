@@ -8,12 +8,12 @@ styles have no v1 equivalent and are not sent.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...errors import InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ProviderReply, Target
-from .. import answers, sizes
+from .. import answers, calls, sizes
+from ..calls import bearer_json_headers
 from . import api
 from .capabilities import SD16_SIDES, SD_V16, V1_RANGES
 from .params import NAME, check_ranges, style_preset, text_param
@@ -40,7 +40,7 @@ def body(request: ImageRequest) -> bytes:
     if preset is not None:
         out["style_preset"] = preset
     out.update((name, params[name]) for name in PARAMS if params.get(name) is not None)
-    return json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(out)
 
 
 def _size(request: ImageRequest) -> tuple[int, int]:
@@ -57,7 +57,7 @@ def _size(request: ImageRequest) -> tuple[int, int]:
 def call(request: ImageRequest, target: Target) -> tuple[str, dict[str, str], bytes]:
     return (
         api.v1_url(target, request.model),
-        api.headers(target, "application/json"),
+        bearer_json_headers(target),
         body(request),
     )
 

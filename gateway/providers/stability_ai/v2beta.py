@@ -15,6 +15,7 @@ from typing import Any
 from ...errors import InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ProviderReply, Target
 from .. import answers, multipart
+from ..calls import bearer_json_headers
 from . import api
 from .capabilities import RATIO_OF_SIZE, SD3_RANGES, SERVICES, V2_RANGES
 from .params import NAME, check_ranges, form_value, style_preset, text_param
@@ -77,7 +78,7 @@ def fields(request: ImageRequest) -> list[tuple[str, str]]:
 def call(request: ImageRequest, target: Target) -> tuple[str, dict[str, str], bytes]:
     body, content_type = multipart.encode(fields(request))
     service, _ = route(request.model)
-    return api.v2_url(target, service), api.headers(target, content_type), body
+    return api.v2_url(target, service), bearer_json_headers(target, content_type), body
 
 
 def images(

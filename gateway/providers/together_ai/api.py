@@ -1,4 +1,4 @@
-"""Where and how to call Together AI: its OpenAI-style images endpoint and Bearer auth."""
+"""Where to call Together AI: its OpenAI-style images endpoint (Bearer auth: ``calls``)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,3 @@ PATH = "/images/generations"
 
 def url(target: Target) -> str:
     return (target.base_url or BASE_URL).rstrip("/") + PATH
-
-
-def headers(target: Target) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-    }

@@ -11,12 +11,11 @@ type}]}`` has no ``created``, so it becomes images for the gateway to render.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ...errors import InvalidRequest
-from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import answers, sizes
+from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import answers, calls, sizes
 from ..errors import openai_style_error
 from . import api
 from .capabilities import ASPECT_RATIO_MODELS
@@ -82,26 +81,19 @@ def body(request: ImageRequest) -> bytes:
         value = request.params.get(name)
         if value is not None:
             out[name] = _checked(name, value, kinds)
-    return json.dumps(out, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    return calls.json_body(out)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    headers = api.headers(target)
-    built = {name.lower() for name in headers}
-    # A forwarded header never replaces one the gateway builds (auth above all).
-    headers.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return ProviderCall("POST", api.url(target), headers, body(request), target.pinned_ip)
+    return calls.post(target, api.url(target), calls.bearer_json_headers(target), body(request))
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise openai_style_error(NAME, reply)  # Together's errors are OpenAI-shaped
     if reply.content_type.startswith("image/"):
-        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
-        return answers.result(NAME, reply, [image])
-    data = answers.decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+    data = answers.json_object(NAME, reply)
     if data.get("error") and not data.get("data"):
         raise answers.error_in_success(NAME, reply, data["error"])
     items = data.get("data")

@@ -15,8 +15,10 @@ from ...models import Target
 from .. import options
 
 NAME = "vertex-ai"
+# Set by the signer for a service account: never taken from forwarded headers.
+SIGNER_OWNED = ("authorization",)
 # Google model ids: "imagen-4.0-generate-001", "imagegeneration@006".
-MODEL = re.compile(r"^[a-z0-9][a-z0-9.@_-]{0,127}$")
+MODEL = re.compile(r"^[a-z0-9][a-z0-9.@_-]{0,127}\Z")
 
 
 def base(target: Target, region: str) -> str:
@@ -47,7 +49,4 @@ def headers(target: Target, token: str | None) -> dict[str, str]:
     result = {"Content-Type": "application/json", "Accept": "application/json"}
     if token is not None:
         result["Authorization"] = f"Bearer {token}"
-    built = {name.lower() for name in result} | {"authorization"}
-    # A forwarded header never replaces one the gateway builds (nor the token).
-    result.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
     return result

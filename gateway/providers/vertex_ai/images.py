@@ -8,11 +8,10 @@ Errors are Google's ``{"error": {"code", "message", "status"}}``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import GatewayError, InvalidRequest, ProviderError
+from ...errors import GatewayError, InvalidRequest
 from ...models import (
     GeneratedImage,
     GoogleServiceAccount,
@@ -22,8 +21,8 @@ from ...models import (
     ProviderReply,
     Target,
 )
-from .. import answers, options, sizes
-from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from .. import answers, calls, options, sizes
+from ..errors import clip, content_filtered, decoded, openai_style_error, provider_error
 from . import api, auth
 from .capabilities import OUTPUT_FORMATS, RATIO_OF_SIZE, RATIOS
 
@@ -128,17 +127,15 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     url = api.url(target, _project(target, info), request.model)
     headers = api.headers(target, None if account else target.api_key)
     payload = {"instances": [{"prompt": request.prompt}], "parameters": parameters(request)}
-    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    data = calls.json_body(payload)
     signing = GoogleServiceAccount(account) if account else None
-    return ProviderCall("POST", url, headers, data, target.pinned_ip, signing)
+    return calls.post(target, url, headers, data, signing, reserved=api.SIGNER_OWNED)
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
-    data = answers.decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+    data = answers.json_object(NAME, reply)
     if data.get("error"):
         raise answers.error_in_success(NAME, reply, data["error"])
     predictions = data.get("predictions", [])
@@ -172,37 +169,18 @@ def _all_filtered(reply: ProviderReply, predictions: list[Any]) -> GatewayError:
         if isinstance(p, dict) and isinstance(p.get("raiFilteredReason"), str)
     ]
     why = clip("; ".join(reasons)) if reasons else "no reason given (send includeRaiReason: true)"
-    return ProviderError(
-        f"{NAME} error: every image was blocked by Google's safety filters: {why}",
-        status=400,
-        type="invalid_request_error",
-        code="content_policy_violation",
-        provider=NAME,
-        headers=passed_headers(reply),
+    return content_filtered(
+        NAME, reply, f"every image was blocked by Google's safety filters: {why}"
     )
 
 
 def parse_error(reply: ProviderReply) -> GatewayError:
     """Google's ``{"error": {"code", "message", "status"}}`` as our error, status kept."""
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     if isinstance(data, list) and data:  # some Google front ends wrap it in a list
         data = data[0]
     error = data.get("error") if isinstance(data, dict) else None
     if not (400 <= reply.status <= 599 and isinstance(error, dict)):
         return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
-    status = clip(error.get("status"), 64)
-    code = status or f"upstream_{reply.status}"
-    message = clip(error.get("message")) or f"HTTP {reply.status} without a message"
-    failure = ProviderError(
-        f"{NAME} error: {message}",
-        status=reply.status,
-        type=status or "upstream_error",
-        code=code,
-        provider=NAME,
-        headers=passed_headers(reply),
-    )
-    failure.should_retry = client_may_retry(reply, code)
-    return failure
+    status = error.get("status")  # "RESOURCE_EXHAUSTED": type and code
+    return provider_error(NAME, reply, error.get("message"), error_type=status, code=status)

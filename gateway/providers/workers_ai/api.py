@@ -19,7 +19,7 @@ NAME = "workers-ai"
 BASE_URL = "https://api.cloudflare.com/client/v4/accounts/{account}/ai/run"
 # "@cf/black-forest-labs/flux-1-schnell": the model becomes path segments, so it is
 # held to the catalogue's form (no "..", no query, no encoded characters).
-MODEL = re.compile(r"^@[a-z0-9-]{1,32}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){1,3}$")
+MODEL = re.compile(r"^@[a-z0-9-]{1,32}(?:/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){1,3}\Z")
 
 
 def base(target: Target) -> str:
@@ -40,11 +40,4 @@ def url(target: Target, model: str) -> str:
 
 
 def headers(target: Target) -> dict[str, str]:
-    result = {
-        "Authorization": f"Bearer {target.api_key}",
-        "Content-Type": "application/json",
-    }
-    built = {name.lower() for name in result}
-    # A forwarded header never replaces one the gateway builds.
-    result.update((n, v) for n, v in target.forward_headers if n.lower() not in built)
-    return result
+    return {"Authorization": f"Bearer {target.api_key}", "Content-Type": "application/json"}

@@ -9,14 +9,13 @@ others the raw image bytes (``image/png`` or ``image/jpeg``): both become one im
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import GatewayError, InvalidRequest, ProviderError
-from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import answers, sizes
-from ..errors import client_may_retry, clip, openai_style_error, passed_headers
+from ...errors import GatewayError, InvalidRequest
+from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from .. import answers, calls, sizes
+from ..errors import decoded, openai_style_error, provider_error
 from . import api
 from .capabilities import MODELS, UNKNOWN_NUMBERS, UNKNOWN_STEPS
 
@@ -91,21 +90,16 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     if request.n != 1:  # a known model's table says so already; an unknown one too
         raise InvalidRequest(f"'n' must be 1 for {NAME}: each run makes one image.", param="n")
     url = api.url(target, request.model)
-    data = json.dumps(body(request), ensure_ascii=False, separators=(",", ":")).encode()
-    return ProviderCall("POST", url, api.headers(target), data, target.pinned_ip)
+    data = calls.json_body(body(request))
+    return calls.post(target, url, api.headers(target), data)
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        if not reply.body:
-            raise answers.invalid_answer(NAME, reply, "its image is empty")
-        image = GeneratedImage(data=reply.body, content_type=reply.content_type)
-        return answers.result(NAME, reply, [image])
-    data = answers.decode_json(NAME, reply)
-    if not isinstance(data, dict):
-        raise answers.invalid_answer(NAME, reply, "its body is not a JSON object")
+        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+    data = answers.json_object(NAME, reply)
     if data.get("success") is False or (data.get("errors") and not data.get("result")):
         raise answers.error_in_success(NAME, reply, _error_fields(data))
     result = data.get("result")
@@ -120,24 +114,11 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
 
 def parse_error(reply: ProviderReply) -> GatewayError:
     """Cloudflare's ``{"errors": [{"code", "message"}]}`` as our error, status kept."""
-    try:
-        data = json.loads(reply.body)
-    except (ValueError, RecursionError):
-        data = None
+    data = decoded(reply)
     if not (400 <= reply.status <= 599 and isinstance(data, dict) and "errors" in data):
         return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
     fields = _error_fields(data)
-    code = clip(fields["code"], 64) or f"upstream_{reply.status}"
-    failure = ProviderError(
-        f"{NAME} error: {clip(fields['message']) or f'HTTP {reply.status} without a message'}",
-        status=reply.status,
-        type="upstream_error",
-        code=code,
-        provider=NAME,
-        headers=passed_headers(reply),
-    )
-    failure.should_retry = client_may_retry(reply, code)
-    return failure
+    return provider_error(NAME, reply, fields["message"], code=fields["code"])
 
 
 def _error_fields(data: dict[str, Any]) -> dict[str, Any]:

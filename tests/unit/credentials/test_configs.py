@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gateway.credentials.configs import ConfigRejected, canonical, validate
@@ -36,6 +38,25 @@ def test_a_provider_key_in_a_saved_config_is_refused_with_its_path():
         validate(b'{"targets": [{"virtual_key": "a"}, {"provider": "openai", "api_key": "sk-1"}]}')
     assert str(info.value).startswith("config.targets[1].api_key: a saved config may not hold")
     assert "sk-1" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("target", "path"),
+    [
+        ({"provider": "bedrock", "aws_secret_access_key": "s3cr3t"}, "aws_secret_access_key"),
+        ({"provider": "bedrock", "awsSessionToken": "s3cr3t"}, "awsSessionToken"),
+        ({"provider": "azure-ai", "azure_ad_token": "s3cr3t"}, "azure_ad_token"),
+        (
+            {"provider": "vertex-ai", "vertex_service_account_json": {"k": "s3cr3t"}},
+            "vertex_service_account_json",
+        ),
+    ],
+)
+def test_credential_options_in_a_saved_config_are_refused_too(target, path):
+    with pytest.raises(ConfigRejected) as info:
+        validate(json.dumps({"targets": [target]}).encode())
+    assert str(info.value).startswith(f"config.targets[0].{path}: a saved config may not hold")
+    assert "s3cr3t" not in str(info.value)
 
 
 def test_the_config_schema_is_applied_with_config_paths():

@@ -15,6 +15,7 @@ from gateway.models import AwsSigning, GeneratedImage, ImageResult, ProviderRepl
 from gateway.providers import get
 from gateway.providers.bedrock import PROVIDER
 from gateway.providers.capabilities import resolve
+from tests.e2e.fakes import TINY_PNG_B64
 
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG"}
 TARGET = Target(provider="bedrock", base_url=None, api_key="", options=KEYS)
@@ -287,10 +288,13 @@ def test_bad_region_is_refused():
 def test_sdxl_artifacts_become_images():
     payload = {
         "result": "success",
-        "artifacts": [{"seed": 1, "base64": "iVBORw0K", "finishReason": "SUCCESS"}],
+        "artifacts": [
+            {"seed": 1, "base64": TINY_PNG_B64, "finishReason": "SUCCESS"},
+            {"seed": 2, "base64": "not an image", "finishReason": "ERROR"},
+        ],
     }
     result = PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", "model": SDXL}))
-    assert result == ImageResult(200, images=(GeneratedImage(b64_json="iVBORw0K"),))
+    assert result == ImageResult(200, images=(GeneratedImage(b64_json=TINY_PNG_B64),))
 
 
 def test_sdxl_filtered_artifact_is_a_content_policy_400():
@@ -324,10 +328,10 @@ def test_stable_image_filter_reason_is_a_400_and_inference_error_a_502():
 
 def test_amazon_images_and_error_inside_a_200():
     request = request_for({"prompt": "p", "model": NOVA, "n": 2})
-    result = PROVIDER.parse_reply(reply(200, {"images": ["iVBORw0K", "iVBORw0L"]}), request)
+    result = PROVIDER.parse_reply(reply(200, {"images": [TINY_PNG_B64, TINY_PNG_B64]}), request)
     assert result.images == (
-        GeneratedImage(b64_json="iVBORw0K"),
-        GeneratedImage(b64_json="iVBORw0L"),
+        GeneratedImage(b64_json=TINY_PNG_B64),
+        GeneratedImage(b64_json=TINY_PNG_B64),
     )
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(200, {"images": [], "error": "blocked"}), request)

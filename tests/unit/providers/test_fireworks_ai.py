@@ -11,6 +11,7 @@ from gateway.models import GeneratedImage, ImageResult, ProviderReply, Target
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.fireworks_ai import PROVIDER
+from tests.e2e.fakes import TINY_PNG_B64
 
 KEY = "fw-0123456789abcdef"
 TARGET = Target(provider="fireworks-ai", base_url=None, api_key=KEY)
@@ -175,27 +176,30 @@ REQUEST = request_for({"prompt": "p"})
 
 def test_sdxl_list_answer_drops_filtered_images():
     body = [
-        {"base64": "AAAA", "finishReason": "SUCCESS", "seed": 1},
+        {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1},
         {"base64": "BBBB", "finishReason": "CONTENT_FILTERED", "seed": 2},
-        {"base64": "CCCC", "finishReason": "SUCCESS", "seed": 3},
+        {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 3},
     ]
     result = PROVIDER.parse_reply(reply(200, body, **{"retry-after-ms": "5"}), REQUEST)
     assert result == ImageResult(
         200,
         headers={"retry-after-ms": "5"},
-        images=(GeneratedImage(b64_json="AAAA"), GeneratedImage(b64_json="CCCC")),
+        images=(GeneratedImage(b64_json=TINY_PNG_B64), GeneratedImage(b64_json=TINY_PNG_B64)),
     )
 
 
 def test_workflow_answer_with_data_uris():
     body = {
         "id": "1234567890",
-        "base64": ["data:image/png;base64,AAAA", "BBBB"],
+        "base64": ["data:image/png;base64," + TINY_PNG_B64, TINY_PNG_B64],
         "finishReason": "SUCCESS",
         "seed": 1234567890,
     }
     result = PROVIDER.parse_reply(reply(200, body), REQUEST)
-    assert result.images == (GeneratedImage(b64_json="AAAA"), GeneratedImage(b64_json="BBBB"))
+    assert result.images == (
+        GeneratedImage(b64_json=TINY_PNG_B64),
+        GeneratedImage(b64_json=TINY_PNG_B64),
+    )
 
 
 def test_raw_image_answer():

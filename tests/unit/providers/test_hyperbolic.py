@@ -11,6 +11,7 @@ from gateway.models import GeneratedImage, ProviderReply, Target
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.hyperbolic import PROVIDER
+from tests.e2e.fakes import TINY_PNG_B64
 
 KEY = "hb-test-key-0123"
 TARGET = Target(provider="hyperbolic", base_url=None, api_key=KEY)
@@ -98,12 +99,18 @@ def test_capability_violations_are_400_naming_the_parameter(body, param):
 
 def test_native_answer_becomes_base64_images():
     native = {
-        "images": [{"index": 0, "image": "iVBO", "random_seed": 1}, {"index": 1, "image": "iVBP"}],
+        "images": [
+            {"index": 0, "image": TINY_PNG_B64, "random_seed": 1},
+            {"index": 1, "image": TINY_PNG_B64},
+        ],
         "inference_time": 1.5,
     }
     result = PROVIDER.parse_reply(reply(200, native), request_for(n=2))
     assert (result.status, result.body, result.created) == (200, b"", None)
-    assert result.images == (GeneratedImage(b64_json="iVBO"), GeneratedImage(b64_json="iVBP"))
+    assert result.images == (
+        GeneratedImage(b64_json=TINY_PNG_B64),
+        GeneratedImage(b64_json=TINY_PNG_B64),
+    )
 
 
 @pytest.mark.parametrize(

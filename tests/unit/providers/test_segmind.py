@@ -11,6 +11,7 @@ from gateway.models import GeneratedImage, ImageResult, ProviderReply, Target
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.segmind import PROVIDER
+from tests.e2e.fakes import TINY_PNG_B64
 
 KEY = "SG_0123456789abcdef"
 TARGET = Target(provider="segmind", base_url=None, api_key=KEY)
@@ -176,18 +177,24 @@ REQUEST = request_for({"prompt": "p"})
 
 
 def test_single_base64_image():
-    body = {"image": "AAAA", "status": "Success", "infer_time": 3.2}
+    body = {"image": TINY_PNG_B64, "status": "Success", "infer_time": 3.2}
     result = PROVIDER.parse_reply(reply(200, body, **{"retry-after": "1"}), REQUEST)
     assert result == ImageResult(
-        200, headers={"retry-after": "1"}, images=(GeneratedImage(b64_json="AAAA"),)
+        200, headers={"retry-after": "1"}, images=(GeneratedImage(b64_json=TINY_PNG_B64),)
     )
 
 
 def test_list_of_images_data_uri_and_url():
-    body = {"image": ["AAAA", "data:image/jpeg;base64,BBBB", "https://cdn.example/x.png"]}
+    body = {
+        "image": [
+            TINY_PNG_B64,
+            "data:image/png;base64," + TINY_PNG_B64,
+            "https://cdn.example/x.png",
+        ]
+    }
     assert PROVIDER.parse_reply(reply(200, body), REQUEST).images == (
-        GeneratedImage(b64_json="AAAA"),
-        GeneratedImage(b64_json="BBBB"),
+        GeneratedImage(b64_json=TINY_PNG_B64),
+        GeneratedImage(b64_json=TINY_PNG_B64),
         GeneratedImage(url="https://cdn.example/x.png"),
     )
 

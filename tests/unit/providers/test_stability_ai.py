@@ -12,13 +12,10 @@ from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.multipart import encode
 from gateway.providers.stability_ai import PROVIDER
+from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
 
 KEY = "sk-stab-0123456789"
 TARGET = Target(provider="stability-ai", base_url=None, api_key=KEY)
-PNG_B64 = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ"
-    "AAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 JSON_HEADERS = {
     "Authorization": f"Bearer {KEY}",
     "Content-Type": "application/json",
@@ -275,40 +272,45 @@ V1 = request_for({"prompt": "p", "model": "stable-diffusion-xl-1024-v1-0", "n": 
 
 
 def test_v2beta_answer_is_one_base64_image():
-    body = {"image": PNG_B64, "finish_reason": "SUCCESS", "seed": 343940597}
+    body = {"image": TINY_PNG_B64, "finish_reason": "SUCCESS", "seed": 343940597}
     result = PROVIDER.parse_reply(reply(200, body, **{"retry-after": "3", "x-x": "y"}), V2)
     assert result == ImageResult(
-        200, headers={"retry-after": "3"}, images=(GeneratedImage(b64_json=PNG_B64),)
+        200, headers={"retry-after": "3"}, images=(GeneratedImage(b64_json=TINY_PNG_B64),)
     )
 
 
 def test_v2beta_jpeg_and_content_filtered_image_is_returned_as_stability_does():
-    body = {"image": PNG_B64, "finish_reason": "CONTENT_FILTERED", "seed": 1}
+    body = {"image": TINY_PNG_B64, "finish_reason": "CONTENT_FILTERED", "seed": 1}
     result = PROVIDER.parse_reply(reply(200, body), V2_JPEG)
-    assert result.images == (GeneratedImage(b64_json=PNG_B64, content_type="image/jpeg"),)
+    assert result.images == (GeneratedImage(b64_json=TINY_PNG_B64, content_type="image/jpeg"),)
 
 
 def test_v1_artifacts_keep_filtered_and_drop_errors():
     body = {
         "artifacts": [
-            {"base64": "AAAA", "finishReason": "SUCCESS", "seed": 1},
-            {"base64": "BBBB", "finishReason": "CONTENT_FILTERED", "seed": 2},
+            {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1},
+            {"base64": TINY_PNG_B64, "finishReason": "CONTENT_FILTERED", "seed": 2},
             {"base64": "CCCC", "finishReason": "ERROR", "seed": 3},
         ]
     }
     result = PROVIDER.parse_reply(reply(200, body), V1)
-    assert result.images == (GeneratedImage(b64_json="AAAA"), GeneratedImage(b64_json="BBBB"))
+    assert result.images == (
+        GeneratedImage(b64_json=TINY_PNG_B64),
+        GeneratedImage(b64_json=TINY_PNG_B64),
+    )
     assert (result.status, result.created, result.body) == (200, None, b"")
 
 
 def test_v1_bare_list_of_the_2023_spec_is_read():
-    body = [{"base64": "AAAA", "finishReason": "SUCCESS", "seed": 1}]
-    assert PROVIDER.parse_reply(reply(200, body), V1).images == (GeneratedImage(b64_json="AAAA"),)
+    body = [{"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1}]
+    assert PROVIDER.parse_reply(reply(200, body), V1).images == (
+        GeneratedImage(b64_json=TINY_PNG_B64),
+    )
 
 
 def test_raw_png_answer_is_an_image():
-    result = PROVIDER.parse_reply(reply(200, b"\x89PNG\r\n", "image/png"), V2)
-    assert result.images == (GeneratedImage(data=b"\x89PNG\r\n", content_type="image/png"),)
+    result = PROVIDER.parse_reply(reply(200, TINY_PNG, "image/png"), V2)
+    assert result.images == (GeneratedImage(data=TINY_PNG, content_type="image/png"),)
 
 
 @pytest.mark.parametrize(

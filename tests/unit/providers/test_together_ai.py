@@ -11,6 +11,7 @@ from gateway.models import GeneratedImage, ProviderReply, Target
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.together_ai import PROVIDER
+from tests.e2e.fakes import TINY_PNG
 
 TARGET = Target(provider="together-ai", base_url=None, api_key="tg-key")
 SCHNELL = "black-forest-labs/FLUX.1-schnell"
@@ -151,8 +152,8 @@ def test_base64_answer_becomes_images():
 
 
 def test_raw_image_answer_does_not_crash():
-    result = PROVIDER.parse_reply(reply(200, b"\x89PNG", "image/png"), request_for())
-    assert result.images == (GeneratedImage(data=b"\x89PNG", content_type="image/png"),)
+    result = PROVIDER.parse_reply(reply(200, TINY_PNG, "image/png"), request_for())
+    assert result.images == (GeneratedImage(data=TINY_PNG, content_type="image/png"),)
 
 
 def test_nsfw_422_keeps_status_and_is_prefixed():

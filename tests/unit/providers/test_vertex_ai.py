@@ -15,6 +15,7 @@ from gateway.models import GeneratedImage, GoogleServiceAccount, ImageResult, Pr
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.providers.vertex_ai import PROVIDER
+from tests.e2e.fakes import TINY_PNG_B64
 
 OPTIONS = {"vertex_project_id": "my-project", "vertex_region": "us-central1"}
 TARGET = Target(provider="vertex-ai", base_url=None, api_key="ya29.token", options=OPTIONS)
@@ -248,7 +249,7 @@ def test_credentials_accept_a_token_or_a_service_account():
 def test_predictions_become_images_with_type_and_rewritten_prompt():
     payload = {
         "predictions": [
-            {"bytesBase64Encoded": "iVBORw0K", "mimeType": "image/png"},
+            {"bytesBase64Encoded": TINY_PNG_B64, "mimeType": "image/png"},
             {"raiFilteredReason": "filtered for safety"},
             {"bytesBase64Encoded": "/9j/4AAQ", "mimeType": "image/jpeg", "prompt": "A fox, oil"},
         ]
@@ -257,7 +258,7 @@ def test_predictions_become_images_with_type_and_rewritten_prompt():
     assert result == ImageResult(
         200,
         images=(
-            GeneratedImage(b64_json="iVBORw0K", content_type="image/png"),
+            GeneratedImage(b64_json=TINY_PNG_B64, content_type="image/png"),
             GeneratedImage(
                 b64_json="/9j/4AAQ", content_type="image/jpeg", revised_prompt="A fox, oil"
             ),
