@@ -104,6 +104,44 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX request_attempts_time ON request_attempts (created_at);
         """,
     ),
+    (
+        4,
+        """
+        ALTER TABLE request_log ADD COLUMN api_key_id TEXT;
+        ALTER TABLE request_log ADD COLUMN cache_status TEXT;
+        ALTER TABLE request_log ADD COLUMN images INTEGER;
+        ALTER TABLE request_log ADD COLUMN cost_micro_usd INTEGER;
+        CREATE INDEX request_log_team_time ON request_log (team, created_at);
+        ALTER TABLE api_keys ADD COLUMN limit_rpm INTEGER;
+        ALTER TABLE api_keys ADD COLUMN limit_ipm INTEGER;
+        ALTER TABLE api_keys ADD COLUMN limit_daily_micro_usd INTEGER;
+        ALTER TABLE api_keys ADD COLUMN limit_monthly_micro_usd INTEGER;
+        CREATE TABLE usage_windows (
+            key_id TEXT NOT NULL,
+            window TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            images INTEGER NOT NULL DEFAULT 0,
+            spend_micro_usd INTEGER NOT NULL DEFAULT 0,
+            expires_at REAL NOT NULL,
+            PRIMARY KEY (key_id, window)
+        );
+        CREATE INDEX usage_windows_expiry ON usage_windows (expires_at);
+        CREATE TABLE cache_entries (
+            key TEXT PRIMARY KEY,
+            team TEXT,
+            provider TEXT NOT NULL,
+            model TEXT,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            last_used_at REAL NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            size_bytes INTEGER NOT NULL,
+            entry TEXT NOT NULL
+        );
+        CREATE INDEX cache_entries_lru ON cache_entries (last_used_at);
+        CREATE INDEX cache_entries_expiry ON cache_entries (expires_at);
+        """,
+    ),
 )
 
 

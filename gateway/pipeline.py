@@ -53,6 +53,11 @@ class Trace:
     config_version: int | None = None
     team: str | None = None
     virtual_key: str | None = None
+    api_key_id: str | None = None
+    # HIT, MISS, REFRESH or DISABLED (x-portkey-cache-status).
+    cache_status: str = "DISABLED"
+    images: int | None = None  # images in the answer
+    cost_micro_usd: int | None = None  # millionths of a US dollar; 0 for cache hits
 
 
 def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:
@@ -94,7 +99,9 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     trace.provider = options.provider
-    trace.team = team = _authenticate(options, deps)
+    caller = _authenticate(options, deps)
+    team = trace.team = str(caller.name) if caller is not None else None
+    trace.api_key_id = getattr(caller, "key_id", None)
     virtual_keys = None
     if team is not None:
         virtual_keys = functools.partial(_virtual_key, deps, team)
@@ -141,8 +148,9 @@ def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
     return deps.virtual_key(name, team, param)
 
 
-def _authenticate(options: RequestOptions, deps: Deps) -> str | None:
-    """The caller's team; 401 when a key is required or a presented one is not valid."""
+def _authenticate(options: RequestOptions, deps: Deps) -> Any:
+    """The caller's team (``name``, ``key_id``), None without a key; 401 when a key is
+    required or a presented one is not valid."""
     if options.gateway_key is None:
         mode = deps.settings.require_api_key
         if mode == "true" or (mode == "auto" and deps.api_keys_exist()):
@@ -160,7 +168,7 @@ def _authenticate(options: RequestOptions, deps: Deps) -> str | None:
             param="x-portkey-api-key",
             code="invalid_gateway_key",
         )
-    return str(team.name)
+    return team
 
 
 def _answer(outcome: Outcome, trace: Trace) -> Answered:

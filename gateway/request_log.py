@@ -46,6 +46,10 @@ COLUMNS = (
     "virtual_key",
     "config_name",
     "config_version",
+    "api_key_id",
+    "cache_status",
+    "images",
+    "cost_micro_usd",
 )
 ATTEMPT_COLUMNS = (
     "request_id",

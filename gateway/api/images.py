@@ -104,7 +104,7 @@ def _gateway_headers(response: Response, trace: Trace) -> None:
         headers[h.RESPONSE_PROVIDER] = trace.provider
         headers[h.LAST_USED_OPTION_INDEX] = trace.target or "config"
         headers[h.RETRY_ATTEMPT_COUNT] = str(trace.retry_count)
-        headers[h.CACHE_STATUS] = "DISABLED"
+        headers[h.CACHE_STATUS] = trace.cache_status
 
 
 def _log_row(
@@ -139,4 +139,8 @@ def _log_row(
         "virtual_key": trace.virtual_key,
         "config_name": trace.config_name,
         "config_version": trace.config_version,
+        "api_key_id": trace.api_key_id,
+        "cache_status": trace.cache_status,
+        "images": trace.images,
+        "cost_micro_usd": trace.cost_micro_usd,
     }

@@ -24,6 +24,11 @@ class ApiKeyRecord:
     created_at: float
     last_used_at: float | None
     revoked_at: float | None
+    # Limits (None = none): requests and images per minute, spend per UTC day / month.
+    limit_rpm: int | None = None
+    limit_ipm: int | None = None
+    limit_daily_micro_usd: int | None = None
+    limit_monthly_micro_usd: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,19 @@ def test_a_version_1_store_upgrades_in_place(tmp_path, monkeypatch):
         "created_at",
         "last_used_at",
         "revoked_at",
+        "limit_rpm",
+        "limit_ipm",
+        "limit_daily_micro_usd",
+        "limit_monthly_micro_usd",
     ]
+    assert _columns(conn, "usage_windows") == [
+        "key_id",
+        "window",
+        "requests",
+        "images",
+        "spend_micro_usd",
+        "expires_at",
+    ]
+    assert "entry" in _columns(conn, "cache_entries")
     assert "secret" in _columns(conn, "virtual_keys")
     conn.close()
