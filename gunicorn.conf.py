@@ -2,8 +2,10 @@
 
 It imports only ``gateway.settings`` (stdlib-only, no app, no sockets) so that a bad
 value stops the master before any worker starts, with a message naming the variable.
+(The metrics hooks below import ``gateway.metrics_files`` when they run, in the master.)
 """
 
+import os
 import sys
 
 from gateway.settings import Settings, SettingsError
@@ -13,6 +15,32 @@ try:
 except SettingsError as exc:
     sys.stderr.write(f"gateway: configuration error: {exc}\n")
     sys.exit(2)
+
+# Prometheus multiprocess mode: each worker writes its metrics to files in this directory
+# and GET /metrics adds them up. prometheus_client picks its mode when it is first
+# imported, so the variable is set here, before the app (preload_app) is loaded.
+if _s.metrics:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.abspath(_s.metrics_path)
+
+
+def on_starting(server):
+    """A new master counts from zero: remove the metric files of a previous run.
+
+    Not at import: HUP re-reads this file while old workers still write their files.
+    """
+    if _s.metrics:
+        from gateway import metrics_files
+
+        metrics_files.reset(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def child_exit(server, worker):
+    """Fold an exited worker's counts into the archive files (totals survive recycling)."""
+    if _s.metrics:
+        from gateway import metrics_files
+
+        metrics_files.retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
+
 
 bind = _s.bind
 # gthread: each image call holds a thread for seconds; sync workers would be killed

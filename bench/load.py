@@ -44,16 +44,17 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 class KeepAliveClient:
     """One persistent HTTP/1.1 connection; reconnects only if the server closes it."""
 
-    def __init__(self, url: str, mode: str, timeout: float = 30.0):
+    def __init__(self, url: str, mode: str, timeout: float = 30.0, headers: dict | None = None):
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.path = parts.path
         self.body = body_for(mode)
-        self.headers = dict(HEADERS)
+        self.headers = {**HEADERS, **(headers or {})}
         self.timeout = timeout
         self.conn: http.client.HTTPConnection | None = None
         self.connects = 0
+        self.last_headers: dict[str, str] = {}
 
     def _connect(self) -> http.client.HTTPConnection:
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -81,13 +82,16 @@ class KeepAliveClient:
                 continue
             if resp.will_close:
                 self.close()
+            self.last_headers = {k.lower(): v for k, v in resp.getheaders()}
             return resp.status, data
         raise RuntimeError("unreachable")
 
 
-def latency_run(url: str, mode: str, samples: int, warmup: int) -> dict:
+def latency_run(
+    url: str, mode: str, samples: int, warmup: int, headers: dict | None = None
+) -> dict:
     """Concurrency-1 latency: ``warmup`` unrecorded requests, then ``samples`` timed ones."""
-    client = KeepAliveClient(url, mode)
+    client = KeepAliveClient(url, mode, headers=headers)
     errors = 0
     lat_ms: list[float] = []
     try:
@@ -121,8 +125,11 @@ def have_wrk() -> bool:
     return shutil.which("wrk") is not None
 
 
-def wrk_run(url: str, mode: str, concurrency: int, duration_s: int) -> dict:
-    """Closed-loop throughput with wrk (one thread, ``concurrency`` connections)."""
+def wrk_run(
+    url: str, mode: str, concurrency: int, duration_s: int, headers: dict | None = None
+) -> dict:
+    """Closed-loop throughput with wrk (one thread, ``concurrency`` connections); extra
+    ``headers`` go to post.lua as ``Name: value`` arguments."""
     cmd = [
         "wrk",
         "-t1",
@@ -135,6 +142,7 @@ def wrk_run(url: str, mode: str, concurrency: int, duration_s: int) -> dict:
         url,
         "--",
         mode,
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 60)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
@@ -159,7 +167,9 @@ def wrk_run(url: str, mode: str, concurrency: int, duration_s: int) -> dict:
     }
 
 
-def thread_run(url: str, mode: str, concurrency: int, duration_s: float) -> dict:
+def thread_run(
+    url: str, mode: str, concurrency: int, duration_s: float, headers: dict | None = None
+) -> dict:
     """Fallback closed-loop throughput client: ``concurrency`` threads, keep-alive each."""
     deadline = time.perf_counter() + duration_s
     lock = threading.Lock()
@@ -167,7 +177,7 @@ def thread_run(url: str, mode: str, concurrency: int, duration_s: float) -> dict
     counts = {"ok": 0, "errors": 0}
 
     def worker() -> None:
-        client = KeepAliveClient(url, mode)
+        client = KeepAliveClient(url, mode, headers=headers)
         mine: list[float] = []
         ok = err = 0
         try:
@@ -211,7 +221,9 @@ def thread_run(url: str, mode: str, concurrency: int, duration_s: float) -> dict
     }
 
 
-def throughput_run(url: str, mode: str, concurrency: int, duration_s: int) -> dict:
+def throughput_run(
+    url: str, mode: str, concurrency: int, duration_s: int, headers: dict | None = None
+) -> dict:
     if have_wrk():
-        return wrk_run(url, mode, concurrency, duration_s)
-    return thread_run(url, mode, concurrency, duration_s)
+        return wrk_run(url, mode, concurrency, duration_s, headers)
+    return thread_run(url, mode, concurrency, duration_s, headers)

@@ -1,5 +1,5 @@
 -- wrk script for bench/run.py: POST an image-generation request, print a JSON summary.
--- Usage: wrk -t1 -c32 -d5s -s bench/post.lua URL [-- b64]
+-- Usage: wrk -t1 -c32 -d5s -s bench/post.lua URL [-- small|b64 ["Name: value" ...]]
 -- The request is built once per thread (no per-request Lua), so wrk stays cheap.
 
 wrk.method = "POST"
@@ -11,6 +11,13 @@ function init(args)
   if args[1] == "b64" then
     wrk.body = '{"model":"dall-e-3","prompt":"a cat","size":"1024x1024",'
       .. '"response_format":"b64_json"}'
+  end
+  -- Extra request headers (the cache scenario's x-portkey-config), one "Name: value" each.
+  for i = 2, #args do
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    if name then
+      wrk.headers[name] = value
+    end
   end
 end
 

@@ -44,12 +44,22 @@ SCENARIOS = {
     "small": {"prefix": "", "mode": "small", "latency": True, "rss": False},
     "b64": {"prefix": f"/b64/{B64_CHARS}", "mode": "b64", "latency": True, "rss": True},
     "slow": {"prefix": f"/slow/{SLOW_MS}", "mode": "small", "latency": False, "rss": False},
+    # Same gateway, cache on: the fake's small b64_json answer (a 70-byte PNG), each path
+    # chosen by headers. "upstream" forces a refresh (call the fake, store the answer).
+    "cache": {"prefix": "", "mode": "b64", "latency": True, "rss": False, "cache": True},
 }
+CACHE_CONFIG = json.dumps({"cache": {"mode": "simple"}}, separators=(",", ":"))
+CACHE_PATHS = {
+    "upstream": {"x-portkey-config": CACHE_CONFIG, "x-portkey-cache-force-refresh": "1"},
+    "hit": {"x-portkey-config": CACHE_CONFIG},
+}
+CACHE_STATUS = {"upstream": "REFRESH", "hit": "HIT"}
 
 AIM_ADDED_P50_MS = 1.0
 AIM_CPU_MS = 1.0
 AIM_B64_RATIO = 0.30
 AIM_SLOW_FRACTION = 0.95
+AIM_CACHE_HIT_P50_MS = 10.0  # "answered from the cache in milliseconds"
 RSS_FLAT_TOLERANCE = 0.20  # peak RSS of the middle and last third within +20 % of the first
 
 
@@ -354,17 +364,19 @@ def measure_run(sc: dict, direct: str, gateway: str, master: int, args) -> dict:
     return r
 
 
-def summarise(runs: list[dict]) -> dict:
-    def pick(path: str) -> float:
-        vals = []
-        for r in runs:
-            v = r
-            for part in path.split("."):
-                v = v.get(part, {}) if isinstance(v, dict) else {}
-            if isinstance(v, (int, float)):
-                vals.append(float(v))
-        return med(vals)
+def pick(runs: list[dict], path: str) -> float:
+    """Median over runs of the figure at a dotted ``path`` (``lat_gateway.p50_ms``)."""
+    vals = []
+    for r in runs:
+        v = r
+        for part in path.split("."):
+            v = v.get(part, {}) if isinstance(v, dict) else {}
+        if isinstance(v, (int, float)):
+            vals.append(float(v))
+    return med(vals)
 
+
+def summarise(runs: list[dict]) -> dict:
     keys = [
         "lat_direct.p50_ms",
         "lat_direct.p99_ms",
@@ -385,7 +397,7 @@ def summarise(runs: list[dict]) -> dict:
         "slow_fraction_of_ideal",
         "cpu_ms_per_req_c32",
     ]
-    out = {k: pick(k) for k in keys}
+    out = {k: pick(runs, k) for k in keys}
     out["errors_gateway"] = sum(
         r.get("thr_gateway", {}).get("errors", 0) + r.get("lat_gateway", {}).get("errors", 0)
         for r in runs
@@ -398,6 +410,8 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def run_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
+    if sc.get("cache"):
+        return run_cache_scenario(name, sc, fake_port, tmp, args)
     base = f"http://127.0.0.1:{fake_port}{sc['prefix']}"
     direct = f"{base}/v1/images/generations"
     gw, gw_port, settings = start_gateway(name, f"{base}/v1", tmp)
@@ -463,6 +477,132 @@ def run_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
     return result
 
 
+# ---------------------------------------------------------------- cache scenario
+
+
+def cache_sanity(url: str, mode: str, path: str) -> str:
+    """Two requests down one path; the second must carry that path's cache status."""
+    client = load.KeepAliveClient(url, mode, timeout=30, headers=CACHE_PATHS[path])
+    try:
+        client.once()
+        status, data = client.once()
+    finally:
+        client.close()
+    got = client.last_headers.get("x-portkey-cache-status")
+    if status != 200 or got != CACHE_STATUS[path]:
+        raise RuntimeError(f"{path}: answered {status}, cache status {got}: {data[:300]!r}")
+    n = len(json.loads(data)["data"][0].get("b64_json") or "")
+    return f"{got}, b64_json {n} chars"
+
+
+def measure_cache_run(sc: dict, url: str, master: int, args) -> dict:
+    """Both paths back to back, latency then throughput: the ratios compare one run."""
+    mode = sc["mode"]
+    r: dict = {}
+    for path, headers in CACHE_PATHS.items():
+        c0 = cpu_ticks(master)
+        r[f"lat_{path}"] = load.latency_run(url, mode, args.samples, warmup=5, headers=headers)
+        ticks = cpu_ticks(master) - c0
+        r[f"cpu_ms_per_req_{path}"] = ticks / CLK_TCK * 1000 / (args.samples + 5)
+    for path, headers in CACHE_PATHS.items():
+        r[f"thr_{path}"] = load.throughput_run(url, mode, CONCURRENCY, args.duration, headers)
+    up, hit = r["lat_upstream"], r["lat_hit"]
+    r["ratio_p50"] = hit["p50_ms"] / up["p50_ms"]
+    r["ratio_p99"] = hit["p99_ms"] / up["p99_ms"]
+    r["thr_ratio"] = r["thr_hit"]["rps"] / r["thr_upstream"]["rps"]
+    return r
+
+
+def summarise_cache(runs: list[dict]) -> dict:
+    keys = [
+        f"{kind}_{path}.{q}"
+        for kind in ("lat", "thr")
+        for path in CACHE_PATHS
+        for q in ("p50_ms", "p99_ms")
+    ]
+    keys += [f"thr_{path}.rps" for path in CACHE_PATHS]
+    keys += [f"cpu_ms_per_req_{path}" for path in CACHE_PATHS]
+    keys += ["ratio_p50", "ratio_p99", "thr_ratio"]
+    out = {k: pick(runs, k) for k in keys}
+    out["errors_gateway"] = sum(
+        r.get(f"{kind}_{path}", {}).get("errors", 0)
+        for r in runs
+        for kind in ("lat", "thr")
+        for path in CACHE_PATHS
+    )
+    return out
+
+
+def run_cache_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
+    base = f"http://127.0.0.1:{fake_port}{sc['prefix']}"
+    gw, gw_port, settings = start_gateway(name, f"{base}/v1", tmp)
+    gateway = f"http://127.0.0.1:{gw_port}/v1/images/generations"
+    result: dict = {"gateway_settings": settings, "paths": CACHE_PATHS}
+    try:
+        for path in CACHE_PATHS:
+            result[f"sanity_{path}"] = cache_sanity(gateway, sc["mode"], path)
+        log(f"{name}: upstream {result['sanity_upstream']}; hit {result['sanity_hit']}")
+        for headers in CACHE_PATHS.values():  # warm-up, as for the other scenarios
+            load.latency_run(gateway, sc["mode"], samples=0, warmup=args.warmup, headers=headers)
+            load.throughput_run(gateway, sc["mode"], CONCURRENCY, 1, headers)
+        runs = []
+        for i in range(args.runs):
+            r = measure_cache_run(sc, gateway, gw.pid, args)
+            runs.append(r)
+            log(
+                f"{name} run {i + 1}/{args.runs}: p50 upstream {r['lat_upstream']['p50_ms']:.2f}"
+                f" ms hit {r['lat_hit']['p50_ms']:.2f} ms (x{r['ratio_p50']:.2f}); req/s upstream"
+                f" {r['thr_upstream']['rps']:.0f} hit {r['thr_hit']['rps']:.0f}"
+                f" (x{r['thr_ratio']:.2f})"
+            )
+        result["runs"] = runs
+        result["median"] = summarise_cache(runs)
+        result["gateway_alive_at_end"] = gw.alive()
+    finally:
+        gw.stop()
+    return result
+
+
+def print_cache(m: dict) -> None:
+    row = "{:<36} {:>11} {:>11} {:>18}"
+    print()
+    print(row.format("cache (median of runs)", "upstream", "hit", "hit / upstream"))
+    print("-" * 79)
+    for q in ("p50", "p99"):
+        print(
+            row.format(
+                f"latency {q}, c=1 (ms)",
+                fmt(m[f"lat_upstream.{q}_ms"]),
+                fmt(m[f"lat_hit.{q}_ms"]),
+                f"x{fmt(m[f'ratio_{q}'])}",
+            )
+        )
+    print(
+        row.format(
+            "throughput c=32 (req/s)",
+            fmt(m["thr_upstream.rps"], ".0f"),
+            fmt(m["thr_hit.rps"], ".0f"),
+            f"x{fmt(m['thr_ratio'])}",
+        )
+    )
+    print(
+        row.format(
+            "latency c=32 p50/p99 (ms)",
+            f"{fmt(m['thr_upstream.p50_ms'], '.1f')}/{fmt(m['thr_upstream.p99_ms'], '.1f')}",
+            f"{fmt(m['thr_hit.p50_ms'], '.1f')}/{fmt(m['thr_hit.p99_ms'], '.1f')}",
+            "",
+        )
+    )
+    print(
+        row.format(
+            "gateway CPU/req, c=1 (ms)",
+            fmt(m["cpu_ms_per_req_upstream"]),
+            fmt(m["cpu_ms_per_req_hit"]),
+            "",
+        )
+    )
+
+
 def brief(r: dict) -> str:
     parts = []
     if "added_p50_ms" in r:
@@ -491,6 +631,7 @@ def aims(res: dict) -> list[dict]:
     small = sc.get("small", {}).get("median")
     b64 = sc.get("b64", {})
     slow = sc.get("slow", {}).get("median")
+    cache = sc.get("cache", {}).get("median")
     out = []
 
     def add(name, value, aim, ok):
@@ -518,6 +659,14 @@ def aims(res: dict) -> list[dict]:
             ">= 95 % (152 req/s)",
             v >= AIM_SLOW_FRACTION * IDEAL_SLOW_RPS and not slow["errors_gateway"],
         )
+    if cache:
+        v = cache["lat_hit.p50_ms"]
+        add(
+            "cache hit latency p50, c=1",
+            f"{v:.2f} ms (x{cache['ratio_p50']:.2f} of upstream)",
+            f"<= {AIM_CACHE_HIT_P50_MS:.0f} ms",
+            v <= AIM_CACHE_HIT_P50_MS and not cache["errors_gateway"],
+        )
     return out
 
 
@@ -539,8 +688,9 @@ def print_report(res: dict, json_path: Path) -> None:
         p(f"NOT the defaults: {res['gateway_env_overrides']}")
     p()
     row = "{:<36} {:>11} {:>11} {:>18}"
-    p(row.format("figure (median of runs)", "direct", "gateway", "added / ratio"))
-    p("-" * 79)
+    if any(res["scenarios"].get(name, {}).get("median") for name in ("small", "b64", "slow")):
+        p(row.format("figure (median of runs)", "direct", "gateway", "added / ratio"))
+        p("-" * 79)
     for name, label in (("small", "small url"), ("b64", "1.5 MB b64_json")):
         m = res["scenarios"].get(name, {}).get("median")
         if not m:
@@ -606,6 +756,8 @@ def print_report(res: dict, json_path: Path) -> None:
                 f"{fmt(m['thr_ratio'] * 100, '.0f')} % of direct",
             )
         )
+    if res["scenarios"].get("cache", {}).get("median"):
+        print_cache(res["scenarios"]["cache"]["median"])
     for name, sc in res["scenarios"].items():
         if "error" in sc:
             p(f"{name}: FAILED: {sc['error']}")
@@ -651,7 +803,9 @@ def parse_args(argv=None):
     ap.add_argument("--samples", type=int, help="timed requests per latency run (default 500)")
     ap.add_argument("--warmup", type=int, default=30, help="warm-up requests (default 30)")
     ap.add_argument(
-        "--scenarios", default="small,b64,slow", help="comma list of small,b64,slow (default all)"
+        "--scenarios",
+        default="small,b64,slow,cache",
+        help="comma list of small,b64,slow,cache (default all)",
     )
     ap.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS})")
     ap.add_argument(

@@ -15,13 +15,15 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, db, error_handlers, providers
+from . import access_log, db, error_handlers, metrics, providers
 from .api import register_blueprints
+from .cache import open_cache
 from .credentials import Credentials, open_credentials
 from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
 from .image_store import ImageStore, load_key
+from .limits import SQLiteUsageStore
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
@@ -69,19 +71,23 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.image_url_ttl,
         max_bytes=settings.image_store_max_mb << 20,
     )
+    delivery = Delivery(settings, transport, store)
     deps = Deps(
         settings=settings,
         transport=transport,
         signer=Signer(transport, settings.allowed_custom_hosts),
-        delivery=Delivery(settings, transport, store),
+        delivery=delivery,
+        cache=open_cache(settings, delivery.image_bytes),
         base_urls={"openai": settings.openai_base_url},
         saved_configs=functools.partial(credentials.get_config, param=CONFIG),
         authenticate=credentials.authenticate,
         api_keys_exist=credentials.api_keys_exist,
         virtual_key=functools.partial(_virtual_key, credentials),
+        usage=SQLiteUsageStore(settings.db_path),
     )
     app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
+    metrics.init_app(app, settings)
     error_handlers.register(app)
     register_blueprints(app)
     return app

@@ -11,7 +11,15 @@ from datetime import datetime, timezone
 
 import click
 
-from . import cli_api_keys, cli_configs, cli_master_key, cli_virtual_keys, db
+from . import (
+    cli_api_keys,
+    cli_cache,
+    cli_configs,
+    cli_master_key,
+    cli_usage,
+    cli_virtual_keys,
+    db,
+)
 from .request_log import query
 from .settings import Settings, SettingsError
 
@@ -51,6 +59,8 @@ main.add_command(cli_api_keys.api_keys)
 main.add_command(cli_virtual_keys.virtual_keys)
 main.add_command(cli_configs.configs)
 main.add_command(cli_master_key.master_key)
+main.add_command(cli_usage.usage)
+main.add_command(cli_cache.cache)
 
 
 @main.command()

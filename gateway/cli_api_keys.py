@@ -1,4 +1,4 @@
-"""``gateway api-keys``: one key per team, printed once, stored as an HMAC digest."""
+"""``gateway api-keys``: one key per team, printed once, stored as an HMAC digest; its limits."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import time
 import click
 
 from .cli_io import open_admin, print_table, when
+from .cost import dollars
 from .credentials import api_keys as keys
+from .credentials.store import LIMIT_FIELDS
 from .credentials.virtual_keys import check_name
+from .providers.pricing import usd
 
 
 @click.group("api-keys")
@@ -50,3 +53,82 @@ def revoke(name_or_id: str) -> None:
     if not count:
         raise click.ClickException(f"no active key has the id or team {name_or_id!r}")
     click.echo(f"revoked {count} key{'s' if count > 1 else ''}")
+
+
+def _whole(text: str, flag: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise click.BadParameter("use a whole number of at least 1, or none", param_hint=flag)
+    return int(text)
+
+
+def _usd(text: str, flag: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return usd(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            "use dollars such as 25 or 0.50 (at most 6 decimals), or none", param_hint=flag
+        ) from None
+
+
+@api_keys.command()
+@click.argument("key_id_or_team")
+@click.option("--rpm", help="Requests per minute (none: no limit).")
+@click.option("--ipm", help="Images per minute (none: no limit).")
+@click.option("--daily-usd", help="Spend per UTC day in dollars (none: no limit).")
+@click.option("--monthly-usd", help="Spend per UTC month in dollars (none: no limit).")
+@click.option("--clear", is_flag=True, help="Remove every limit first.")
+def limits(
+    key_id_or_team: str,
+    rpm: str | None,
+    ipm: str | None,
+    daily_usd: str | None,
+    monthly_usd: str | None,
+    clear: bool,
+) -> None:
+    """Show or set the limits of the key with this id, or of every active key of a team.
+
+    Over a limit a request is answered 429 with Retry-After; options not given are kept.
+    """
+    changes: dict[str, int | None] = dict.fromkeys(LIMIT_FIELDS) if clear else {}
+    given = (
+        ("limit_rpm", rpm, "--rpm", _whole),
+        ("limit_ipm", ipm, "--ipm", _whole),
+        ("limit_daily_micro_usd", daily_usd, "--daily-usd", _usd),
+        ("limit_monthly_micro_usd", monthly_usd, "--monthly-usd", _usd),
+    )
+    for field, value, flag, parse in given:
+        if value is not None:
+            changes[field] = parse(value, flag)
+    _, creds = open_admin()
+    if changes and not creds.store.set_api_key_limits(key_id_or_team, changes):
+        raise click.ClickException(f"no active key has the id or team {key_id_or_team!r}")
+    active = [r for r in creds.store.list_api_keys() if r.revoked_at is None]
+    shown = [r for r in active if r.id == key_id_or_team] or [
+        r for r in active if r.name == key_id_or_team
+    ]
+    if not shown:
+        raise click.ClickException(f"no active key has the id or team {key_id_or_team!r}")
+    print_table(
+        ("id", "name", "rpm", "ipm", "daily_usd", "monthly_usd"),
+        [
+            (
+                r.id,
+                r.name,
+                _shown(r.limit_rpm),
+                _shown(r.limit_ipm),
+                _shown(r.limit_daily_micro_usd, money=True),
+                _shown(r.limit_monthly_micro_usd, money=True),
+            )
+            for r in shown
+        ],
+    )
+
+
+def _shown(value: int | None, money: bool = False) -> str:
+    if value is None:
+        return "-"
+    return dollars(value) if money else str(value)

@@ -79,13 +79,21 @@ class Delivery:
         elif image.data is not None:
             item["b64_json"] = base64.b64encode(image.data).decode()
         else:
-            fetched = self._fetch(image.url or "", origin)
+            fetched = self.fetch(image.url or "", origin)
             item["b64_json"] = base64.b64encode(fetched).decode()
         if image.revised_prompt is not None:
             item["revised_prompt"] = image.revised_prompt
         return item
 
-    def _fetch(self, url: str, origin: Origin) -> bytes:
+    def image_bytes(self, image: GeneratedImage, origin: Origin) -> bytes:
+        """The bytes of one image however the provider gave it; a URL is fetched (checked)."""
+        if image.data is not None or image.b64_json:
+            return _bytes(image, origin.provider)
+        return self.fetch(image.url or "", origin)
+
+    def fetch(self, url: str, origin: Origin) -> bytes:
+        """GET an image the provider linked to: only from the call's host or a host it
+        declares, pinned, bounded, and it must be an image."""
         pinned = self._allowed(url, origin)
         call = ProviderCall("GET", url, dict(_FETCH_HEADERS), b"", pinned)
         settings = self.settings

@@ -181,6 +181,32 @@ class InvalidUpstreamResponse(GatewayError):
     should_retry = False
 
 
+class LimitExceeded(GatewayError):
+    """A gateway API key's rate limit or budget (``gateway.limits``).
+
+    ``code`` names the limit (``rate_limit_rpm``, ``rate_limit_ipm``, ``budget_daily``,
+    ``budget_monthly``); ``Retry-After`` is the seconds until its window resets. A
+    minute window resets soon (retry); a budget is an operator's decision (do not).
+    """
+
+    status = 429
+    type = "rate_limit_exceeded"
+    code = "rate_limit_exceeded"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        retry_after: int,
+        should_retry: bool,
+        param: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, param=param, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
+        self.should_retry = should_retry
+
+
 def http_error(status: int, message: str) -> GatewayError:
     """Werkzeug's own HTTP errors (404, 405, 413, ...) in our shape."""
     codes = {

@@ -50,6 +50,7 @@ CACHE_STATUS = "x-portkey-cache-status"
 RESPONSE_PROVIDER = "x-portkey-provider"
 REQUEST_ID = "x-request-id"
 SHOULD_RETRY = "x-should-retry"
+COST_USD = "x-gateway-cost-usd"  # the request's cost in dollars, 6 decimals; absent: unknown
 
 # Headers a caller may never have forwarded upstream, whatever x-portkey-forward-headers
 # says: credentials, hop-by-hop headers, and identity headers a proxy sets.

@@ -47,6 +47,8 @@ class RequestOptions:
     virtual_key: str | None = None
     # Provider settings from headers (x-portkey-azure-resource-name -> resource_name, ...).
     provider_options: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # x-portkey-cache-force-refresh present (any value): skip the cache lookup, store anew.
+    cache_force_refresh: bool = False
 
 
 @dataclass(frozen=True)

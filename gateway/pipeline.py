@@ -15,13 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import custom_hosts, providers
+from . import cost, custom_hosts, limits, providers
+from .cache import ImageCache
 from .config_source import SavedConfigs, build_plan
 from .delivery import Delivery
 from .errors import AuthenticationError, GatewayError, InvalidRequest
 from .models import ImageRequest, ImageResult, RequestOptions
 from .routing import engine, plan
 from .routing.attempts import SKIPPED, AttemptRecord, Outcome
+from .routing.nodes import Leaf, PlanNode
 from .schemas import headers as header_schema
 from .schemas import load
 from .schemas.images import ImageGenerationSchema
@@ -86,9 +88,14 @@ class Deps:
     api_keys_exist: Callable[[], bool] = bool
     # (name, team, param) -> resolved virtual key
     virtual_key: Callable[[str, str | None, str], Any] = _no_virtual_keys
+    # Per-key rate limits and budgets (``limits``): shared by every worker through SQLite.
+    usage: limits.UsageStore = field(default_factory=limits.NoLimits)
+    wall_clock: Callable[[], float] = time.time  # UTC windows of the limits
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.SystemRandom)
+    # The simple cache (config ``cache``); None: every request is DISABLED.
+    cache: ImageCache | None = None
 
 
 def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str) -> ImageResult:
@@ -126,22 +133,65 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
         params,
         raw,
         many=len(leaves) > 1,
+        cache=deps.cache.scope(team, options.cache_force_refresh) if deps.cache else None,
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))
+    held = _reserve(deps, trace, attempt, leaves)
+    try:
+        return _route(root, attempt, params, trace, deps, public_url)
+    finally:  # the actual cost replaces the estimate; a failure releases it
+        deps.usage.settle(held, trace.cost_micro_usd or 0)
+
+
+def _route(
+    root: PlanNode,
+    attempt: Attempts,
+    params: dict[str, Any],
+    trace: Trace,
+    deps: Deps,
+    public_url: str,
+) -> ImageResult:
+    """Try the config's targets, then answer in the format asked for."""
     outcome = engine.run(
         root,
         attempt,
-        context={"metadata": options.metadata, "params": params},
+        context={"metadata": trace.metadata, "params": params},
         clock=deps.clock,
         sleep=deps.sleep,
         rng=deps.rng,
         deadline_s=deps.clock() + TOTAL_DEADLINE_S,
     )
+    if attempt.cache is not None:  # the status of the target that answered
+        trace.cache_status = attempt.cache.status_of(outcome.leaf.path)
     answered = _answer(outcome, trace)
+    _charge(trace, answered)
     return deps.delivery.render(
         answered.result, answered.request, answered.origin, deps.settings.public_url or public_url
     )
+
+
+def _reserve(deps: Deps, trace: Trace, attempt: Attempts, leaves: list[Leaf]) -> limits.Hold:
+    """Count this request against its gateway key's limits (429 when over one)."""
+    if trace.api_key_id is None:
+        return limits.Hold()
+    asked = []
+    for leaf in leaves:
+        provider = providers.get(leaf.provider or "")
+        try:
+            request = attempt.request_for(leaf, provider)
+        except InvalidRequest:
+            continue  # a target that cannot serve the request is skipped: it costs nothing
+        asked.append((request.n, provider.price(request)))
+    n, estimate = limits.estimate(asked)
+    return deps.usage.reserve(trace.api_key_id, n, estimate, deps.wall_clock())
+
+
+def _charge(trace: Trace, answered: Answered) -> None:
+    """Images and cost of the answer, for the log, the header and the budget."""
+    trace.images = cost.images_in(answered.result, answered.request.n)
+    price = providers.get(trace.provider or "").price(answered.request)
+    trace.cost_micro_usd = cost.cost(price, trace.images, trace.cache_status)
 
 
 def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:

@@ -151,6 +151,8 @@ class Settings:
     image_store_max_mb: int = _env("GATEWAY_IMAGE_STORE_MAX_MB", _int(1, 1 << 20), 2048)
     # Key for signing those links; unset: <data_dir>/url-signing.key (created 0600).
     url_signing_key: str | None = _env("GATEWAY_URL_SIGNING_KEY", _secret_text, None, secret=True)
+    # Disk budget of the simple cache (config "cache"): least recently used entries go first.
+    cache_max_mb: int = _env("GATEWAY_CACHE_MAX_MB", _int(1, 1 << 20), 1024)
     connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)
     # Per-attempt wall-clock limit on an upstream call; gpt-image-1 at high quality
     # can take minutes, so the default is generous.
@@ -175,6 +177,13 @@ class Settings:
     # Key-encryption key(s) for provider secrets at rest, newest first. When unset the
     # gateway keeps them in <data_dir>/master.key (created 0600 at first start).
     master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", _fernet_keys, (), secret=True)
+    # Prometheus metrics at GET /metrics (gateway/metrics.py).
+    metrics: bool = _env("GATEWAY_METRICS", _bool, True)
+    # gunicorn workers' metric files (multiprocess mode); unset: <data_dir>/metrics.
+    # gunicorn.conf.py empties it at each start.
+    metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None)
+    # Bearer token that GET /metrics asks for; unset: served openly (restrict it in nginx).
+    metrics_token: str | None = _env("GATEWAY_METRICS_TOKEN", _secret_text, None, secret=True)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -205,6 +214,9 @@ class Settings:
                 raise SettingsError(f"{from_env['allowed_custom_hosts']}: {exc}") from None
         if self.max_requests_jitter > self.max_requests > 0:
             raise SettingsError("GATEWAY_MAX_REQUESTS_JITTER: must not exceed GATEWAY_MAX_REQUESTS")
+        if self.metrics_dir and os.path.abspath(self.metrics_dir) == os.path.abspath(self.data_dir):
+            # Every *.db file there is read as a metric file, gateway.db included.
+            raise SettingsError("GATEWAY_METRICS_DIR: must not be GATEWAY_DATA_DIR itself")
         if self.graceful_timeout < self.read_timeout:
             raise SettingsError(
                 "GATEWAY_GRACEFUL_TIMEOUT: must be at least GATEWAY_READ_TIMEOUT, "
@@ -216,8 +228,23 @@ class Settings:
         return os.path.join(self.data_dir, "images")
 
     @property
+    def cache_dir(self) -> str:
+        """Cached images (content-addressed files); their index is ``cache_entries``."""
+        return os.path.join(self.data_dir, "cache")
+
+    @property
+    def cache_key_path(self) -> str:
+        """The HMAC key that turns provider credentials into the cache key's identity."""
+        return os.path.join(self.data_dir, "cache.key")
+
+    @property
     def db_path(self) -> str:
         return os.path.join(self.data_dir, "gateway.db")
+
+    @property
+    def metrics_path(self) -> str:
+        """The directory gunicorn.conf.py exports as ``PROMETHEUS_MULTIPROC_DIR``."""
+        return self.metrics_dir or os.path.join(self.data_dir, "metrics")
 
     @property
     def master_key_path(self) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import custom_hosts, providers
+from .cache import RequestCache
 from .config_source import config_param
 from .delivery import Origin, origin_of
 from .errors import (
@@ -66,6 +67,12 @@ def require_keys(leaves: list[Leaf]) -> None:
         )
 
 
+def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], ImageResult]:
+    if provider.local is None:
+        raise AssertionError(f"{provider.name} builds HTTP calls; it has no local answer")
+    return provider.local
+
+
 def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``."""
     for name, scale in (
@@ -95,6 +102,8 @@ class Attempts:
     many: bool
     # Per request: a target retried, or checked before routing, is resolved once.
     _resolved: dict[str, ImageRequest] = field(default_factory=dict)
+    # The simple cache for this request (team, force refresh); None: no cache at all.
+    cache: RequestCache | None = None
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         known = self._resolved.get(leaf.path)
@@ -138,7 +147,42 @@ class Attempts:
         prepared = self._prepare(leaf, provider)
         if isinstance(prepared, AttemptResult):
             return prepared
-        request, call = prepared
+        if self.cache is not None and leaf.cache is not None:
+            return self._cached(self.cache, leaf, provider, *prepared)
+        return self._call(leaf, provider, *prepared)
+
+    def _cached(
+        self,
+        cache: RequestCache,
+        leaf: Leaf,
+        provider: providers.Provider,
+        request: ImageRequest,
+        target: Target,
+        call: ProviderCall | None,
+    ) -> AttemptResult:
+        """A hit answers without a call (status 200); a success is stored, an error never."""
+        key = cache.key(provider.name, request, target, call.url if call else None)
+        hit = cache.lookup(leaf, key)
+        if hit is not None:
+            origin = Origin(provider.name, (), "", None)
+            return AttemptResult(status=200, payload=Answered(request, hit, origin))
+        result = self._call(leaf, provider, request, target, call)
+        if not result.ok:
+            return result
+        return replace(result, payload=cache.save(leaf, key, result.payload))
+
+    def _call(
+        self,
+        leaf: Leaf,
+        provider: providers.Provider,
+        request: ImageRequest,
+        target: Target,
+        call: ProviderCall | None,
+    ) -> AttemptResult:
+        if call is None:  # a local provider (the placeholder): no network
+            local = Origin(provider.name, (), "", None)
+            answered = Answered(request, _local(provider)(request, target), local)
+            return AttemptResult(status=200, payload=answered)
         limit = self.settings.read_timeout
         if leaf.request_timeout is not None:
             limit = min(limit, leaf.request_timeout / 1000)
@@ -176,8 +220,8 @@ class Attempts:
 
     def _prepare(
         self, leaf: Leaf, provider: providers.Provider
-    ) -> tuple[ImageRequest, ProviderCall] | AttemptResult:
-        """The call to make, or the attempt's result when no call is needed."""
+    ) -> tuple[ImageRequest, Target, ProviderCall | None] | AttemptResult:
+        """The call to make (None for a local provider), or the result of a skipped target."""
         try:
             request = self.request_for(leaf, provider)
         except InvalidRequest as exc:
@@ -185,13 +229,11 @@ class Attempts:
         # A refused custom host is the caller's mistake in every case: never skipped.
         target = self.target(leaf, provider)
         if provider.local is not None:
-            local = Origin(provider.name, (), "", None)
-            answered = Answered(request, provider.local(request, target), local)
-            return AttemptResult(status=200, payload=answered)
+            return request, target, None
         try:
             # Limits only the transform can check (a seed range, a missing Azure
             # resource) skip this target like the capability table's do.
-            return request, provider.build_call(request, target)
+            return request, target, provider.build_call(request, target)
         except InvalidRequest as exc:
             return self._skip(exc)
 

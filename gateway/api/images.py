@@ -11,6 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import headers as h
+from .. import metrics
+from ..cost import dollars
 from ..error_handlers import http_response, render
 from ..errors import GatewayError, UnsupportedMediaType, http_error
 from ..pipeline import Trace, generate
@@ -76,6 +78,7 @@ def generations() -> Response:
     _gateway_headers(response, trace)
     row = _log_row(trace, rid, response, error_code, started, state)
     state.request_log.record(row, _attempt_rows(rid, trace))
+    metrics.record(trace, response.status_code, time.monotonic() - started)
     g.access_fields = row
     return response
 
@@ -105,6 +108,8 @@ def _gateway_headers(response: Response, trace: Trace) -> None:
         headers[h.LAST_USED_OPTION_INDEX] = trace.target or "config"
         headers[h.RETRY_ATTEMPT_COUNT] = str(trace.retry_count)
         headers[h.CACHE_STATUS] = trace.cache_status
+    if trace.cost_micro_usd is not None:
+        headers[h.COST_USD] = dollars(trace.cost_micro_usd)
 
 
 def _log_row(

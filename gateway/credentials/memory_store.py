@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .store import ApiKeyRecord, ConfigInfo, VirtualKeyInfo
+from .store import LIMIT_FIELDS, ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 
 if TYPE_CHECKING:
     from .crypto import SecretBox
@@ -49,6 +50,19 @@ class MemoryKeyStore:
             ]
             for record in hits:
                 self._api_keys[record.id] = dataclasses.replace(record, revoked_at=now)
+            return len(hits)
+
+    def set_api_key_limits(self, name_or_id: str, limits: Mapping[str, int | None]) -> int:
+        changes = {k: v for k, v in limits.items() if k in LIMIT_FIELDS}
+        if not changes:
+            return 0
+        with self._lock:
+            active = [r for r in self._api_keys.values() if r.revoked_at is None]
+            hits = [r for r in active if r.id == name_or_id] or [
+                r for r in active if r.name == name_or_id
+            ]
+            for record in hits:
+                self._api_keys[record.id] = dataclasses.replace(record, **changes)
             return len(hits)
 
     def add_virtual_key(self, info: VirtualKeyInfo, secret: str) -> None:

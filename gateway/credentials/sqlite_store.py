@@ -14,14 +14,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from ..db import connect
 from ..errors import SecretUnreadable
 from .crypto import SecretBox
-from .store import ApiKeyRecord, ConfigInfo, VirtualKeyInfo
+from .store import LIMIT_FIELDS, ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 
 _VK_COLUMNS = (
     "id, name, provider, hint, base_url, fields, teams, disabled_at, created_at, updated_at"
@@ -114,6 +114,23 @@ class SQLiteKeyStore:
                 "WHERE revoked_at IS NULL AND (id = ? OR name = ?)",
                 (now, name_or_id, name_or_id),
             ).rowcount
+
+    def set_api_key_limits(self, name_or_id: str, limits: Mapping[str, int | None]) -> int:
+        changes = [(k, v) for k, v in limits.items() if k in LIMIT_FIELDS]
+        if not changes:
+            return 0
+        assignments = ", ".join(f"{k} = ?" for k, _ in changes)  # names from LIMIT_FIELDS only
+        values = [v for _, v in changes]
+        with self._write() as conn:
+            for column in ("id", "name"):  # the key with this id, else the team's keys
+                count = conn.execute(
+                    f"UPDATE api_keys SET {assignments} "  # noqa: S608 - fixed column names
+                    f"WHERE revoked_at IS NULL AND {column} = ?",
+                    (*values, name_or_id),
+                ).rowcount
+                if count:
+                    return count
+            return 0
 
     # Virtual keys
 

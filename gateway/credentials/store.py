@@ -31,6 +31,10 @@ class ApiKeyRecord:
     limit_monthly_micro_usd: int | None = None
 
 
+# The limit columns ``set_api_key_limits`` may change (``gateway.limits`` reads them).
+LIMIT_FIELDS = ("limit_rpm", "limit_ipm", "limit_daily_micro_usd", "limit_monthly_micro_usd")
+
+
 @dataclass(frozen=True, slots=True)
 class VirtualKeyInfo:
     """A virtual key as ``list`` and ``show`` see it: masked, never the secret."""
@@ -72,6 +76,10 @@ class KeyStore(Protocol):
 
     def revoke_api_keys(self, name_or_id: str, now: float) -> int:
         """Revoke the key with this id, else every active key of this team; return the count."""
+
+    def set_api_key_limits(self, name_or_id: str, limits: Mapping[str, int | None]) -> int:
+        """Set these ``LIMIT_FIELDS`` (None: no limit) on the active key with this id, else on
+        every active key of this team; other limits are kept. Return the count of keys."""
 
     def add_virtual_key(self, info: VirtualKeyInfo, secret: str) -> None:
         """Raise ``KeyError`` when the name is taken."""

@@ -115,11 +115,15 @@ def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
     raise invalid_answer(name, reply, "a 'data' entry has neither 'url' nor 'b64_json'")
 
 
-# A non-empty "data" list whose first item starts with a non-empty url or b64_json.
-_FIRST_ITEM = re.compile(rb'"data"\s*:\s*\[\s*\{\s*"(?:url|b64_json)"\s*:\s*"[^"]')
+# A non-empty "data" list whose first item starts with a non-empty value of the asked
+# format ("url" or "b64_json").
+_FIRST_ITEM = {
+    fmt: re.compile(rb'"data"\s*:\s*\[\s*\{\s*"' + fmt.encode() + rb'"\s*:\s*"[^"]')
+    for fmt in ("url", "b64_json")
+}
 
 
-def _looks_complete(body: bytes) -> bool:
+def _looks_complete(body: bytes, fmt: str) -> bool:
     """Cheap check before passing a body through untouched: no parse of megabytes.
 
     Anything it cannot vouch for is parsed and judged properly (and still passed
@@ -128,7 +132,7 @@ def _looks_complete(body: bytes) -> bool:
     if body.lstrip()[:1] != b"{" or b'"error"' in body:
         return False
     at = body.find(b'"data"')
-    return at >= 0 and _FIRST_ITEM.match(body, at, at + 64) is not None
+    return at >= 0 and _FIRST_ITEM[fmt].match(body, at, at + 64) is not None
 
 
 def _has(image: GeneratedImage, fmt: str) -> bool:
@@ -148,7 +152,7 @@ def openai_compatible(
         raise openai_style_error(name, reply)
     if not reply.content_type.endswith("json"):
         raise not_json(name, reply)
-    if request.response_format in native and _looks_complete(reply.body):
+    if request.response_format in native and _looks_complete(reply.body, request.response_format):
         return ImageResult(reply.status, reply.body, passed_headers(reply))
     data = json_object(name, reply)
     if data.get("error") and not data.get("data"):

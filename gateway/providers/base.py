@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
 from .capabilities import Capabilities
+from .pricing import no_price
 
 # (provider key, provider options) -> None when the target can be called, else what
 # is missing, said to the caller ("an AWS access key id and secret").
@@ -26,7 +27,9 @@ class Provider:
     fallback moves on. ``local`` answers without any network (the placeholder).
     ``image_hosts`` are the host names (or ``.suffix`` for subdomains) the provider
     serves its image URLs from: the only hosts the gateway fetches from to inline an
-    image as base64, besides the host the call itself went to.
+    image as base64, besides the host the call itself went to. ``price`` is the
+    provider's price of one image for a request in micro-USD (its ``pricing.py``), or
+    None when none is published for that model, size and quality.
     """
 
     name: str
@@ -36,3 +39,4 @@ class Provider:
     credentials: CredentialCheck = api_key_required
     image_hosts: tuple[str, ...] = ()
     local: Callable[[ImageRequest, Target], ImageResult] | None = None
+    price: Callable[[ImageRequest], int | None] = no_price

@@ -187,6 +187,7 @@ def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> Requ
         config=utf8(headers.get(h.CONFIG, "").strip(), h.CONFIG) or None,
         virtual_key=headers.get(h.VIRTUAL_KEY, "").strip() or None,
         provider_options=provider_options(headers),
+        cache_force_refresh=headers.get(h.CACHE_FORCE_REFRESH) is not None,
     )
 
 

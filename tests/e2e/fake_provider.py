@@ -284,7 +284,9 @@ def _image_options(body: bytes) -> tuple[int, str]:
         return 1, "url"
     n = payload.get("n", 1)
     n = n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_N else 1
-    fmt = "b64_json" if payload.get("response_format") == "b64_json" else "url"
+    # gpt-image models always answer base64, whatever was asked (as OpenAI does).
+    gpt_image = str(payload.get("model", "")).startswith("gpt-image")
+    fmt = "b64_json" if payload.get("response_format") == "b64_json" or gpt_image else "url"
     return n, fmt
 
 

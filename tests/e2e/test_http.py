@@ -187,7 +187,8 @@ def test_named_forward_headers_and_openai_org_project_go_upstream(http, gateway,
 
 
 def test_large_b64_answer_is_returned_byte_for_byte(http, custom_gateway, fake_provider):
-    response = post(http, custom_gateway, headers=via(fake_provider, "b64/1500000"))
+    body = {"prompt": "a red fox", "response_format": "b64_json"}
+    response = post(http, custom_gateway, body, headers=via(fake_provider, "b64/1500000"))
 
     assert response.status_code == 200, response.text
     assert response.content == fake_provider.b64_body(1_500_000)

@@ -415,7 +415,12 @@ def test_large_image_passes_then_stopped_gateway_gets_json_502(
     )
     nginx = start_nginx(_port(gateway))
 
-    large = _generate(http, nginx.base_url, "large")
+    large = http.post(
+        nginx.base_url + IMAGES,
+        json={**BODY, "response_format": "b64_json"},
+        headers={**BYOK, "x-portkey-trace-id": "large"},
+        timeout=30,
+    )
     assert large.status_code == 200
     assert len(large.json()["data"][0]["b64_json"]) == BIG_B64
 

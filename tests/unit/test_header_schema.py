@@ -90,3 +90,16 @@ def test_trace_id_or_new_never_raises():
     assert trace_id_or_new("ok-1") == "ok-1"
     assert len(trace_id_or_new("bad\u00e9")) == 32
     assert len(trace_id_or_new(None)) == 32
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, False),
+        ({"x-portkey-cache-force-refresh": "true"}, True),
+        ({"X-Portkey-Cache-Force-Refresh": "false"}, True),  # any value: present is enough
+        ({"x-portkey-cache-force-refresh": ""}, True),
+    ],
+)
+def test_cache_force_refresh_is_the_header_being_present(headers, expected):
+    assert opts(**headers).cache_force_refresh is expected

@@ -17,6 +17,7 @@ PURE = {
     "errors.py": IO_LIBS,
     "models.py": IO_LIBS,
     "strict_json.py": IO_LIBS,
+    "cache/keys.py": IO_LIBS,
     "pipeline.py": {"flask", "werkzeug", "sqlite3", "click"},
 }
 

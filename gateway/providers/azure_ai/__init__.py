@@ -7,6 +7,7 @@ from ..azure_openai.api import credentials
 from ..azure_openai.capabilities import CAPABILITIES
 from ..base import Provider
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 PROVIDER = Provider(
     name=NAME,
@@ -15,4 +16,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     credentials=credentials,
     image_hosts=IMAGE_HOSTS,
+    price=price,
 )

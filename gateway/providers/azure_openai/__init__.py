@@ -6,6 +6,7 @@ from ..base import Provider
 from .api import credentials
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 # Where Azure's DALL-E answers put their images (24-hour SAS links on Azure blob
 # storage, one account per region); gpt-image models answer in base64 only.
@@ -22,4 +23,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     credentials=credentials,
     image_hosts=IMAGE_HOSTS,
+    price=price,
 )

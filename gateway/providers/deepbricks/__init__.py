@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 # [uncertain] Deepbricks proxies OpenAI, whose DALL-E URLs live on this blob host;
 # links on Deepbricks' own API host are fetched as same-origin anyway.
@@ -16,4 +17,5 @@ PROVIDER = Provider(
     build_call=build_call,
     parse_reply=parse_reply,
     image_hosts=IMAGE_HOSTS,
+    price=price,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, generate, parse_reply
+from .pricing import price
 
 
 def _no_credentials(api_key: str | None, options: object) -> None:
@@ -18,4 +19,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     credentials=_no_credentials,
     local=generate,
+    price=price,
 )

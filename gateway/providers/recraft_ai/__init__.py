@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 PROVIDER = Provider(
     name=NAME,
@@ -13,4 +14,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     # Generated images are served from Recraft's image CDN (URLs last about a day).
     image_hosts=("img.recraft.ai",),
+    price=price,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 PROVIDER = Provider(
     name=NAME,
@@ -17,4 +18,5 @@ PROVIDER = Provider(
         "sc-maas.oss-cn-beijing.aliyuncs.com",
         "cdn.siliconflow.com",
     ),
+    price=price,
 )

@@ -6,7 +6,12 @@ from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import build_call, parse_reply
 from .params import NAME
+from .pricing import price
 
 PROVIDER = Provider(
-    name=NAME, capabilities=CAPABILITIES, build_call=build_call, parse_reply=parse_reply
+    name=NAME,
+    capabilities=CAPABILITIES,
+    build_call=build_call,
+    parse_reply=parse_reply,
+    price=price,
 )

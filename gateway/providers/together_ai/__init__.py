@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..base import Provider
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 # Together hands out links on its own API host (an /imgproxy/ in front of a signed
 # S3 object); the S3 bucket is listed for answers that link to it directly.
@@ -20,4 +21,5 @@ PROVIDER = Provider(
     build_call=build_call,
     parse_reply=parse_reply,
     image_hosts=IMAGE_HOSTS,
+    price=price,
 )

@@ -6,6 +6,7 @@ from ..base import Provider
 from .auth import credentials
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
+from .pricing import price
 
 PROVIDER = Provider(
     name=NAME,
@@ -13,4 +14,5 @@ PROVIDER = Provider(
     build_call=build_call,
     parse_reply=parse_reply,
     credentials=credentials,
+    price=price,
 )

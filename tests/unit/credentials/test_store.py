@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.credentials.store import ApiKeyRecord
 from tests.factories import PROVIDER_KEY, virtual_key
 
 
@@ -97,3 +98,34 @@ def test_each_thread_and_each_forked_process_gets_its_own_connection(sqlite_stor
     parent = sqlite_store._conn()
     monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a gunicorn worker after fork
     assert sqlite_store._conn() is not parent
+
+
+def _key(key_id: str, team: str) -> ApiKeyRecord:
+    return ApiKeyRecord(key_id, team, "d" + key_id, "hint", 1.0, None, None)
+
+
+def _limits(store, key_id: str) -> tuple:
+    [record] = [r for r in store.list_api_keys() if r.id == key_id]
+    return (
+        record.limit_rpm,
+        record.limit_ipm,
+        record.limit_daily_micro_usd,
+        record.limit_monthly_micro_usd,
+    )
+
+
+def test_api_key_limits_by_id_then_by_team_on_active_keys_only(store):
+    for key_id, team in (("ak_1", "a"), ("ak_2", "a"), ("ak_3", "a"), ("ak_4", "b")):
+        store.add_api_key(_key(key_id, team))
+    store.revoke_api_keys("ak_3", 2.0)
+    assert store.set_api_key_limits("a", {"limit_rpm": 5, "limit_daily_micro_usd": 10}) == 2
+    assert store.set_api_key_limits("ak_2", {"limit_rpm": None, "limit_ipm": 7}) == 1
+    assert _limits(store, "ak_1") == (5, None, 10, None)
+    assert _limits(store, "ak_2") == (None, 7, 10, None)
+    assert _limits(store, "ak_3") == (None, None, None, None)  # revoked: untouched
+    assert _limits(store, "ak_4") == (None, None, None, None)
+    assert store.set_api_key_limits("ak_3", {"limit_rpm": 1}) == 0
+    assert store.set_api_key_limits("nobody", {"limit_rpm": 1}) == 0
+    # Only the limit columns can be set.
+    assert store.set_api_key_limits("a", {"name": "x"}) == 0
+    assert {r.name for r in store.list_api_keys()} == {"a", "b"}

@@ -67,3 +67,10 @@ def test_the_cheap_pass_through_check_sends_empty_or_error_bodies_to_the_parser(
 )
 def test_created_is_normalised_to_seconds(value, seconds):
     assert created_seconds(value) == seconds
+
+
+def test_a_body_in_the_other_format_than_asked_is_parsed_not_passed_through():
+    body = b'{"created":1,"data":[{"url":"https://img.example/1.png"}]}'
+    asked_b64 = ImageRequest({}, b"", "m", "p", 1, "1024x1024", None, None, "b64_json")
+    result = openai_compatible("acme", reply(body), asked_b64, ("url", "b64_json"))
+    assert (result.body, result.images) == (b"", (GeneratedImage(url="https://img.example/1.png"),))

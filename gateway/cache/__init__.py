@@ -1,0 +1,32 @@
+"""The simple image cache (config ``cache: {"mode": "simple", "max_age": S}``).
+
+``keys`` (pure: what an entry is keyed on), ``store`` (SQLite index and files shared by
+every worker), ``entries`` (answers to bytes and back), ``image_cache`` (the lookup
+before a call and the store after it).
+"""
+
+from __future__ import annotations
+
+from .image_cache import (
+    DEFAULT_MAX_AGE_S,
+    DISABLED,
+    HIT,
+    MISS,
+    REFRESH,
+    ImageCache,
+    RequestCache,
+    open_cache,
+)
+from .store import CacheStore
+
+__all__ = [
+    "DEFAULT_MAX_AGE_S",
+    "DISABLED",
+    "HIT",
+    "MISS",
+    "REFRESH",
+    "CacheStore",
+    "ImageCache",
+    "RequestCache",
+    "open_cache",
+]

@@ -1,0 +1,57 @@
+"""Cache hits counted in memory and written in batches, off most requests' path.
+
+A hit needs ``last_used_at`` (for least-recently-used eviction) and the hit count
+(for ``gateway cache stats``). Writing them on every hit would make each hit a SQLite
+write transaction, and under concurrency hits would queue for the write lock (SQLite's
+busy handler sleeps for milliseconds at a time). Instead each worker adds them up and
+writes them in one ``UPDATE`` batch at most once a second, inside the next store's
+transaction, or at exit. A crash loses at most a second of hit counts, and eviction
+sees another worker's hits up to a second late.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+
+FLUSH_EVERY_S = 1.0
+_UPDATE = (
+    "UPDATE cache_entries SET last_used_at = MAX(last_used_at, ?), hits = hits + ? WHERE key = ?"
+)
+
+
+class Hits:
+    def __init__(self, clock: Callable[[], float], every_s: float = FLUSH_EVERY_S) -> None:
+        self.clock = clock
+        self.every_s = every_s
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[float, int]] = {}
+        self._flushed_at = clock()
+        self._pid: int | None = None
+
+    def add(self, key: str, now: float, flush_at_exit: Callable[[], None]) -> bool:
+        """Count a hit; True when the batch is due to be written."""
+        with self._lock:
+            if self._pid != os.getpid():  # first hit in this process (after a fork)
+                self._pid = os.getpid()
+                self._pending = {}
+                atexit.register(flush_at_exit)
+            _, count = self._pending.get(key, (now, 0))
+            self._pending[key] = (now, count + 1)
+            return now - self._flushed_at >= self.every_s
+
+    def take(self) -> list[tuple[float, int, str]]:
+        """The batch to write (``_UPDATE``'s parameters); counting starts again."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            self._flushed_at = self.clock()
+        return [(used, count, key) for key, (used, count) in pending.items()]
+
+
+def apply(conn: sqlite3.Connection, batch: list[tuple[float, int, str]]) -> None:
+    """Write a batch inside the caller's transaction (an evicted key updates nothing)."""
+    if batch:
+        conn.executemany(_UPDATE, batch)

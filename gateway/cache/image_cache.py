@@ -1,0 +1,114 @@
+"""The simple cache as the request path sees it: look up before a target's call, store after.
+
+``ImageCache`` lives as long as the app; ``RequestCache`` holds one request's team,
+its ``x-portkey-cache-force-refresh`` and the status of each target tried, so the
+response reports the status of the target that answered. The cache never fails a
+request: a broken store, a full disk or an image that cannot be fetched is logged
+and the answer goes out uncached.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..credentials.keyfile import load_or_create_pepper
+from ..errors import GatewayError
+from ..models import ImageRequest, ImageResult, Target
+from ..routing.nodes import Leaf
+from ..settings import Settings
+from .entries import ImageBytes, from_entry, to_entry
+from .keys import cache_key, identity, split_url
+from .store import CacheStore, Meta
+
+if TYPE_CHECKING:
+    from ..upstream import Answered
+
+log = logging.getLogger("gateway.cache")
+
+HIT, MISS, REFRESH, DISABLED = "HIT", "MISS", "REFRESH", "DISABLED"
+# Portkey's documented default lifetime of an entry (its hosted docs give max_age in seconds).
+DEFAULT_MAX_AGE_S = 86_400
+# A store that cannot be read or written, a corrupt row, an image that cannot be fetched.
+_BROKEN = (sqlite3.Error, OSError, ValueError, KeyError, TypeError, GatewayError)
+
+
+@dataclass(frozen=True)
+class ImageCache:
+    store: CacheStore
+    secret: bytes = field(repr=False)  # HMAC key for the credentials' identity
+    image_bytes: ImageBytes
+    clock: Callable[[], float] = time.time
+
+    def scope(self, team: str | None, refresh: bool) -> RequestCache:
+        return RequestCache(self, team, refresh)
+
+
+def open_cache(settings: Settings, image_bytes: ImageBytes) -> ImageCache:
+    """The app's cache: the index in the SQLite store, files and key in the data directory."""
+    store = CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
+    return ImageCache(store, load_or_create_pepper(settings.cache_key_path), image_bytes)
+
+
+@dataclass
+class RequestCache:
+    cache: ImageCache
+    team: str | None
+    refresh: bool
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def status_of(self, path: str) -> str:
+        """``x-portkey-cache-status`` when the target at ``path`` gave the answer."""
+        return self.statuses.get(path, DISABLED)
+
+    def key(
+        self, provider: str, request: ImageRequest, target: Target, url: str | None
+    ) -> str | None:
+        """The entry's key; None when the request cannot be keyed (never expected)."""
+        endpoint, query = split_url(url) if url else (f"local:{provider}", "")
+        try:
+            who = identity(self.cache.secret, target, query)
+            return cache_key(
+                team=self.team, provider=provider, endpoint=endpoint, request=request, identity=who
+            )
+        except (TypeError, ValueError):  # a parameter JSON cannot hold: do not cache
+            return None
+
+    def lookup(self, leaf: Leaf, key: str | None) -> ImageResult | None:
+        """The cached answer, or None (the status says why: MISS or REFRESH)."""
+        settings = leaf.cache
+        # Only "simple" stores; "semantic" is accepted and always misses, as in Portkey.
+        self.statuses[leaf.path] = REFRESH if self.refresh else MISS
+        if settings is None or settings.mode != "simple" or self.refresh or key is None:
+            return None
+        try:
+            entry = self.cache.store.get(key, settings.max_age or DEFAULT_MAX_AGE_S)
+        except _BROKEN as exc:
+            log.warning("cache lookup failed, calling the provider: %s", type(exc).__name__)
+            return None
+        if entry is None:
+            return None
+        self.statuses[leaf.path] = HIT
+        return from_entry(entry)
+
+    def save(self, leaf: Leaf, key: str | None, answered: Answered) -> Answered:
+        """Store a successful answer; return it with its images' bytes filled in."""
+        settings = leaf.cache
+        if settings is None or settings.mode != "simple" or key is None:
+            return answered
+        request = answered.request
+        try:
+            entry, result = to_entry(
+                answered.result, answered.origin, self.cache.image_bytes, self.cache.clock
+            )
+            meta = Meta(self.team, answered.origin.provider, request.model)
+            self.cache.store.put(key, meta, entry, settings.max_age or DEFAULT_MAX_AGE_S)
+        except _BROKEN as exc:
+            log.warning("answer not cached: %s", getattr(exc, "message", type(exc).__name__))
+            return answered
+        return replace(answered, result=result)

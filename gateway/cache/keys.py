@@ -1,0 +1,71 @@
+"""Cache keys: when two image requests deserve the same answer. Pure: no IO.
+
+The key is SHA-256 over canonical JSON of everything that decides the answer: the
+team, the provider and the endpoint it is called at, the model and every parameter
+after ``override_params`` (with the effective ``n``, size, quality, style and response
+format), and who pays. Credentials enter only as an HMAC under a per-install secret:
+the key is stored as a row id, and a plain hash of a provider key would let anyone
+holding the database test guesses against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..models import ImageRequest, Target
+
+# Bump when the key's contents change: old entries then simply stop matching.
+KEY_VERSION = 1
+
+
+def canonical(value: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no spaces, UTF-8."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """``(endpoint, query)``: the endpoint is scheme, host, port and path, lower-cased host,
+    never the query or a userinfo part (Google's ``?key=`` travels in the query)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2].lower()
+    return urlunsplit((parts.scheme.lower(), host, parts.path, "", "")), parts.query
+
+
+def identity(secret: bytes, target: Target, query: str = "") -> str:
+    """Who the call is made as, without the credentials themselves: an HMAC of the API key,
+    the provider options (some are secrets: AWS keys, a service account) and the query."""
+    material = {
+        "api_key": target.api_key,
+        "options": dict(target.options),
+        "organization": target.organization,
+        "project": target.project,
+        "query": query,
+    }
+    return hmac.new(secret, canonical(material), hashlib.sha256).hexdigest()
+
+
+def cache_key(
+    *, team: str | None, provider: str, endpoint: str, request: ImageRequest, identity: str
+) -> str:
+    """The hex SHA-256 that names one cache entry."""
+    body = {
+        "v": KEY_VERSION,
+        "team": team,
+        "provider": provider,
+        "endpoint": endpoint,
+        "model": request.model,
+        "params": request.params,
+        "n": request.n,
+        "size": request.size,
+        "quality": request.quality,
+        "style": request.style,
+        "response_format": request.response_format,
+        "identity": identity,
+    }
+    return hashlib.sha256(canonical(body)).hexdigest()

@@ -1,0 +1,307 @@
+"""The cache on disk: an index in SQLite (``cache_entries``) and image bytes as files.
+
+Every gunicorn worker shares both. Files are content-addressed
+(``<sha256>.<ext>`` under ``<data dir>/cache``), so two entries with the same image
+share one file. Writers publish files first and the row second; a file is unlinked
+only inside a ``BEGIN IMMEDIATE`` transaction that has just seen no row refer to it,
+and a writer checks its files again inside its own transaction (rewriting any that a
+concurrent eviction removed), so a committed row never points at a missing file.
+The size budget counts each entry's bytes (a file shared by two entries counts twice)
+and evicts the least recently used entries; expired entries go on every write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..db import connect
+from ..image_store import CONTENT_TYPES, sniff
+from . import hits
+
+log = logging.getLogger("gateway.cache")
+
+
+@dataclass(frozen=True)
+class CachedImage:
+    data: bytes
+    content_type: str
+    revised_prompt: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a hit serves: the original ``created`` and the images' bytes."""
+
+    created: int
+    images: tuple[CachedImage, ...]
+
+
+@dataclass(frozen=True)
+class Meta:
+    """The index columns of a new entry (for ``gateway cache stats`` and operators)."""
+
+    team: str | None
+    provider: str
+    model: str | None
+
+
+def file_name(data: bytes) -> str:
+    return f"{hashlib.sha256(data).hexdigest()}.{sniff(data)}"
+
+
+def content_type(data: bytes, declared: str) -> str:
+    kind = sniff(data)
+    return CONTENT_TYPES[kind] if kind != "bin" else declared
+
+
+class CacheStore:
+    """Thread-safe: one SQLite connection per thread, opened again after a fork."""
+
+    def __init__(
+        self,
+        db_path: str,
+        directory: Path,
+        max_bytes: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db_path = db_path
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.clock = clock
+        self._local = threading.local()
+        self._hits = hits.Hits(clock)
+        self._write_lock = threading.Lock()
+
+    def _conn(self) -> sqlite3.Connection:
+        if getattr(self._local, "pid", None) != os.getpid():
+            self._local.conn = connect(self.db_path)
+            self._local.pid = os.getpid()
+        conn: sqlite3.Connection = self._local.conn
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # Threads of one worker queue on a Python lock, woken at once when it is free;
+        # on SQLite's lock they would sleep in its busy handler's steps of 1 to 100 ms.
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def get(self, key: str, max_age: int) -> Entry | None:
+        """The fresh entry for ``key`` (younger than ``max_age`` seconds and not expired);
+        a hit moves it to the back of the eviction queue."""
+        now = self.clock()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT created_at, expires_at, entry FROM cache_entries WHERE key = ?", (key,)
+            )
+            .fetchone()
+        )
+        if row is None or row["expires_at"] <= now or now - row["created_at"] >= max_age:
+            return None
+        entry = json.loads(row["entry"])
+        images = []
+        for item in entry["images"]:
+            try:
+                data = (self.directory / item["file"]).read_bytes()
+            except OSError:  # cleared behind the index's back: a miss, stored again
+                return None
+            images.append(CachedImage(data, item["content_type"], item.get("revised_prompt")))
+        if self._hits.add(key, now, self._flush_quietly):
+            self._flush_quietly()
+        return Entry(int(entry["created"]), tuple(images))
+
+    def _flush_quietly(self) -> None:
+        try:
+            self.flush_hits()
+        except (sqlite3.Error, OSError) as exc:  # counts for eviction and stats: not worth a miss
+            log.warning("cache hit counts not written: %s", type(exc).__name__)
+
+    def flush_hits(self) -> None:
+        """Write the hits this process counted since the last batch."""
+        batch = self._hits.take()
+        if batch:
+            with self._write() as conn:
+                hits.apply(conn, batch)
+
+    def put(self, key: str, meta: Meta, entry: Entry, max_age: int) -> bool:
+        """Store (or replace) ``key``; False when the entry alone is over the budget."""
+        size = sum(len(image.data) for image in entry.images)
+        if size > self.max_bytes:
+            return False
+        files = {file_name(image.data): image.data for image in entry.images}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            self._publish(name, data)
+        now = self.clock()
+        body = {
+            "created": entry.created,
+            "images": [
+                {
+                    "file": file_name(image.data),
+                    "content_type": image.content_type,
+                    "revised_prompt": image.revised_prompt,
+                }
+                for image in entry.images
+            ],
+        }
+        with self._write() as conn:
+            hits.apply(conn, self._hits.take())  # so that eviction sees this worker's hits
+            for name, data in files.items():  # an eviction may have run since
+                self._publish(name, data)
+            dropped = _entry_files(conn, "SELECT entry FROM cache_entries WHERE key = ?", (key,))
+            conn.execute(
+                "INSERT OR REPLACE INTO cache_entries (key, team, provider, model, created_at, "
+                "expires_at, last_used_at, hits, size_bytes, entry) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                (
+                    key,
+                    meta.team,
+                    meta.provider,
+                    meta.model,
+                    now,
+                    now + max_age,
+                    now,
+                    size,
+                    json.dumps(body, separators=(",", ":")),
+                ),
+            )
+            dropped |= self._evict(conn, now, keep=key)
+            self._unlink_unreferenced(conn, dropped)
+        return True
+
+    def _publish(self, name: str, data: bytes) -> None:
+        path = self.directory / name
+        if path.exists():
+            return
+        temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+    def _evict(self, conn: sqlite3.Connection, now: float, keep: str | None = None) -> set[str]:
+        """Drop expired entries, then the least recently used until within budget."""
+        dropped = _entry_files(
+            conn, "DELETE FROM cache_entries WHERE expires_at <= ? RETURNING entry", (now,)
+        )
+        total = conn.execute("SELECT COALESCE(SUM(size_bytes), 0) FROM cache_entries").fetchone()
+        over = int(total[0]) - self.max_bytes
+        if over <= 0:
+            return dropped
+        victims = []
+        rows = conn.execute(
+            "SELECT key, size_bytes FROM cache_entries ORDER BY last_used_at, created_at"
+        )
+        with contextlib.closing(rows):
+            for row in rows:
+                if over <= 0:
+                    break
+                if row["key"] != keep:
+                    victims.append(row["key"])
+                    over -= int(row["size_bytes"])
+        for key in victims:
+            dropped |= _entry_files(
+                conn, "DELETE FROM cache_entries WHERE key = ? RETURNING entry", (key,)
+            )
+        return dropped
+
+    def _unlink_unreferenced(self, conn: sqlite3.Connection, names: Iterable[str]) -> None:
+        for name in names:
+            used = conn.execute(
+                "SELECT 1 FROM cache_entries WHERE instr(entry, ?) > 0 LIMIT 1", (name,)
+            ).fetchone()
+            if used is None:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.directory / name).unlink()
+
+    def purge_expired(self) -> int:
+        """Remove expired entries and every file no entry refers to (left by a writer that
+        died between its files and its row); return how many entries went."""
+        with self._write() as conn:
+            before = _count(conn)
+            self._evict(conn, self.clock())
+            used = _entry_files(conn, "SELECT entry FROM cache_entries", ())
+            with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as found:
+                for item in found:
+                    if item.is_file() and item.name not in used:
+                        os.unlink(item.path)
+            return before - _count(conn)
+
+    def clear(self) -> int:
+        """Remove every entry and every file (stray temporary files too)."""
+        with self._write() as conn:
+            removed = _count(conn)
+            conn.execute("DELETE FROM cache_entries")
+            with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as found:
+                for item in found:
+                    if item.is_file():
+                        os.unlink(item.path)
+        return removed
+
+    def stats(self) -> dict[str, Any]:
+        self.flush_hits()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT COUNT(*) AS entries, COALESCE(SUM(size_bytes), 0) AS bytes, "
+                "COALESCE(SUM(hits), 0) AS hits, MIN(created_at) AS oldest, "
+                "MAX(created_at) AS newest, COALESCE(SUM(expires_at <= ?), 0) AS expired "
+                "FROM cache_entries",
+                (self.clock(),),
+            )
+            .fetchone()
+        )
+        stats = dict(row)
+        stats["files"], stats["file_bytes"] = _disk_usage(self.directory)
+        stats["budget_bytes"] = self.max_bytes
+        return stats
+
+    def close(self) -> None:
+        """Write pending hits and close this thread's connection (CLI and tests)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self.flush_hits()
+            conn.close()
+            self._local.pid = None
+
+
+def _entry_files(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> set[str]:
+    return {
+        image["file"] for row in conn.execute(sql, args) for image in json.loads(row[0])["images"]
+    }
+
+
+def _count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0])
+
+
+def _disk_usage(directory: Path) -> tuple[int, int]:
+    files = size = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as found:
+        for item in found:
+            if item.is_file() and not item.name.startswith("."):
+                files += 1
+                size += item.stat().st_size
+    return files, size

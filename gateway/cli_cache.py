@@ -1,0 +1,80 @@
+"""``gateway cache``: what the simple cache holds, and emptying it.
+
+Safe while the gateway runs: both commands go through the same short SQLite
+transactions as the workers, and a worker that finds an entry's file gone treats
+it as a miss.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from . import db
+from .cache import CacheStore
+from .cli_io import print_table, when
+from .settings import Settings, SettingsError
+
+
+def _store() -> CacheStore:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.prepare(settings.data_dir, settings.db_path)
+    return CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+@click.group("cache")
+def cache() -> None:
+    """The simple image cache (config "cache": {"mode": "simple"})."""
+
+
+@cache.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+def stats(as_json: bool) -> None:
+    """Entries, bytes against the budget, hits, and the oldest and newest entry."""
+    store = _store()
+    try:
+        found = store.stats()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot read the cache index: {exc}") from None
+    finally:
+        store.close()
+    if as_json:
+        json.dump(found, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return
+    used = found["bytes"] / found["budget_bytes"] * 100
+    rows = [
+        ("entries", f"{found['entries']} ({found['expired']} expired)"),
+        ("bytes", f"{_mb(found['bytes'])} of {_mb(found['budget_bytes'])} ({used:.1f} %)"),
+        ("files", f"{found['files']} ({_mb(found['file_bytes'])} on disk)"),
+        ("hits", str(found["hits"])),
+        ("oldest", when(found["oldest"])),
+        ("newest", when(found["newest"])),
+    ]
+    print_table(("cache", "value"), rows)
+
+
+@cache.command()
+@click.option("--expired", is_flag=True, help="Only expired entries (and files no entry uses).")
+def clear(expired: bool) -> None:
+    """Remove every entry and cached image, or only the expired ones."""
+    store = _store()
+    try:
+        removed = store.purge_expired() if expired else store.clear()
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(f"cannot clear the cache: {exc}") from None
+    finally:
+        store.close()
+    what = "expired " if expired else ""
+    click.echo(f"removed {removed} {what}entr{'y' if removed == 1 else 'ies'}")

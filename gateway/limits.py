@@ -1,0 +1,306 @@
+"""Rate limits and budgets per gateway API key, held exactly across gunicorn workers.
+
+A key may have any of: requests per minute, images per minute, spend per UTC day,
+spend per UTC month (``api_keys.limit_*``; ``gateway api-keys limits``). Windows
+are fixed: the current UTC minute, day and month. Before routing, one short
+``BEGIN IMMEDIATE`` transaction reads the key's windows, refuses the request if
+any limit would be exceeded, and otherwise reserves it: one request, its ``n``
+images and its estimated cost (the highest price x ``n`` among its targets, 0
+when no price is known). SQLite's write lock makes check-and-reserve atomic for
+every worker. After the answer the spend is settled to the actual cost (0 for a
+failure or a cache hit); requests and images stay counted, as asked.
+
+``decide`` and ``windows`` are pure; :class:`SQLiteUsageStore` is the real store,
+:class:`MemoryUsageStore` its fake, :class:`NoLimits` the store of an app without
+keys. Requests without a gateway key are never limited.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from .cost import dollars
+from .db import connect
+from .errors import GatewayError, LimitExceeded
+
+log = logging.getLogger("gateway.limits")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A key's limits; None means no limit of that kind."""
+
+    rpm: int | None = None
+    ipm: int | None = None
+    daily_micro_usd: int | None = None
+    monthly_micro_usd: int | None = None
+
+    def any(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.rpm, self.ipm, self.daily_micro_usd, self.monthly_micro_usd)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """The fixed UTC windows a moment falls in, and when each ends (Unix seconds)."""
+
+    minute: str
+    minute_ends: float
+    day: str
+    day_ends: float
+    month: str
+    month_ends: float
+
+
+def windows(now: float) -> Windows:
+    t = datetime.fromtimestamp(now, timezone.utc)
+    day = datetime(t.year, t.month, t.day, tzinfo=timezone.utc)
+    month_ends = datetime(t.year + t.month // 12, t.month % 12 + 1, 1, tzinfo=timezone.utc)
+    return Windows(
+        minute=f"minute:{t:%Y-%m-%dT%H:%M}",
+        minute_ends=math.floor(now / 60) * 60 + 60.0,
+        day=f"day:{t:%Y-%m-%d}",
+        day_ends=(day + timedelta(days=1)).timestamp(),
+        month=f"month:{t:%Y-%m}",
+        month_ends=month_ends.timestamp(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a key has used so far in the current windows."""
+
+    requests: int = 0  # this minute
+    images: int = 0  # this minute
+    day_spend: int = 0
+    month_spend: int = 0
+
+
+def _money(micro_usd: int) -> str:
+    """``$0.12``, ``$5.00``, ``$0.0125``: a limit as an operator wrote it."""
+    whole, _, frac = dollars(micro_usd).partition(".")
+    return f"${whole}.{frac.rstrip('0').ljust(2, '0')}"
+
+
+def _wait(ends: float, now: float) -> int:
+    return max(1, math.ceil(ends - now))
+
+
+def decide(
+    limits: Limits, usage: Usage, n: int, estimate: int, w: Windows, now: float
+) -> LimitExceeded | None:
+    """The refusal for one more request of ``n`` images costing ``estimate``, or None."""
+    if limits.rpm is not None and usage.requests + 1 > limits.rpm:
+        return LimitExceeded(
+            f"Rate limit reached: this API key allows {limits.rpm} requests per minute.",
+            code="rate_limit_rpm",
+            retry_after=_wait(w.minute_ends, now),
+            should_retry=True,
+        )
+    if limits.ipm is not None and usage.images + n > limits.ipm:
+        never = n > limits.ipm  # this request alone is over the limit: waiting will not help
+        return LimitExceeded(
+            f"Rate limit reached: this API key allows {limits.ipm} images per minute"
+            + (f"; this request asks for {n}." if never else "."),
+            code="rate_limit_ipm",
+            param="n" if never else None,
+            retry_after=_wait(w.minute_ends, now),
+            should_retry=not never,
+        )
+    budgets = (
+        ("daily", "UTC day", limits.daily_micro_usd, usage.day_spend, w.day_ends),
+        ("monthly", "UTC month", limits.monthly_micro_usd, usage.month_spend, w.month_ends),
+    )
+    for kind, period, limit, spent, ends in budgets:
+        if limit is not None and (spent >= limit or spent + estimate > limit):
+            return LimitExceeded(
+                f"Budget reached: this API key may spend {_money(limit)} per {period}; "
+                f"{_money(spent)} spent"
+                + (f", this request may cost {_money(estimate)}." if spent < limit else "."),
+                code=f"budget_{kind}",
+                retry_after=_wait(ends, now),
+                should_retry=False,
+            )
+    return None
+
+
+def estimate(asked: Iterable[tuple[int, int | None]]) -> tuple[int, int]:
+    """(n, cost) to reserve from each target's (n, price per image): the most any may take."""
+    pairs = list(asked)
+    n = max((count for count, _ in pairs), default=1)
+    cost = max((count * price for count, price in pairs if price is not None), default=0)
+    return n, cost
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A reservation to settle once the request's cost is known (key None: nothing held)."""
+
+    key_id: str | None = None
+    day: str = ""
+    month: str = ""
+    estimate: int = 0
+
+
+class UsageStore(Protocol):
+    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+        """Count the request or raise :class:`LimitExceeded`; atomic across workers."""
+
+    def settle(self, hold: Hold, spent: int) -> None:
+        """Replace the held estimate by what the request actually cost; never raises."""
+
+
+class NoLimits:
+    """The store of an app without gateway keys: nothing is limited or counted."""
+
+    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+        return Hold()
+
+    def settle(self, hold: Hold, spent: int) -> None:
+        return None
+
+
+_LIMITS = (
+    "SELECT limit_rpm, limit_ipm, limit_daily_micro_usd, limit_monthly_micro_usd "
+    "FROM api_keys WHERE id = ?"
+)
+_ADD = (
+    "INSERT INTO usage_windows (key_id, window, requests, images, spend_micro_usd, expires_at) "
+    "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (key_id, window) DO UPDATE SET "
+    "requests = requests + 1, images = images + excluded.images, "
+    "spend_micro_usd = spend_micro_usd + excluded.spend_micro_usd"
+)
+_SETTLE = (
+    "UPDATE usage_windows SET spend_micro_usd = MAX(0, spend_micro_usd + ?) "
+    "WHERE key_id = ? AND window IN (?, ?)"
+)
+
+
+def _usage(rows: Mapping[str, tuple[int, int, int]], w: Windows) -> Usage:
+    """Usage from ``window -> (requests, images, spend)`` rows of one key."""
+    requests, images, _ = rows.get(w.minute, (0, 0, 0))
+    return Usage(requests, images, rows.get(w.day, (0, 0, 0))[2], rows.get(w.month, (0, 0, 0))[2])
+
+
+def _rows(w: Windows, n: int, estimate: int) -> list[tuple[str, int, int, float]]:
+    """(window, images, spend, expires_at) to add for one admitted request."""
+    return [
+        (w.minute, n, estimate, w.minute_ends),
+        (w.day, n, estimate, w.day_ends),
+        (w.month, n, estimate, w.month_ends),
+    ]
+
+
+class SQLiteUsageStore:
+    """Windows in ``usage_windows``, limits read from ``api_keys``; one connection per thread."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        if getattr(self._local, "pid", None) != os.getpid():
+            self._local.conn = connect(self.path)
+            self._local.pid = os.getpid()
+        conn: sqlite3.Connection = self._local.conn
+        return conn
+
+    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+        try:
+            refusal, hold = self._reserve(self._conn(), key_id, n, estimate, now)
+        except sqlite3.Error as exc:
+            log.error("usage store: cannot check the limits of key %s: %s", key_id, exc)
+            raise GatewayError(
+                "The gateway cannot check this API key's limits right now.",
+                status=503,
+                code="limits_unavailable",
+            ) from None
+        if refusal is not None:
+            raise refusal
+        return hold
+
+    def _reserve(
+        self, conn: sqlite3.Connection, key_id: str, n: int, estimate: int, now: float
+    ) -> tuple[LimitExceeded | None, Hold]:
+        row = conn.execute(_LIMITS, (key_id,)).fetchone()
+        limits = Limits(*row) if row else Limits()
+        if not limits.any():  # no write lock for keys without limits
+            return None, Hold()
+        w = windows(now)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            found = conn.execute(
+                "SELECT window, requests, images, spend_micro_usd FROM usage_windows "
+                "WHERE key_id = ? AND window IN (?, ?, ?)",
+                (key_id, w.minute, w.day, w.month),
+            )
+            refusal = decide(
+                limits, _usage({r[0]: tuple(r[1:]) for r in found}, w), n, estimate, w, now
+            )
+            if refusal is None:
+                conn.executemany(_ADD, [(key_id, *row) for row in _rows(w, n, estimate)])
+                conn.execute("DELETE FROM usage_windows WHERE expires_at <= ?", (now,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return refusal, Hold(key_id, w.day, w.month, estimate)
+
+    def settle(self, hold: Hold, spent: int) -> None:
+        if hold.key_id is None or spent == hold.estimate:
+            return
+        try:  # one statement: its own short transaction
+            self._conn().execute(
+                _SETTLE, (spent - hold.estimate, hold.key_id, hold.day, hold.month)
+            )
+        except sqlite3.Error as exc:  # the answer is already on its way: log, never fail it
+            log.error("usage store: spend of key %s not settled: %s", hold.key_id, exc)
+
+
+class MemoryUsageStore:
+    """The fake: the same decisions over a dict, for unit and functional tests."""
+
+    def __init__(self, limits: Mapping[str, Limits] | None = None) -> None:
+        self.limits = dict(limits or {})
+        self.rows: dict[tuple[str, str], list[float]] = {}  # requests, images, spend, expires
+        self._lock = threading.Lock()
+
+    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+        limits = self.limits.get(key_id, Limits())
+        if not limits.any():
+            return Hold()
+        w = windows(now)
+        with self._lock:
+            mine = {
+                win: (int(r[0]), int(r[1]), int(r[2]))
+                for (k, win), r in self.rows.items()
+                if k == key_id
+            }
+            refusal = decide(limits, _usage(mine, w), n, estimate, w, now)
+            if refusal is not None:
+                raise refusal
+            for window, images, spend, expires in _rows(w, n, estimate):
+                row = self.rows.setdefault((key_id, window), [0, 0, 0, expires])
+                row[0], row[1], row[2] = row[0] + 1, row[1] + images, row[2] + spend
+            for key in [k for k, r in self.rows.items() if r[3] <= now]:
+                del self.rows[key]
+        return Hold(key_id, w.day, w.month, estimate)
+
+    def settle(self, hold: Hold, spent: int) -> None:
+        if hold.key_id is None:
+            return
+        with self._lock:
+            for window in (hold.day, hold.month):
+                row = self.rows.get((hold.key_id, window))
+                if row is not None:
+                    row[2] = max(0, row[2] + spent - hold.estimate)

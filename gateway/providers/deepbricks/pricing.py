@@ -1,0 +1,18 @@
+"""Deepbricks: no per-image price confirmed, so every cost here is unknown (None).
+
+Deepbricks resells OpenAI's models at its own prices; no public page listing them could
+be found on 2026-11-26, and OpenAI's prices are not assumed.
+A cost is never guessed; a price added to ``PRICES`` (with its page and the date it was
+read) is used at once.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import PriceTable, lookup
+
+PRICES: PriceTable = {}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

@@ -1,0 +1,18 @@
+"""Hyperbolic: no per-image price confirmed, so every cost here is unknown (None).
+
+Hyperbolic lists image prices on app.hyperbolic.xyz/models; no stored copy of that table
+could be read on 2026-11-26.
+A cost is never guessed; a price added to ``PRICES`` (with its page and the date it was
+read) is used at once.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import PriceTable, lookup
+
+PRICES: PriceTable = {}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

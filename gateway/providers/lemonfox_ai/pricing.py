@@ -1,0 +1,18 @@
+"""Lemonfox.ai: no per-image price confirmed, so every cost here is unknown (None).
+
+Lemonfox.ai's price page (lemonfox.ai/pricing) could not be read from a stored copy on
+2026-11-26.
+A cost is never guessed; a price added to ``PRICES`` (with its page and the date it was
+read) is used at once.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import PriceTable, lookup
+
+PRICES: PriceTable = {}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

@@ -1,0 +1,57 @@
+"""OpenAI's published image prices, per model, size and quality. Pure: no IO.
+
+Prices are per output image as OpenAI's price page lists them ("Image generation"
+table). The gpt-image models also bill the prompt's text tokens, which are small
+and not counted here; ``quality: auto`` and ``size: auto`` let OpenAI choose, so
+their cost is unknown (None). The page itself was read through stored copies that
+quote its table (burncloud.com/aiapi-detail/gpt-image-1.html for gpt-image-1,
+llmreference.com/model/gpt-image-1-mini/openai-api for gpt-image-1-mini,
+runware.ai/docs/models/openai-gpt-image-1-5 for gpt-image-1.5, and
+github.com/kevinhermawan/Canvas model-info.json for DALL·E); they agree with it.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import ANY, Price, PriceTable, lookup, usd
+
+_PAGE = "https://developers.openai.com/api/docs/pricing#image-generation (read 2026-11-26)"
+_SQUARE, _PORTRAIT, _LANDSCAPE = "1024x1024", "1024x1536", "1536x1024"
+
+
+def _p(dollars: str) -> Price:
+    return Price(usd(dollars), _PAGE)
+
+
+def _gpt_image(low: tuple[str, str], medium: tuple[str, str], high: tuple[str, str]) -> dict:
+    """(square, portrait-or-landscape) prices per quality; both oblong sizes cost the same."""
+    table: dict[tuple[str, str], Price] = {}
+    for quality, (square, oblong) in (("low", low), ("medium", medium), ("high", high)):
+        table[(_SQUARE, quality)] = _p(square)
+        table[(_PORTRAIT, quality)] = _p(oblong)
+        table[(_LANDSCAPE, quality)] = _p(oblong)
+    return table
+
+
+PRICES: PriceTable = {
+    "dall-e-2": {
+        ("256x256", ANY): _p("0.016"),
+        ("512x512", ANY): _p("0.018"),
+        ("1024x1024", ANY): _p("0.020"),
+    },
+    "dall-e-3": {
+        ("1024x1024", "standard"): _p("0.040"),
+        ("1024x1792", "standard"): _p("0.080"),
+        ("1792x1024", "standard"): _p("0.080"),
+        ("1024x1024", "hd"): _p("0.080"),
+        ("1024x1792", "hd"): _p("0.120"),
+        ("1792x1024", "hd"): _p("0.120"),
+    },
+    "gpt-image-1": _gpt_image(("0.011", "0.016"), ("0.042", "0.063"), ("0.167", "0.25")),
+    "gpt-image-1-mini": _gpt_image(("0.005", "0.006"), ("0.011", "0.015"), ("0.036", "0.052")),
+    "gpt-image-1.5": _gpt_image(("0.009", "0.013"), ("0.034", "0.05"), ("0.133", "0.2")),
+}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

@@ -1,0 +1,40 @@
+"""Recraft's published prices per image, raster and vector. Pure: no IO.
+
+Recraft bills prepaid API units (1,000 units = $1) at a fixed count per generated
+image, whatever its size. Read from Recraft's own price page (stored copies of
+recraft.ai/docs/api-reference/pricing and its .md) on 2026-11-26; the V4 and V4 Pro
+rows from the same page as quoted by api-evangelist/recraft ("reconciled from
+Recraft API pricing reference, May 2026"). Left out, cost unknown: the V4.1 vector
+models, whose prices were not in those copies.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import ANY, Price, PriceTable, lookup, usd
+
+_PAGE = "https://www.recraft.ai/docs/api-reference/pricing (read 2026-11-26)"
+
+
+def _flat(dollars: str) -> dict[tuple[str, str], Price]:
+    return {(ANY, ANY): Price(usd(dollars), _PAGE)}
+
+
+PRICES: PriceTable = {
+    "recraftv2": _flat("0.022"),
+    "recraftv2_vector": _flat("0.044"),
+    "recraftv3": _flat("0.04"),
+    "recraftv3_vector": _flat("0.08"),
+    "recraftv4": _flat("0.04"),
+    "recraftv4_vector": _flat("0.08"),
+    "recraftv4_pro": _flat("0.25"),
+    "recraftv4_pro_vector": _flat("0.30"),
+    "recraftv4_1": _flat("0.035"),
+    "recraftv4_1_utility": _flat("0.035"),
+    "recraftv4_1_pro": _flat("0.21"),
+    "recraftv4_1_utility_pro": _flat("0.21"),
+}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

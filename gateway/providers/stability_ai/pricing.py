@@ -1,0 +1,37 @@
+"""Stability AI's published prices, credits turned into dollars. Pure: no IO.
+
+Stability bills a fixed number of credits per successful generation, whatever the
+size or quality (1 credit = $0.01; 1,000 credits cost $10). Its price page was read
+through a stored copy that quotes it (developer.puter.com/tutorials/
+stability-ai-api-pricing, "Jun 2026"), which agrees with another
+(6g-ai.com/tools/api-guides/stable-diffusion-api). Left out, cost unknown: the v1
+models (SDXL 1.0, SD 1.6), billed by steps and size, and sd3.5-flash, whose price
+was not in those copies.
+"""
+
+from __future__ import annotations
+
+from ...models import ImageRequest
+from ..pricing import ANY, Price, PriceTable, lookup
+
+_PAGE = "https://platform.stability.ai/pricing (read 2026-11-26)"
+CREDIT_MICRO_USD = 10_000  # 1 credit = $0.01
+
+
+def _credits(tenths: int) -> dict[tuple[str, str], Price]:
+    """A flat price of ``tenths`` / 10 credits per image (6.5 credits -> 65)."""
+    return {(ANY, ANY): Price(tenths * CREDIT_MICRO_USD // 10, _PAGE)}
+
+
+PRICES: PriceTable = {
+    "ultra": _credits(80),
+    "core": _credits(30),
+    "sd3": _credits(65),  # the sd3 service without a model field answers with sd3.5-large
+    "sd3.5-large": _credits(65),
+    "sd3.5-large-turbo": _credits(40),
+    "sd3.5-medium": _credits(35),
+}
+
+
+def price(request: ImageRequest) -> int | None:
+    return lookup(PRICES, request)

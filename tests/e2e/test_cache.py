@@ -1,0 +1,111 @@
+"""The simple cache under gunicorn with 2 workers and the fake provider: one entry serves
+every worker, and the status header says HIT, MISS, REFRESH or DISABLED."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.e2e.fake_provider import TINY_PNG_B64
+
+KEY = "sk-e2e-cache-0123456789abcdef"
+SIMPLE = json.dumps({"cache": {"mode": "simple"}})
+PATH = "/v1/images/generations"
+
+
+@pytest.fixture(scope="module")
+def gateway(start_gateway):
+    return start_gateway(GATEWAY_WORKERS="2", GATEWAY_THREADS="8")
+
+
+@pytest.fixture(scope="module")
+def one_request_workers(start_gateway):
+    # Every worker exits after one request and gunicorn forks a new one, so two requests
+    # in a row are always served by two different processes.
+    return start_gateway(
+        GATEWAY_WORKERS="2", GATEWAY_MAX_REQUESTS="1", GATEWAY_MAX_REQUESTS_JITTER="0"
+    )
+
+
+def post(gateway, prompt, config=SIMPLE, **headers):
+    sent = {"Authorization": f"Bearer {KEY}", "Connection": "close", **headers}
+    if config is not None:
+        sent["x-portkey-config"] = config
+    body = {"model": "dall-e-2", "prompt": prompt, "n": 2, "response_format": "b64_json"}
+    res = requests.post(gateway.url(PATH), json=body, headers=sent, timeout=30)
+    assert res.status_code == 200, res.text
+    return res
+
+
+def served_by(gateway, request_id):
+    """The worker pid of the access line for ``request_id`` (``INFO [pid] gateway.access``)."""
+    pattern = re.compile(r"\[(\d+)\] gateway\.access: (\{.*\})")
+    for line in gateway.stdout_text().splitlines():
+        found = pattern.search(line)
+        if found and json.loads(found.group(2))["request_id"] == request_id:
+            return int(found.group(1))
+    return None
+
+
+def upstream_calls(fake_provider):
+    return [r for r in fake_provider.requests if r.path == PATH]
+
+
+def test_an_entry_stored_by_one_worker_is_a_hit_in_another(one_request_workers, fake_provider):
+    gateway = one_request_workers
+    miss = post(gateway, "a hit across workers")
+    hit = post(gateway, "a hit across workers")
+    assert miss.headers["x-portkey-cache-status"] == "MISS"
+    assert hit.headers["x-portkey-cache-status"] == "HIT"
+    assert hit.json() == miss.json()
+    assert [item["b64_json"] for item in hit.json()["data"]] == [TINY_PNG_B64] * 2
+    assert len(upstream_calls(fake_provider)) == 1
+    pids = [served_by(gateway, r.headers["x-request-id"]) for r in (miss, hit)]
+    assert None not in pids
+    assert pids[0] != pids[1]
+    rows = {r["request_id"]: r["cache_status"] for r in gateway.log_rows()}
+    assert rows[miss.headers["x-request-id"]] == "MISS"
+    assert rows[hit.headers["x-request-id"]] == "HIT"
+
+
+def test_status_header_values(gateway, fake_provider):
+    statuses = [
+        post(gateway, "statuses").headers["x-portkey-cache-status"],
+        post(gateway, "statuses").headers["x-portkey-cache-status"],
+        post(gateway, "statuses", **{"x-portkey-cache-force-refresh": "true"}).headers[
+            "x-portkey-cache-status"
+        ],
+        post(gateway, "statuses").headers["x-portkey-cache-status"],
+        post(gateway, "statuses", config=None).headers["x-portkey-cache-status"],
+    ]
+    assert statuses == ["MISS", "HIT", "REFRESH", "HIT", "DISABLED"]
+    assert len(upstream_calls(fake_provider)) == 3  # MISS, REFRESH and DISABLED
+
+
+def test_concurrent_identical_requests_store_one_entry(gateway, fake_provider):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: post(gateway, "all at once"), range(8)))
+    statuses = [res.headers["x-portkey-cache-status"] for res in answers]
+    assert set(statuses) <= {"MISS", "HIT"}
+    assert len(upstream_calls(fake_provider)) == statuses.count("MISS")
+    assert len({res.content for res in answers}) == 1
+    assert post(gateway, "all at once").headers["x-portkey-cache-status"] == "HIT"
+    assert len(upstream_calls(fake_provider)) == statuses.count("MISS")
+
+
+def test_cli_stats_and_clear_against_a_running_gateway(gateway, fake_provider):
+    post(gateway, "for the cli")
+    stats = gateway.cli_json("cache", "stats", "--json")
+    assert stats["entries"] >= 1
+    assert stats["files"] == 1  # every answer of the fake is the same PNG: one file
+    assert stats["file_bytes"] == len(base64.b64decode(TINY_PNG_B64))
+    done = gateway.cli("cache", "clear")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"removed {stats['entries']} entries\n"
+    assert gateway.cli_json("cache", "stats", "--json")["entries"] == 0
+    assert post(gateway, "for the cli").headers["x-portkey-cache-status"] == "MISS"

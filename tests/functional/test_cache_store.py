@@ -1,0 +1,192 @@
+"""CacheStore on a real SQLite file and directory: budget, eviction, shared files, expiry."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gateway import db
+from gateway.cache.store import CachedImage, CacheStore, Entry, Meta, file_name
+
+PNG = b"\x89PNG\r\n\x1a\n"
+META = Meta(team="design", provider="openai", model="dall-e-3")
+
+
+def image(fill: int, size: int = 100) -> CachedImage:
+    return CachedImage(PNG + bytes([fill]) * (size - len(PNG)), "image/png", f"rp{fill}")
+
+
+def entry(*images: CachedImage, created: int = 1_700_000_000) -> Entry:
+    return Entry(created, images)
+
+
+@pytest.fixture
+def now() -> list[float]:
+    return [1_800_000_000.0]
+
+
+@pytest.fixture
+def make_store(tmp_path, now):
+    path = str(tmp_path / "gateway.db")
+    db.prepare(str(tmp_path), path)
+    stores = []
+
+    def build(max_bytes: int = 1000) -> CacheStore:
+        store = CacheStore(path, tmp_path / "cache", max_bytes, clock=lambda: now[0])
+        stores.append(store)
+        return store
+
+    yield build
+    for store in stores:
+        store.close()
+
+
+def files(store: CacheStore) -> set[str]:
+    return {p.name for p in store.directory.iterdir()}
+
+
+def tick(now: list[float], seconds: float = 1.0) -> None:
+    now[0] += seconds
+
+
+def test_put_then_get_returns_the_bytes_and_counts_the_hit(make_store):
+    store = make_store()
+    assert store.put("k1", META, entry(image(1), image(2)), max_age=60)
+    got = store.get("k1", max_age=60)
+    assert got == entry(image(1), image(2))
+    assert files(store) == {file_name(image(1).data), file_name(image(2).data)}
+    assert file_name(image(1).data).endswith(".png")
+    stats = store.stats()
+    assert (stats["entries"], stats["bytes"], stats["hits"], stats["files"]) == (1, 200, 1, 2)
+    assert store.get("unknown", max_age=60) is None
+
+
+def test_hits_are_written_in_one_batch_a_second(make_store, now):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=600)
+
+    def written() -> tuple[int, float]:
+        row = store._conn().execute("SELECT hits, last_used_at FROM cache_entries").fetchone()
+        return row["hits"], row["last_used_at"]
+
+    created = now[0]
+    for _ in range(3):
+        store.get("k", max_age=600)
+    assert written() == (0, created)
+    tick(now)
+    store.get("k", max_age=600)
+    assert written() == (4, now[0])
+    tick(now, 0.5)
+    store.get("k", max_age=600)
+    store.put("other", META, entry(image(2)), max_age=600)  # a store writes pending hits too
+    assert written() == (5, now[0])
+
+
+def test_least_recently_used_entries_go_first(make_store, now):
+    store = make_store(max_bytes=300)
+    for key, fill in (("a", 1), ("b", 2), ("c", 3)):
+        store.put(key, META, entry(image(fill)), max_age=600)
+        tick(now)
+    assert store.get("a", max_age=600) is not None  # b is now the least recently used
+    tick(now)
+    store.put("d", META, entry(image(4)), max_age=600)
+    assert store.get("b", max_age=600) is None
+    assert [k for k in "acd" if store.get(k, max_age=600)] == ["a", "c", "d"]
+    assert files(store) == {file_name(image(n).data) for n in (1, 3, 4)}
+    assert store.stats()["bytes"] == 300
+
+
+def test_a_file_shared_by_two_entries_stays_until_the_last_one_goes(make_store, now):
+    store = make_store(max_bytes=200)
+    store.put("a", META, entry(image(1)), max_age=600)
+    tick(now)
+    store.put("b", META, entry(image(1)), max_age=600)
+    assert files(store) == {file_name(image(1).data)}
+    tick(now)
+    store.put("c", META, entry(image(2)), max_age=600)  # evicts a, whose file b still uses
+    assert store.get("a", max_age=600) is None
+    assert store.get("b", max_age=600).images == (image(1),)
+    tick(now)
+    store.put("d", META, entry(image(3)), max_age=600)  # evicts c (b was just read)
+    tick(now)
+    store.put("e", META, entry(image(4)), max_age=600)  # evicts b: its file goes
+    assert files(store) == {file_name(image(n).data) for n in (3, 4)}
+
+
+def test_an_entry_larger_than_the_budget_is_not_stored(make_store):
+    store = make_store(max_bytes=150)
+    assert not store.put("big", META, entry(image(1), image(2)), max_age=60)
+    assert store.stats()["entries"] == 0
+    assert not store.directory.exists()
+
+
+def test_replacing_an_entry_removes_its_old_files(make_store):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=60)
+    store.put("k", META, entry(image(2)), max_age=60)
+    assert store.get("k", max_age=60).images == (image(2),)
+    assert files(store) == {file_name(image(2).data)}
+
+
+def test_expired_entries_are_misses_and_go_on_the_next_write(make_store, now):
+    store = make_store()
+    store.put("old", META, entry(image(1)), max_age=10)
+    tick(now, 10)
+    assert store.get("old", max_age=3600) is None
+    store.put("new", META, entry(image(2)), max_age=10)
+    assert store.stats()["entries"] == 1
+    assert files(store) == {file_name(image(2).data)}
+
+
+def test_purge_expired_also_removes_files_no_entry_uses(make_store, now):
+    store = make_store()
+    store.put("old", META, entry(image(1)), max_age=10)
+    store.put("kept", META, entry(image(2)), max_age=100)
+    (store.directory / ("0" * 64 + ".png")).write_bytes(b"orphan")
+    tick(now, 10)
+    assert store.purge_expired() == 1
+    assert files(store) == {file_name(image(2).data)}
+    assert store.get("kept", max_age=100) is not None
+
+
+def test_clear_removes_every_entry_and_file(make_store):
+    store = make_store()
+    store.put("a", META, entry(image(1)), max_age=60)
+    store.put("b", META, entry(image(2)), max_age=60)
+    assert store.clear() == 2
+    assert files(store) == set()
+    assert store.stats()["entries"] == 0
+
+
+def test_a_missing_file_is_a_miss(make_store):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=60)
+    (store.directory / file_name(image(1).data)).unlink()
+    assert store.get("k", max_age=60) is None
+
+
+def test_concurrent_writers_never_leave_a_row_without_its_files(make_store, now):
+    # Two stores (as two workers) write overlapping entries under a budget of three,
+    # so every put evicts entries whose files the other may be writing at that moment.
+    stores = [make_store(max_bytes=300), make_store(max_bytes=300)]
+    errors = []
+
+    def writer(store: CacheStore, offset: int) -> None:
+        try:
+            for i in range(60):
+                store.put(f"{offset}-{i}", META, entry(image(i % 5)), max_age=600)
+        except Exception as exc:  # reported below; a thread must not die silently
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(s, n)) for n, s in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    conn = stores[0]._conn()
+    keys = [row[0] for row in conn.execute("SELECT key FROM cache_entries")]
+    assert len(keys) == 3
+    for key in keys:
+        assert stores[0].get(key, max_age=600) is not None, key

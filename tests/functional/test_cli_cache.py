@@ -1,0 +1,65 @@
+"""``gateway cache stats`` and ``gateway cache clear`` against a store the test fills."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from click.testing import CliRunner
+
+from gateway import db
+from gateway.cache.store import CachedImage, CacheStore, Entry, Meta
+from gateway.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 1000
+
+
+def fill(data_dir, now: float) -> CacheStore:
+    db.prepare(str(data_dir), str(data_dir / "gateway.db"))
+    store = CacheStore(str(data_dir / "gateway.db"), data_dir / "cache", 1 << 30, clock=lambda: now)
+    meta = Meta("design", "openai", "dall-e-3")
+    store.put("fresh", meta, Entry(1, (CachedImage(PNG, "image/png"),)), max_age=3600)
+    store.put("stale", meta, Entry(1, (CachedImage(PNG[:-1], "image/png"),)), max_age=1)
+    store.get("fresh", max_age=3600)
+    store.close()
+    return store
+
+
+def test_stats_as_json_and_as_a_table(data_dir):
+    fill(data_dir, time.time() - 10)
+    out = CliRunner().invoke(main, ["cache", "stats", "--json"])
+    assert out.exit_code == 0, out.output
+    stats = json.loads(out.stdout)
+    assert {k: stats[k] for k in ("entries", "expired", "bytes", "hits", "files")} == {
+        "entries": 2,
+        "expired": 1,
+        "bytes": 2015,
+        "hits": 1,
+        "files": 2,
+    }
+    assert stats["file_bytes"] == 2015
+    assert stats["budget_bytes"] == 1024 << 20
+    table = CliRunner().invoke(main, ["cache", "stats"]).stdout.splitlines()
+    assert table[0].split() == ["cache", "value"]
+    assert table[1].split() == ["entries", "2", "(1", "expired)"]
+    assert table[2].split() == ["bytes", "0.0", "MB", "of", "1024.0", "MB", "(0.0", "%)"]
+    assert table[4].split() == ["hits", "1"]
+
+
+def test_clear_expired_then_everything(data_dir):
+    fill(data_dir, time.time() - 10)
+    out = CliRunner().invoke(main, ["cache", "clear", "--expired"])
+    assert (out.exit_code, out.stdout) == (0, "removed 1 expired entry\n")
+    assert len(list((data_dir / "cache").iterdir())) == 1
+    out = CliRunner().invoke(main, ["cache", "clear"])
+    assert (out.exit_code, out.stdout) == (0, "removed 1 entry\n")
+    assert list((data_dir / "cache").iterdir()) == []
+    out = CliRunner().invoke(main, ["cache", "clear"])
+    assert out.stdout == "removed 0 entries\n"
+
+
+def test_a_bad_setting_is_a_clean_error(data_dir, monkeypatch):
+    monkeypatch.setenv("GATEWAY_CACHE_MAX_MB", "0")
+    out = CliRunner().invoke(main, ["cache", "stats"])
+    assert out.exit_code == 1
+    assert "GATEWAY_CACHE_MAX_MB: invalid value (must be between 1 and 1048576)" in out.output

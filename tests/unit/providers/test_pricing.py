@@ -1,0 +1,173 @@
+"""Price tables: well-formed for every provider, and the lookups that use them."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from gateway import providers
+from gateway.models import ImageRequest
+from gateway.providers.pricing import ANY, Price, find, lookup, no_price, usd
+
+# Package name of every registered provider (``azure-openai`` -> ``azure_openai``).
+PACKAGES = sorted(name.replace("-", "_") for name in providers.REGISTRY)
+# Prices of 0 that are published as free, not unknown.
+FREE = {("placeholder", "placeholder"), ("together_ai", "black-forest-labs/FLUX.1-schnell-Free")}
+_SOURCE = re.compile(r"^https://[^ ]+ \(read \d{4}-\d\d-\d\d\)")
+
+
+def request(model: str, size: str = "1024x1024", quality: str | None = "standard", **params):
+    return ImageRequest(
+        params={"model": model, **params},
+        raw=b"{}",
+        model=model,
+        prompt="p",
+        n=1,
+        size=size,
+        quality=quality,
+        style=None,
+        response_format="url",
+    )
+
+
+def table(package: str):
+    return importlib.import_module(f"gateway.providers.{package}.pricing").PRICES
+
+
+def entries():
+    for package in PACKAGES:
+        for model, prices in table(package).items():
+            for (size, quality), price in prices.items():
+                yield package, model, size, quality, price
+
+
+def test_every_provider_package_has_a_price_table_and_wires_its_price():
+    for package in PACKAGES:
+        module = importlib.import_module(f"gateway.providers.{package}.pricing")
+        provider = importlib.import_module(f"gateway.providers.{package}").PROVIDER
+        assert isinstance(module.PRICES, dict), package
+        assert provider.price is module.price, package
+
+
+@pytest.mark.parametrize(("package", "model", "size", "quality", "price"), list(entries()))
+def test_every_price_is_a_positive_integer_with_its_source(package, model, size, quality, price):
+    assert isinstance(price, Price)
+    assert type(price.micro_usd) is int
+    if (package, model) in FREE:
+        assert price.micro_usd == 0
+    else:
+        assert price.micro_usd > 0
+        assert _SOURCE.match(price.source), price.source
+
+
+@pytest.mark.parametrize(("package", "model", "size", "quality", "price"), list(entries()))
+def test_every_priced_model_size_and_quality_is_one_the_provider_declares(
+    package, model, size, quality, price
+):
+    capabilities = importlib.import_module(f"gateway.providers.{package}").PROVIDER.capabilities
+    spec = capabilities.spec(model)
+    assert spec is not None, f"{package} prices {model!r}, which it does not declare"
+    if size != ANY and spec.sizes is not None:
+        assert size in spec.sizes
+    if quality != ANY and spec.qualities is not None:
+        assert quality in spec.qualities
+
+
+def test_at_least_the_priced_providers_have_prices():
+    priced = {package for package, *_ in entries()}
+    assert priced >= {
+        "openai",
+        "stability_ai",
+        "bedrock",
+        "vertex_ai",
+        "recraft_ai",
+        "together_ai",
+        "fireworks_ai",
+        "placeholder",
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "quality", "micro_usd"),
+    [
+        ("dall-e-2", "256x256", "standard", 16_000),
+        ("dall-e-2", "512x512", "standard", 18_000),
+        ("dall-e-2", "1024x1024", "standard", 20_000),
+        ("dall-e-3", "1024x1024", "standard", 40_000),
+        ("dall-e-3", "1792x1024", "standard", 80_000),
+        ("dall-e-3", "1024x1024", "hd", 80_000),
+        ("dall-e-3", "1024x1792", "hd", 120_000),
+        ("gpt-image-1", "1024x1024", "low", 11_000),
+        ("gpt-image-1", "1536x1024", "medium", 63_000),
+        ("gpt-image-1", "1024x1536", "high", 250_000),
+        ("gpt-image-1-mini", "1024x1024", "high", 36_000),
+        ("gpt-image-1.5", "1536x1024", "low", 13_000),
+        ("gpt-image-1.5", "1024x1024", "high", 133_000),
+        # OpenAI chooses for auto: unknown, never guessed.
+        ("gpt-image-1", "1024x1024", "auto", None),
+        ("gpt-image-1", "auto", "high", None),
+        ("dall-e-9", "1024x1024", "standard", None),
+    ],
+)
+def test_openai_prices(model, size, quality, micro_usd):
+    assert providers.get("openai").price(request(model, size, quality)) == micro_usd
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "params", "micro_usd"),
+    [
+        ("stability-ai", "ultra", {}, 80_000),
+        ("stability-ai", "sd3.5-large", {}, 65_000),
+        ("stability-ai", "sd3.5-medium", {}, 35_000),
+        ("stability-ai", "stable-diffusion-xl-1024-v1-0", {}, None),
+        ("bedrock", "stability.stable-image-ultra-v1:1", {}, 140_000),
+        ("bedrock", "us.stability.stable-image-core-v1:1", {}, 40_000),
+        ("bedrock", "amazon.nova-canvas-v1:0", {}, None),
+        ("vertex-ai", "imagen-4.0-fast-generate-001", {}, 20_000),
+        ("recraft-ai", "recraftv3_vector", {}, 80_000),
+        ("fireworks-ai", "flux-1-schnell-fp8", {}, 1_400),
+        ("fireworks-ai", "accounts/fireworks/models/flux-1-schnell-fp8", {}, 1_400),
+        ("fireworks-ai", "flux-1-schnell-fp8", {"num_inference_steps": 8}, 2_800),
+        ("together-ai", "black-forest-labs/FLUX.1-schnell", {}, 2_700),
+        ("together-ai", "black-forest-labs/FLUX.1-schnell", {"steps": 8}, None),
+        ("together-ai", "black-forest-labs/FLUX.1-schnell-Free", {"steps": 8}, 0),
+        ("placeholder", "anything", {}, 0),
+        ("azure-openai", "dall-e-3", {}, None),
+    ],
+)
+def test_other_providers_prices(provider, model, params, micro_usd):
+    assert providers.get(provider).price(request(model, **params)) == micro_usd
+
+
+def test_together_prices_only_the_listed_size():
+    price = providers.get("together-ai").price
+    assert price(request("black-forest-labs/FLUX.1-schnell", size="1024x768")) is None
+
+
+def test_lookup_prefers_the_most_specific_entry():
+    exact, by_size, by_quality, default = (Price(n, "s") for n in (1, 2, 3, 4))
+    prices = {"m": {("1x1", "hd"): exact, ("1x1", ANY): by_size, (ANY, "hd"): by_quality}}
+    assert find(prices, "m", "1x1", "hd") is exact
+    assert find(prices, "m", "1x1", "standard") is by_size
+    assert find(prices, "m", "2x2", "hd") is by_quality
+    assert find(prices, "m", "2x2", "standard") is None
+    assert find({"m": {(ANY, ANY): default}}, "m", "2x2", None) is default
+    assert lookup(prices, request("m", "1x1", "hd")) == 1
+    assert lookup(prices, request("other", "1x1", "hd"), model="m") == 1
+    assert no_price(request("m")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "micro"),
+    [("0.04", 40_000), ("0.25", 250_000), ("0.00035", 350), ("5", 5_000_000), (".5", 500_000)],
+)
+def test_usd_reads_dollars_exactly(text, micro):
+    assert usd(text) == micro
+
+
+@pytest.mark.parametrize("text", ["-1", "0.0000001", "1e3", "", "1.2.3", "$1"])
+def test_usd_refuses_what_is_not_a_price(text):
+    with pytest.raises(ValueError, match="not a price"):
+        usd(text)

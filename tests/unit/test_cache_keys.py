@@ -1,0 +1,132 @@
+"""What the cache key covers, what it leaves out, and that it never carries a credential."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from gateway.cache.keys import cache_key, canonical, identity, split_url
+from gateway.models import ImageRequest, Target
+
+SECRET = b"s" * 32
+API_KEY = "sk-test-PLANTEDKEY0123456789abcdefABCDEF"
+ENDPOINT = "https://api.openai.com/v1/images/generations"
+
+
+def request(**params) -> ImageRequest:
+    body = {"model": "dall-e-3", "prompt": "a lighthouse", **params}
+    return ImageRequest(
+        params=body,
+        raw=json.dumps(body).encode(),
+        model=body["model"],
+        prompt=body["prompt"],
+        n=body.get("n", 1),
+        size=body.get("size", "1024x1024"),
+        quality=body.get("quality", "standard"),
+        style=body.get("style", "vivid"),
+        response_format=body.get("response_format", "url"),
+    )
+
+
+def target(**overrides) -> Target:
+    base = {"provider": "openai", "base_url": None, "api_key": API_KEY}
+    return Target(**{**base, **overrides})
+
+
+def key(**overrides) -> str:
+    args = {
+        "team": "design",
+        "provider": "openai",
+        "endpoint": ENDPOINT,
+        "request": request(),
+        "identity": identity(SECRET, target()),
+    }
+    return cache_key(**{**args, **overrides})
+
+
+def test_the_same_request_gives_the_same_key():
+    assert key() == key()
+    assert len(key()) == 64
+    int(key(), 16)
+
+
+def test_parameter_order_does_not_matter():
+    a = dataclasses.replace(request(), params={"prompt": "a lighthouse", "model": "dall-e-3"})
+    assert key(request=a) == key()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"team": "marketing"},
+        {"team": None},
+        {"provider": "azure-openai"},
+        {"endpoint": "https://openai-proxy.corp/v1/images/generations"},
+        {"request": request(prompt="a lighthouse at night")},
+        {"request": request(model="gpt-image-1")},
+        {"request": request(size="1792x1024")},
+        {"request": request(quality="hd")},
+        {"request": request(style="natural")},
+        {"request": request(n=2)},
+        {"request": request(response_format="b64_json")},
+        {"request": request(user="u-1")},
+        {"request": request(seed=7)},
+        {"identity": identity(SECRET, target(api_key="sk-another-key"))},
+        {"identity": identity(b"t" * 32, target())},
+    ],
+)
+def test_each_part_changes_the_key(overrides):
+    assert key(**overrides) != key()
+
+
+def test_effective_values_count_even_when_the_body_leaves_them_out():
+    defaulted = dataclasses.replace(request(), quality="hd")  # a model default, not sent
+    assert key(request=defaulted) != key()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"options": {"aws_secret_access_key": "another-secret"}},
+        {"options": {"resource_name": "eastus"}},
+        {"organization": "org-2"},
+        {"project": "proj-2"},
+    ],
+)
+def test_the_identity_covers_options_organization_and_project(overrides):
+    assert identity(SECRET, target(**overrides)) != identity(SECRET, target())
+
+
+def test_the_identity_covers_the_query_but_the_endpoint_never_holds_it():
+    assert identity(SECRET, target(), "key=AIza1") != identity(SECRET, target(), "key=AIza2")
+    assert split_url(
+        "https://user:pw@Generativelanguage.Googleapis.com/v1/x:predict?key=AIza1"
+    ) == (
+        "https://generativelanguage.googleapis.com/v1/x:predict",
+        "key=AIza1",
+    )
+
+
+def test_what_the_request_does_not_decide_leaves_the_key_alone():
+    # Where the answer is rendered (hosted links) and forwarded headers are not the answer.
+    assert identity(SECRET, target(forward_headers=(("x-user", "1"),))) == identity(
+        SECRET, target()
+    )
+    assert identity(SECRET, target(pinned_ip="203.0.113.7")) == identity(SECRET, target())
+
+
+def test_no_credential_appears_in_the_key_or_the_identity():
+    secret_target = target(options={"aws_secret_access_key": "AWSSECRETVALUE123"})
+    who = identity(SECRET, secret_target)
+    for text in (who, key(identity=who)):
+        assert API_KEY not in text
+        assert API_KEY[-8:] not in text
+        assert "AWSSECRETVALUE123" not in text
+
+
+def test_canonical_json_is_stable_and_refuses_nan():
+    assert canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        canonical({"x": float("nan")})

@@ -1,0 +1,305 @@
+"""Rate limits and budgets: window math, decisions, and the stores (SQLite and its fake)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from gateway import db
+from gateway.errors import GatewayError, LimitExceeded
+from gateway.limits import (
+    Hold,
+    Limits,
+    MemoryUsageStore,
+    NoLimits,
+    SQLiteUsageStore,
+    Usage,
+    decide,
+    estimate,
+    windows,
+)
+
+
+def at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+
+NOW = at("2026-11-26T03:30:15")
+W = windows(NOW)
+
+
+def test_windows_are_the_utc_minute_day_and_month():
+    assert (W.minute, W.day, W.month) == (
+        "minute:2026-11-26T03:30",
+        "day:2026-11-26",
+        "month:2026-11",
+    )
+    assert W.minute_ends == at("2026-11-26T03:31:00")
+    assert W.day_ends == at("2026-11-27T00:00:00")
+    assert W.month_ends == at("2026-12-01T00:00:00")
+
+
+@pytest.mark.parametrize(
+    ("moment", "month", "month_ends", "day_ends"),
+    [
+        ("2026-12-31T23:59:59", "month:2026-12", "2027-01-01T00:00:00", "2027-01-01T00:00:00"),
+        ("2028-02-29T12:00:00", "month:2028-02", "2028-03-01T00:00:00", "2028-03-01T00:00:00"),
+        ("2027-02-28T12:00:00", "month:2027-02", "2027-03-01T00:00:00", "2027-03-01T00:00:00"),
+        ("2027-01-31T00:00:00", "month:2027-01", "2027-02-01T00:00:00", "2027-02-01T00:00:00"),
+        ("2027-01-01T00:00:00", "month:2027-01", "2027-02-01T00:00:00", "2027-01-02T00:00:00"),
+    ],
+)
+def test_month_and_day_boundaries(moment, month, month_ends, day_ends):
+    w = windows(at(moment))
+    assert w.month == month
+    assert w.month_ends == at(month_ends)
+    assert w.day_ends == at(day_ends)
+
+
+def test_a_minute_ends_on_the_next_whole_minute_even_at_its_first_second():
+    w = windows(at("2026-11-26T03:30:00"))
+    assert (w.minute, w.minute_ends) == ("minute:2026-11-26T03:30", at("2026-11-26T03:31:00"))
+
+
+def refusal(limits, usage, n=1, cost=0, now=NOW):
+    return decide(limits, usage, n, cost, windows(now), now)
+
+
+def test_within_every_limit_nothing_is_refused():
+    limits = Limits(rpm=2, ipm=4, daily_micro_usd=100_000, monthly_micro_usd=1_000_000)
+    assert refusal(limits, Usage(1, 2, 20_000, 20_000), n=2, cost=80_000) is None
+    assert refusal(Limits(), Usage(99, 99, 99, 99), n=10, cost=10**9) is None
+
+
+@pytest.mark.parametrize(
+    ("limits", "usage", "n", "cost", "code", "message", "retry_after", "retry"),
+    [
+        (
+            Limits(rpm=7),
+            Usage(requests=7),
+            1,
+            0,
+            "rate_limit_rpm",
+            "Rate limit reached: this API key allows 7 requests per minute.",
+            45,
+            True,
+        ),
+        (
+            Limits(ipm=4),
+            Usage(images=3),
+            2,
+            0,
+            "rate_limit_ipm",
+            "Rate limit reached: this API key allows 4 images per minute.",
+            45,
+            True,
+        ),
+        (
+            Limits(ipm=4),
+            Usage(),
+            5,
+            0,
+            "rate_limit_ipm",
+            "Rate limit reached: this API key allows 4 images per minute; this request asks for 5.",
+            45,
+            False,
+        ),
+        (
+            Limits(daily_micro_usd=100_000),
+            Usage(day_spend=80_000),
+            1,
+            40_000,
+            "budget_daily",
+            "Budget reached: this API key may spend $0.10 per UTC day; $0.08 spent, "
+            "this request may cost $0.04.",
+            73_785,
+            False,
+        ),
+        (
+            Limits(daily_micro_usd=100_000),
+            Usage(day_spend=100_000),
+            1,
+            0,
+            "budget_daily",
+            "Budget reached: this API key may spend $0.10 per UTC day; $0.10 spent.",
+            73_785,
+            False,
+        ),
+        (
+            Limits(monthly_micro_usd=5_000_000),
+            Usage(month_spend=4_990_000),
+            1,
+            12_500,
+            "budget_monthly",
+            "Budget reached: this API key may spend $5.00 per UTC month; $4.99 spent, "
+            "this request may cost $0.0125.",
+            419_385,
+            False,
+        ),
+    ],
+)
+def test_each_limit_refuses_with_its_code_message_and_wait(
+    limits, usage, n, cost, code, message, retry_after, retry
+):
+    refused = refusal(limits, usage, n=n, cost=cost)
+    assert isinstance(refused, LimitExceeded)
+    assert refused.to_body() == {
+        "error": {
+            "message": message,
+            "type": "rate_limit_exceeded",
+            "param": "n" if (code == "rate_limit_ipm" and not retry) else None,
+            "code": code,
+        }
+    }
+    assert refused.status == 429
+    assert refused.response_headers() == {
+        "Retry-After": str(retry_after),
+        "x-should-retry": "true" if retry else "false",
+    }
+
+
+def test_the_request_limit_is_checked_before_images_and_budgets():
+    refused = refusal(Limits(rpm=1, ipm=1, daily_micro_usd=0), Usage(1, 1, 1, 1))
+    assert refused.code == "rate_limit_rpm"
+
+
+def test_a_zero_budget_refuses_even_requests_of_unknown_cost():
+    assert refusal(Limits(daily_micro_usd=0), Usage(), cost=0).code == "budget_daily"
+
+
+def test_retry_after_is_at_least_a_second():
+    now = at("2026-11-26T03:30:59.9")
+    assert refusal(Limits(rpm=1), Usage(requests=1), now=now).retry_after == 1
+
+
+@pytest.mark.parametrize(
+    ("asked", "expected"),
+    [
+        ([], (1, 0)),
+        ([(1, 40_000)], (1, 40_000)),
+        ([(2, None)], (2, 0)),
+        ([(1, 80_000), (3, 20_000), (2, None)], (3, 80_000)),
+    ],
+)
+def test_estimate_reserves_the_most_any_target_may_take(asked, expected):
+    assert estimate(asked) == expected
+
+
+# The stores: one contract, run against the SQLite store and its fake.
+
+KEY = "ak_000000000001"
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def make_store(request, tmp_path):
+    def make(limits: Limits):
+        if request.param == "memory":
+            return MemoryUsageStore({KEY: limits})
+        path = str(tmp_path / "gateway.db")
+        db.prepare(str(tmp_path), path)
+        conn = db.connect(path)
+        conn.execute(
+            "INSERT INTO api_keys (id, name, digest, hint, created_at, limit_rpm, limit_ipm, "
+            "limit_daily_micro_usd, limit_monthly_micro_usd) "
+            "VALUES (?, 't', 'd', 'h', 0, ?, ?, ?, ?)",
+            (KEY, limits.rpm, limits.ipm, limits.daily_micro_usd, limits.monthly_micro_usd),
+        )
+        conn.close()
+        return SQLiteUsageStore(path)
+
+    return make
+
+
+def test_requests_are_counted_until_the_limit_then_refused(make_store):
+    store = make_store(Limits(rpm=2))
+    assert store.reserve(KEY, 1, 0, NOW).key_id == KEY
+    store.reserve(KEY, 1, 0, NOW + 1)
+    with pytest.raises(LimitExceeded) as refused:
+        store.reserve(KEY, 1, 0, NOW + 2)
+    assert (refused.value.code, refused.value.retry_after) == ("rate_limit_rpm", 43)
+    # The next minute is a new window.
+    assert store.reserve(KEY, 1, 0, at("2026-11-26T03:31:00")).key_id == KEY
+
+
+def test_images_are_counted_per_minute(make_store):
+    store = make_store(Limits(ipm=5))
+    store.reserve(KEY, 3, 0, NOW)
+    with pytest.raises(LimitExceeded, match="5 images per minute"):
+        store.reserve(KEY, 3, 0, NOW)
+    store.reserve(KEY, 2, 0, NOW)
+
+
+def test_spend_is_reserved_then_settled_to_the_actual_cost(make_store):
+    store = make_store(Limits(daily_micro_usd=100_000))
+    first = store.reserve(KEY, 1, 80_000, NOW)
+    with pytest.raises(LimitExceeded, match=r"\$0.08 spent"):
+        store.reserve(KEY, 1, 40_000, NOW)
+    store.settle(first, 0)  # a failure (or a cache hit): the estimate is released
+    second = store.reserve(KEY, 1, 80_000, NOW)
+    store.settle(second, 40_000)  # fewer images than asked
+    store.reserve(KEY, 1, 40_000, NOW)
+    with pytest.raises(LimitExceeded, match=r"\$0.08 spent"):
+        store.reserve(KEY, 1, 40_000, NOW)
+
+
+def test_a_budget_spans_days_of_its_month(make_store):
+    store = make_store(Limits(daily_micro_usd=100_000, monthly_micro_usd=100_000))
+    store.settle(store.reserve(KEY, 1, 40_000, NOW), 40_000)
+    tomorrow = at("2026-11-27T09:00:00")
+    store.settle(store.reserve(KEY, 1, 40_000, tomorrow), 40_000)
+    with pytest.raises(LimitExceeded) as refused:
+        store.reserve(KEY, 1, 40_000, tomorrow)
+    assert (refused.value.code, refused.value.retry_after) == (
+        "budget_monthly",
+        4 * 86400 - 9 * 3600,
+    )
+    assert store.reserve(KEY, 1, 40_000, at("2026-12-01T00:00:00")).key_id == KEY
+
+
+def test_a_key_without_limits_holds_nothing(make_store):
+    store = make_store(Limits())
+    assert store.reserve(KEY, 10, 10**9, NOW) == Hold()
+    store.settle(Hold(), 5)  # nothing held: nothing to do
+    assert NoLimits().reserve(KEY, 1, 1, NOW) == Hold()
+
+
+def test_unknown_keys_are_not_limited(make_store):
+    store = make_store(Limits(rpm=1))
+    assert store.reserve("ak_other", 1, 0, NOW) == Hold()
+
+
+def test_expired_windows_are_pruned(tmp_path):
+    path = str(tmp_path / "gateway.db")
+    db.prepare(str(tmp_path), path)
+    conn = db.connect(path)
+    conn.execute(
+        "INSERT INTO api_keys (id, name, digest, hint, created_at, limit_rpm) "
+        "VALUES (?, 't', 'd', 'h', 0, 5)",
+        (KEY,),
+    )
+    store = SQLiteUsageStore(path)
+    store.reserve(KEY, 1, 0, NOW)
+    store.reserve(KEY, 1, 0, at("2026-12-02T00:00:00"))
+    windows_left = [r[0] for r in conn.execute("SELECT window FROM usage_windows ORDER BY window")]
+    assert windows_left == ["day:2026-12-02", "minute:2026-12-02T00:00", "month:2026-12"]
+    memory = MemoryUsageStore({KEY: Limits(rpm=5)})
+    memory.reserve(KEY, 1, 0, NOW)
+    memory.reserve(KEY, 1, 0, at("2026-12-02T00:00:00"))
+    assert sorted(w for _, w in memory.rows) == windows_left
+
+
+def test_a_store_that_cannot_be_read_is_a_503_not_a_500(tmp_path):
+    store = SQLiteUsageStore(str(tmp_path / "missing" / "gateway.db"))
+    with pytest.raises(GatewayError, match="cannot check this API key's limits") as failed:
+        store.reserve(KEY, 1, 0, NOW)
+    assert (failed.value.status, failed.value.code) == (503, "limits_unavailable")
+
+
+def test_a_settle_that_fails_is_logged_not_raised(tmp_path, caplog):
+    path = str(tmp_path / "gateway.db")
+    db.prepare(str(tmp_path), path)
+    store = SQLiteUsageStore(path)
+    store._conn().close()  # the next statement fails with ProgrammingError
+    store.settle(Hold(KEY, "day:x", "month:x", 10), 0)
+    assert "spend of key ak_000000000001 not settled" in caplog.text
