@@ -4,19 +4,41 @@ Bedrock bills image models per generated image, on demand, the same in every reg
 for these models, and a cross-region profile (``us.``, ``eu.``...) at the price of
 the source region. Bedrock's price page is rendered by script; its Stability rows
 were read through a public price table that cites it (a ``PRICING_OVERRIDES`` list
-"from aws.amazon.com/bedrock/pricing", read 2026-11-26). Left out, cost unknown:
-SD3 Large (two copies disagreed), SDXL 1.0 (priced by steps), and Titan Image
-Generator and Nova Canvas (priced by size and quality tiers that could not be
-confirmed).
+"from aws.amazon.com/bedrock/pricing", read 2026-11-26).
+
+Nova Canvas is priced per image by size tier and quality: up to 1024x1024 $0.04
+standard, $0.06 premium; up to 2048x2048 $0.06 standard, $0.08 premium. These were read
+on 2026-11-26 from a third-party copy of AWS's machine-readable price list for
+us-east-1 on demand (api-evangelist/amazon-nova on GitHub, which took them from the AWS
+Price List Bulk API on 2026-09-01); other regions may differ. That copy marks Nova
+Canvas as legacy, end of life 2026-09-30. OpenAI's ``hd`` is sent as ``premium``. An
+image with both sides at most 1024 is in the small tier and one over 1,048,576 pixels in
+the large one; any other size (a side over 1024 in a small image) and ``auto`` have no
+price, since which tier they fall in is not published.
+
+Left out, cost unknown: SD3 Large (two copies disagreed), SDXL 1.0 (priced by steps),
+and Titan Image Generator v1/v2 (no copy of its size and quality tiers was found).
 """
 
 from __future__ import annotations
 
 from ...models import ImageRequest
+from .. import sizes
 from ..pricing import ANY, Price, PriceTable, lookup, usd
-from .capabilities import base_model
+from .capabilities import base_model, is_nova
 
 _PAGE = "https://aws.amazon.com/bedrock/pricing/ (read 2026-11-26)"
+_NOVA_PAGE = (
+    "https://github.com/api-evangelist/amazon-nova/blob/main/plans/amazon-nova-plans-pricing.yml"
+    " (read 2026-11-26): a third-party copy of AWS's price list, us-east-1 on demand"
+)
+NOVA = "amazon.nova-canvas-v1:0"
+SMALL_SIDE = 1024  # the small tier: "up to 1024 x 1024"
+# Size tier ("1024" or "2048") -> Amazon's quality -> price of one image.
+NOVA_TIERS: dict[str, dict[str, Price]] = {
+    "1024": {"standard": Price(usd("0.04"), _NOVA_PAGE), "premium": Price(usd("0.06"), _NOVA_PAGE)},
+    "2048": {"standard": Price(usd("0.06"), _NOVA_PAGE), "premium": Price(usd("0.08"), _NOVA_PAGE)},
+}
 
 
 def _flat(dollars: str) -> dict[tuple[str, str], Price]:
@@ -29,8 +51,32 @@ PRICES: PriceTable = {
     "stability.stable-image-core-v1:1": _flat("0.04"),
     "stability.stable-image-ultra-v1:0": _flat("0.14"),
     "stability.stable-image-ultra-v1:1": _flat("0.14"),
+    # Nova Canvas at its usual 1024x1024; every other size is priced by ``nova_price``.
+    NOVA: {
+        ("1024x1024", "standard"): NOVA_TIERS["1024"]["standard"],
+        ("1024x1024", "hd"): NOVA_TIERS["1024"]["premium"],
+        ("1024x1024", "premium"): NOVA_TIERS["1024"]["premium"],
+    },
 }
 
 
+def nova_price(request: ImageRequest) -> int | None:
+    """The tier of the size, the quality as sent (``hd`` and ``premium`` are premium)."""
+    parsed = sizes.parse(request.size)
+    if parsed is None:
+        return None
+    width, height = parsed
+    if width <= SMALL_SIDE and height <= SMALL_SIDE:
+        tier = "1024"
+    elif width * height > SMALL_SIDE * SMALL_SIDE:
+        tier = "2048"
+    else:
+        return None
+    quality = "premium" if request.quality in ("hd", "premium") else "standard"
+    return NOVA_TIERS[tier][quality].micro_usd
+
+
 def price(request: ImageRequest) -> int | None:
+    if is_nova(request.model):
+        return nova_price(request)
     return lookup(PRICES, request, model=base_model(request.model))

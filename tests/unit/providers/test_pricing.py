@@ -85,6 +85,8 @@ def test_at_least_the_priced_providers_have_prices():
         "recraft_ai",
         "together_ai",
         "fireworks_ai",
+        "deepinfra",
+        "workers_ai",
         "placeholder",
     }
 
@@ -124,7 +126,8 @@ def test_openai_prices(model, size, quality, micro_usd):
         ("stability-ai", "stable-diffusion-xl-1024-v1-0", {}, None),
         ("bedrock", "stability.stable-image-ultra-v1:1", {}, 140_000),
         ("bedrock", "us.stability.stable-image-core-v1:1", {}, 40_000),
-        ("bedrock", "amazon.nova-canvas-v1:0", {}, None),
+        ("bedrock", "amazon.titan-image-generator-v2:0", {}, None),
+        ("bedrock", "stability.sd3-large-v1:0", {}, None),
         ("vertex-ai", "imagen-4.0-fast-generate-001", {}, 20_000),
         ("recraft-ai", "recraftv3_vector", {}, 80_000),
         ("fireworks-ai", "flux-1-schnell-fp8", {}, 1_400),
@@ -135,10 +138,74 @@ def test_openai_prices(model, size, quality, micro_usd):
         ("together-ai", "black-forest-labs/FLUX.1-schnell-Free", {"steps": 8}, 0),
         ("placeholder", "anything", {}, 0),
         ("azure-openai", "dall-e-3", {}, None),
+        ("deepinfra", "black-forest-labs/FLUX-pro", {}, 50_000),
+        ("deepinfra", "stabilityai/sd3.5", {}, 60_000),
+        # Priced by steps the OpenAI-compatible endpoint does not say: unknown.
+        ("deepinfra", "black-forest-labs/FLUX-1-schnell", {}, None),
+        ("deepinfra", "black-forest-labs/FLUX-1-dev", {}, None),
     ],
 )
 def test_other_providers_prices(provider, model, params, micro_usd):
     assert providers.get(provider).price(request(model, **params)) == micro_usd
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "quality", "micro_usd"),
+    [
+        ("amazon.nova-canvas-v1:0", "1024x1024", "standard", 40_000),
+        ("amazon.nova-canvas-v1:0", "1024x1024", None, 40_000),
+        ("us.amazon.nova-canvas-v1:0", "1024x1024", "hd", 60_000),
+        ("amazon.nova-canvas-v1:0", "512x512", "premium", 60_000),
+        ("amazon.nova-canvas-v1:0", "1024x576", "standard", 40_000),
+        ("amazon.nova-canvas-v1:0", "2048x1024", "standard", 60_000),
+        ("eu.amazon.nova-canvas-v1:0", "1280x1280", "premium", 80_000),
+        # A side over 1024 in a small image: which tier is not published.
+        ("amazon.nova-canvas-v1:0", "1280x720", "standard", None),
+        ("amazon.nova-canvas-v1:0", "auto", "standard", None),
+    ],
+)
+def test_bedrock_nova_canvas_prices_by_size_tier_and_quality(model, size, quality, micro_usd):
+    assert providers.get("bedrock").price(request(model, size, quality)) == micro_usd
+
+
+def test_bedrock_nova_canvas_tiers_have_their_source():
+    from gateway.providers.bedrock.pricing import NOVA_TIERS
+
+    for tier in NOVA_TIERS.values():
+        for price in tier.values():
+            assert _SOURCE.match(price.source), price.source
+
+
+FLUX_CF = "@cf/black-forest-labs/flux-1-schnell"
+PHOENIX_CF = "@cf/leonardo/phoenix-1.0"
+LUCID_CF = "@cf/leonardo/lucid-origin"
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "params", "micro_usd"),
+    [
+        # 4 tiles x $0.0000528 + 4 steps x $0.0001056 = $0.0006336, rounded up.
+        (FLUX_CF, "1024x1024", {}, 634),
+        (FLUX_CF, "auto", {}, 634),
+        # 4 x 52.8 + 8 x 105.6 = 1056 micro-USD exactly.
+        (FLUX_CF, "1024x1024", {"steps": 8}, 1_056),
+        (FLUX_CF, "1024x1024", {"num_steps": 1}, 317),
+        # 4 tiles x $0.0058 + 25 steps x $0.00011 = $0.02595.
+        (PHOENIX_CF, "1024x1024", {}, 25_950),
+        (PHOENIX_CF, "auto", {}, 25_950),
+        # 8 tiles x $0.0058 + 10 steps x $0.00011 = $0.0475.
+        (PHOENIX_CF, "2048x1024", {"num_steps": 10}, 47_500),
+        # 4 tiles x $0.007 + 20 steps x $0.000132 = $0.03064.
+        (LUCID_CF, "1024x1024", {"steps": 20}, 30_640),
+        # No default steps published for Lucid Origin, nor its partial tiles.
+        (LUCID_CF, "1024x1024", {}, None),
+        (PHOENIX_CF, "1000x1000", {}, None),
+        ("@cf/stabilityai/stable-diffusion-xl-base-1.0", "1024x1024", {}, None),
+    ],
+)
+def test_workers_ai_prices_by_tile_and_step(model, size, params, micro_usd):
+    price = providers.get("workers-ai").price
+    assert price(request(model, size, "standard", **params)) == micro_usd
 
 
 def test_together_prices_only_the_listed_size():
