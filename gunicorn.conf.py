@@ -35,11 +35,18 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """Fold an exited worker's counts into the archive files (totals survive recycling)."""
-    if _s.metrics:
-        from gateway import metrics_files
+    """Fold an exited worker's counts into the archive files (totals survive recycling).
 
-        metrics_files.retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
+    Never raises: gunicorn's master stops every worker and exits on an exception from
+    this hook, and a full disk or a damaged metric file must not take the gateway down.
+    """
+    if _s.metrics:
+        try:
+            from gateway import metrics_files
+
+            metrics_files.retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
+        except Exception:  # logged: losing one worker's counts is the lesser harm
+            server.log.exception("metrics: could not fold the counts of worker %s", worker.pid)
 
 
 bind = _s.bind

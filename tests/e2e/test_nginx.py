@@ -513,4 +513,11 @@ def test_every_error_page_is_an_openai_shaped_json_file() -> None:
 def test_edit_lines_are_the_only_deployment_specific_lines() -> None:
     names = [m["name"] for m in EDIT_LINE.finditer(SHIPPED_CONF.read_text())]
 
-    assert sorted(names) == ["access_log", "errors_dir", "listen", "server_name", "upstream"]
+    assert sorted(names) == [
+        "access_log",
+        "errors_dir",
+        "listen",
+        "metrics_scrapers",
+        "server_name",
+        "upstream",
+    ]
