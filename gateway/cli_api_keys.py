@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import click
@@ -11,7 +12,7 @@ from .cost import dollars
 from .credentials import api_keys as keys
 from .credentials.store import LIMIT_FIELDS
 from .credentials.virtual_keys import check_name
-from .providers.pricing import usd
+from .money import usd
 
 
 @click.group("api-keys")
@@ -56,10 +57,13 @@ def revoke(name_or_id: str) -> None:
 
 
 def _whole(text: str, flag: str) -> int | None:
+    """A count: ASCII digits only (no ``²``), at most 18 of them (below SQLite's 2**63)."""
     if text.strip().lower() == "none":
         return None
-    if not text.strip().isdigit() or int(text) < 1:
-        raise click.BadParameter("use a whole number of at least 1, or none", param_hint=flag)
+    if not re.fullmatch(r"[0-9]{1,18}", text.strip()) or int(text) < 1:
+        raise click.BadParameter(
+            "use a whole number of at least 1 (at most 18 digits), or none", param_hint=flag
+        )
     return int(text)
 
 
@@ -68,10 +72,8 @@ def _usd(text: str, flag: str) -> int | None:
         return None
     try:
         return usd(text.strip())
-    except ValueError:
-        raise click.BadParameter(
-            "use dollars such as 25 or 0.50 (at most 6 decimals), or none", param_hint=flag
-        ) from None
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}, or none", param_hint=flag) from None
 
 
 @api_keys.command()
@@ -89,9 +91,13 @@ def limits(
     monthly_usd: str | None,
     clear: bool,
 ) -> None:
-    """Show or set the limits of the key with this id, or of every active key of a team.
+    """Show or set the limits of the key with this id, or of each active key of a team.
 
-    Over a limit a request is answered 429 with Retry-After; options not given are kept.
+    Limits belong to keys, not teams: a team name sets the same limits on each of the
+    team's current keys, and each key keeps its own counters and budget (a team with
+    3 keys and --daily-usd 10 may spend $30 a day). A key created later has no limits
+    until they are set on it. Over a limit a request is answered 429 with Retry-After;
+    options not given are kept.
     """
     changes: dict[str, int | None] = dict.fromkeys(LIMIT_FIELDS) if clear else {}
     given = (
@@ -104,7 +110,8 @@ def limits(
         if value is not None:
             changes[field] = parse(value, flag)
     _, creds = open_admin()
-    if changes and not creds.store.set_api_key_limits(key_id_or_team, changes):
+    changed = creds.store.set_api_key_limits(key_id_or_team, changes) if changes else 0
+    if changes and not changed:
         raise click.ClickException(f"no active key has the id or team {key_id_or_team!r}")
     active = [r for r in creds.store.list_api_keys() if r.revoked_at is None]
     shown = [r for r in active if r.id == key_id_or_team] or [
@@ -126,6 +133,13 @@ def limits(
             for r in shown
         ],
     )
+    if changed and shown[0].id != key_id_or_team:  # set by team name
+        keys = f"{changed} key{'s' if changed > 1 else ''}"
+        click.echo(
+            f"set on each current key of team {key_id_or_team!r} ({keys}, each with its own "
+            "limits and budget); a key created later has no limits until they are set on it",
+            err=True,
+        )
 
 
 def _shown(value: int | None, money: bool = False) -> str:

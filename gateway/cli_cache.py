@@ -19,13 +19,20 @@ from .cache import CacheStore
 from .cli_io import print_table, when
 from .settings import Settings, SettingsError
 
+# A locked or broken database, a directory that cannot be read, a value that does not
+# parse: a one-line error, never a traceback (corrupt rows themselves are skipped).
+_BROKEN = (sqlite3.Error, OSError, ValueError)
+
 
 def _store() -> CacheStore:
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    db.prepare(settings.data_dir, settings.db_path)
+    try:
+        db.prepare(settings.data_dir, settings.db_path)
+    except _BROKEN as exc:
+        raise click.ClickException(f"cannot open the store: {exc}") from None
     return CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
 
 
@@ -45,7 +52,7 @@ def stats(as_json: bool) -> None:
     store = _store()
     try:
         found = store.stats()
-    except sqlite3.Error as exc:
+    except _BROKEN as exc:
         raise click.ClickException(f"cannot read the cache index: {exc}") from None
     finally:
         store.close()
@@ -72,7 +79,7 @@ def clear(expired: bool) -> None:
     store = _store()
     try:
         removed = store.purge_expired() if expired else store.clear()
-    except (sqlite3.Error, OSError) as exc:
+    except _BROKEN as exc:
         raise click.ClickException(f"cannot clear the cache: {exc}") from None
     finally:
         store.close()

@@ -10,16 +10,27 @@ has its images in hand; a body passed through untouched (OpenAI's shape, already
 in the asked format) is not parsed again for this, its ``"url"`` / ``"b64_json"``
 keys are counted instead (a key can only appear unescaped as a real JSON key;
 base64 and URLs hold no quote), capped at ``n`` in case one item carries both.
+
+The price is that of what was made: where the answer says the ``size`` and
+``quality`` it made (gpt-image answers do, at top level), they replace the asked
+ones, so an ``auto`` is settled at what the provider chose; otherwise the price as
+asked stands (for ``auto``, the dearest choice: the estimate). A body passed
+through is searched for those two keys from its end, the same way, not parsed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import replace
 
-from .models import ImageResult
+from .models import ImageRequest, ImageResult
 
 HIT = "HIT"
 _IMAGE_KEY = re.compile(rb'"(?:url|b64_json)"\s*:\s*"')
+_STATED = {
+    key: re.compile(b'"' + key + rb'"\s*:\s*"([^"\\]{1,32})"') for key in (b"size", b"quality")
+}
 
 
 def images_in(result: ImageResult, asked: int) -> int:
@@ -28,6 +39,38 @@ def images_in(result: ImageResult, asked: int) -> int:
         return len(result.images)
     found = sum(1 for _ in _IMAGE_KEY.finditer(result.body))
     return min(found, asked)
+
+
+def _stated(body: bytes, key: bytes) -> str | None:
+    """The last ``"key": "value"`` of a JSON body, found without parsing it."""
+    name = b'"' + key + b'"'
+    at = body.rfind(name)
+    while at >= 0:
+        found = _STATED[key].match(body, at)
+        if found is not None:
+            return found.group(1).decode("utf-8", "replace")
+        at = body.rfind(name, 0, at)
+    return None
+
+
+def as_made(request: ImageRequest, result: ImageResult) -> ImageRequest:
+    """The request with the ``size`` and ``quality`` the answer says it made, if it says."""
+    if result.images is not None:
+        size, quality = result.size, result.quality
+    else:
+        size, quality = _stated(result.body, b"size"), _stated(result.body, b"quality")
+    if size is None and quality is None:
+        return request
+    return replace(request, size=size or request.size, quality=quality or request.quality)
+
+
+def price_made(
+    price: Callable[[ImageRequest], int | None], request: ImageRequest, result: ImageResult
+) -> int | None:
+    """Micro-USD per image of what the answer made, else of what was asked (the estimate)."""
+    made = as_made(request, result)
+    settled = price(made) if made is not request else None
+    return settled if settled is not None else price(request)
 
 
 def cost(price_per_image: int | None, images: int, cache_status: str) -> int | None:

@@ -1,15 +1,20 @@
 """The embedded SQLite store: connections, pragmas and versioned migrations.
 
 WAL lets readers (``gateway logs``, ``/readyz``) run while a worker writes; a busy
-timeout and ``BEGIN IMMEDIATE`` make concurrent writers from several gunicorn
-workers wait their turn instead of failing with "database is locked".
+timeout and ``BEGIN IMMEDIATE`` (:func:`immediate`) make concurrent writers from
+several gunicorn workers wait their turn instead of failing with "database is
+locked". The stores that live in a worker hold one connection per thread
+(:class:`ThreadConnections`).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -162,6 +167,52 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+class ThreadConnections:
+    """One connection per thread, opened lazily and again after a fork, so a gunicorn
+    worker never uses its master's handle; ``pragmas`` run on each new connection."""
+
+    def __init__(self, path: str, *pragmas: str) -> None:
+        self.path = path
+        self._pragmas = pragmas
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection in this process, opened if need be."""
+        conn = self.current()
+        if conn is None:
+            conn = connect(self.path)
+            for pragma in self._pragmas:
+                conn.execute(pragma)
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def current(self) -> sqlite3.Connection | None:
+        """This thread's connection in this process if one is open, without opening one."""
+        if getattr(self._local, "pid", None) != os.getpid():
+            return None
+        conn: sqlite3.Connection = self._local.conn
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (CLI and tests; workers keep theirs)."""
+        conn = self.current()
+        if conn is not None:
+            conn.close()
+            self._local.pid = None
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` transaction: committed, or rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def prepare(data_dir: str, path: str) -> None:
     """Create the data directory (0700) and the database (0600), then migrate."""
     os.makedirs(data_dir, mode=0o700, exist_ok=True)
@@ -182,8 +233,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
     )
     for version, sql in MIGRATIONS:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             done = conn.execute(
                 "SELECT 1 FROM schema_migrations WHERE version = ?", (version,)
             ).fetchone()
@@ -195,8 +245,4 @@ def migrate(conn: sqlite3.Connection) -> int:
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, time.time()),
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     return MIGRATIONS[-1][0]

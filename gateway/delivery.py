@@ -60,7 +60,8 @@ class Delivery:
             return result
         fmt = request.response_format
         data = [self._item(image, fmt, origin, public_url) for image in result.images]
-        body = {"created": result.created or int(self.clock()), "data": data}
+        body: dict[str, Any] = {"created": result.created or int(self.clock()), "data": data}
+        body.update((k, v) for k, v in result.extra.items() if k not in body)
         encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return ImageResult(result.status, encoded, result.headers)
 

@@ -7,11 +7,21 @@ an HMAC over name and expiry with a key every worker shares (a setting, or a key
 file created once in the data directory), so any worker can verify it and nobody
 can mint or extend a link. Expired files are deleted by a sweeper thread that each
 worker starts on first use (threads do not survive gunicorn's fork).
+
+A file is named by its content: an HMAC-SHA256 of the bytes under a key derived
+from the signing key, cut to 32 hex digits (as random-looking as before, and
+telling nothing about the image to whoever lacks the key). The same image stored
+again (a cache hit asked as ``url``, every time) reuses the file and refreshes its
+modification time, so the sweeper keeps it until the newest link has expired; each
+link keeps its own expiry, since the signature covers name and expiry. A directory
+lock (``flock``: shared to reuse, exclusive to delete) keeps a sweeper from deleting
+a file between the moment another worker reuses it and the moment it would have.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import os
@@ -19,7 +29,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import GatewayError
@@ -70,7 +80,7 @@ def load_key(directory: Path, configured: str | None) -> bytes:
 
 
 class ImageStore:
-    """Files under ``<data dir>/images``; names are random, links are signed."""
+    """Files under ``<data dir>/images``; names come from the bytes, links are signed."""
 
     def __init__(
         self,
@@ -82,6 +92,7 @@ class ImageStore:
     ) -> None:
         self.directory = directory
         self.key = key
+        self._name_key = hmac.new(key, b"image-store file names", hashlib.sha256).digest()
         self.ttl_s = ttl_s
         self.clock = clock
         self.max_bytes = max_bytes
@@ -92,26 +103,63 @@ class ImageStore:
         self._sweeper_pid: int | None = None
         self._lock = threading.Lock()
 
+    def name_of(self, data: bytes) -> str:
+        digest = hmac.new(self._name_key, data, hashlib.sha256).hexdigest()
+        return f"{digest[:32]}.{sniff(data)}"
+
     def put(self, data: bytes) -> tuple[str, int]:
-        """Store ``data``; return its name and the Unix time its link expires."""
+        """Store ``data`` (or reuse the file that already holds it); return its name and
+        the Unix time its link expires."""
         self._ensure_sweeper()
-        self._reserve(len(data))
-        name = f"{secrets.token_hex(16)}.{sniff(data)}"
-        temp = self.directory / f".{name}.tmp"
+        name = self.name_of(data)
+        now = self.clock()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            with open(temp, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, self.directory / name)
+            with self._locked(fcntl.LOCK_SH):
+                reused = self._refresh(name, now)
+            if not reused:
+                # Outside the lock: a full store sweeps, and the sweep takes it exclusively.
+                self._reserve(len(data))
+                with self._locked(fcntl.LOCK_SH):
+                    if not self._refresh(name, now):  # another worker may have written it
+                        self._write(name, data, now)
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                temp.unlink()
             raise GatewayError(
                 "The gateway could not store the image to serve it by URL "
                 f"({exc.strerror or 'write failed'}).",
                 code="image_store_failed",
             ) from None
-        return name, int(self.clock()) + self.ttl_s
+        return name, int(now) + self.ttl_s
+
+    def _refresh(self, name: str, now: float) -> bool:
+        """Reuse the file ``name`` if it is there: the sweeper now keeps it ``ttl_s`` more."""
+        try:
+            os.utime(self.directory / name, (now, now))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _write(self, name: str, data: bytes, now: float) -> None:
+        temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            with open(temp, "wb") as handle:
+                handle.write(data)
+            os.utime(temp, (now, now))  # the sweeper measures age on the store's clock
+            os.replace(temp, self.directory / name)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+            raise
+
+    @contextlib.contextmanager
+    def _locked(self, operation: int) -> Iterator[None]:
+        """The directory's lock, shared by every worker (``flock`` on the directory)."""
+        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, operation)
+            yield
+        finally:
+            os.close(fd)  # closing the only descriptor releases the lock
 
     def signature(self, name: str, expires: int) -> str:
         message = f"{name}:{expires}".encode()
@@ -165,13 +213,22 @@ class ImageStore:
                         info = entry.stat()
                         # Left-over temp files (a crash mid-write) go once stale too.
                         if entry.is_file() and info.st_mtime < cutoff:
-                            os.unlink(entry.path)
-                            removed += 1
-                        else:
-                            kept += info.st_size
+                            if self._delete_if_stale(entry.path, cutoff):
+                                removed += 1
+                                continue
+                            info = os.stat(entry.path)
+                        kept += info.st_size
         with self._lock:
             self._used = kept
         return removed
+
+    def _delete_if_stale(self, path: str, cutoff: float) -> bool:
+        """Delete a file that is still stale once no worker is reusing it."""
+        with self._locked(fcntl.LOCK_EX):
+            if os.stat(path).st_mtime >= cutoff:  # reused since it was listed
+                return False
+            os.unlink(path)
+            return True
 
     def _ensure_sweeper(self) -> None:
         pid = os.getpid()

@@ -1,14 +1,21 @@
 """Rate limits and budgets per gateway API key, held exactly across gunicorn workers.
 
 A key may have any of: requests per minute, images per minute, spend per UTC day,
-spend per UTC month (``api_keys.limit_*``; ``gateway api-keys limits``). Windows
-are fixed: the current UTC minute, day and month. Before routing, one short
-``BEGIN IMMEDIATE`` transaction reads the key's windows, refuses the request if
-any limit would be exceeded, and otherwise reserves it: one request, its ``n``
-images and its estimated cost (the highest price x ``n`` among its targets, 0
-when no price is known). SQLite's write lock makes check-and-reserve atomic for
-every worker. After the answer the spend is settled to the actual cost (0 for a
-failure or a cache hit); requests and images stay counted, as asked.
+spend per UTC month (``api_keys.limit_*``; ``gateway api-keys limits``). They are
+per key, not per team: a team's three keys have three budgets. They come with the
+authenticated key (``credentials.Team``, read with it), so the store does not read
+``api_keys`` again. Windows are fixed: the current UTC minute, day and month.
+Before routing, one short ``BEGIN IMMEDIATE`` transaction reads the key's windows,
+refuses the request if any limit would be exceeded, and otherwise reserves it: one
+request, its ``n`` images and its estimated cost (the highest price x ``n`` among
+its targets; ``auto`` at its dearest choice). SQLite's write lock makes
+check-and-reserve atomic for every worker. After the answer the spend is settled
+to the actual cost (0 for a failure or a cache hit); requests and images stay
+counted, as asked.
+
+A key with a budget is refused a request none of whose targets has a price
+(:func:`unpriced`, a 400), unless ``GATEWAY_UNPRICED_IMAGE_USD`` gives a price per
+image to estimate and charge such images with.
 
 ``decide`` and ``windows`` are pure; :class:`SQLiteUsageStore` is the real store,
 :class:`MemoryUsageStore` its fake, :class:`NoLimits` the store of an app without
@@ -19,17 +26,16 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from .cost import dollars
-from .db import connect
-from .errors import GatewayError, LimitExceeded
+from .db import ThreadConnections, immediate
+from .errors import GatewayError, InvalidRequest, LimitExceeded
 
 log = logging.getLogger("gateway.limits")
 
@@ -44,10 +50,25 @@ class Limits:
     monthly_micro_usd: int | None = None
 
     def any(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.rpm, self.ipm, self.daily_micro_usd, self.monthly_micro_usd)
+        return self.rpm is not None or self.ipm is not None or self.has_budget()
+
+    def has_budget(self) -> bool:
+        return self.daily_micro_usd is not None or self.monthly_micro_usd is not None
+
+
+def of(team: object) -> Limits:
+    """The limits an authenticated key carries (``credentials.Team``); none for anything else."""
+    return Limits(
+        *(
+            getattr(team, name, None)
+            for name in (
+                "limit_rpm",
+                "limit_ipm",
+                "limit_daily_micro_usd",
+                "limit_monthly_micro_usd",
+            )
         )
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +163,15 @@ def estimate(asked: Iterable[tuple[int, int | None]]) -> tuple[int, int]:
     return n, cost
 
 
+def unpriced(targets: Sequence[str]) -> InvalidRequest:
+    """The refusal of a request none of whose ``targets`` has a price, for a key with a budget."""
+    return InvalidRequest(
+        f"No price is known for {'; '.join(targets)}. This API key has a spending budget, "
+        "so it can only use models with a known price.",
+        code="unpriced_request_with_budget",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Hold:
     """A reservation to settle once the request's cost is known (key None: nothing held)."""
@@ -153,7 +183,7 @@ class Hold:
 
 
 class UsageStore(Protocol):
-    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+    def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
         """Count the request or raise :class:`LimitExceeded`; atomic across workers."""
 
     def settle(self, hold: Hold, spent: int) -> None:
@@ -163,17 +193,13 @@ class UsageStore(Protocol):
 class NoLimits:
     """The store of an app without gateway keys: nothing is limited or counted."""
 
-    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+    def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
         return Hold()
 
     def settle(self, hold: Hold, spent: int) -> None:
         return None
 
 
-_LIMITS = (
-    "SELECT limit_rpm, limit_ipm, limit_daily_micro_usd, limit_monthly_micro_usd "
-    "FROM api_keys WHERE id = ?"
-)
 _ADD = (
     "INSERT INTO usage_windows (key_id, window, requests, images, spend_micro_usd, expires_at) "
     "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (key_id, window) DO UPDATE SET "
@@ -202,22 +228,17 @@ def _rows(w: Windows, n: int, estimate: int) -> list[tuple[str, int, int, float]
 
 
 class SQLiteUsageStore:
-    """Windows in ``usage_windows``, limits read from ``api_keys``; one connection per thread."""
+    """Windows in ``usage_windows``; one connection per thread."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._local = threading.local()
+        self.connections = ThreadConnections(path)
 
-    def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.conn = connect(self.path)
-            self._local.pid = os.getpid()
-        conn: sqlite3.Connection = self._local.conn
-        return conn
-
-    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
+    def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
+        if not limits.any():  # no write lock for keys without limits
+            return Hold()
         try:
-            refusal, hold = self._reserve(self._conn(), key_id, n, estimate, now)
+            refusal, hold = self._reserve(self.connections.get(), key_id, limits, n, estimate, now)
         except sqlite3.Error as exc:
             log.error("usage store: cannot check the limits of key %s: %s", key_id, exc)
             raise GatewayError(
@@ -230,15 +251,16 @@ class SQLiteUsageStore:
         return hold
 
     def _reserve(
-        self, conn: sqlite3.Connection, key_id: str, n: int, estimate: int, now: float
+        self,
+        conn: sqlite3.Connection,
+        key_id: str,
+        limits: Limits,
+        n: int,
+        estimate: int,
+        now: float,
     ) -> tuple[LimitExceeded | None, Hold]:
-        row = conn.execute(_LIMITS, (key_id,)).fetchone()
-        limits = Limits(*row) if row else Limits()
-        if not limits.any():  # no write lock for keys without limits
-            return None, Hold()
         w = windows(now)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             found = conn.execute(
                 "SELECT window, requests, images, spend_micro_usd FROM usage_windows "
                 "WHERE key_id = ? AND window IN (?, ?, ?)",
@@ -250,17 +272,13 @@ class SQLiteUsageStore:
             if refusal is None:
                 conn.executemany(_ADD, [(key_id, *row) for row in _rows(w, n, estimate)])
                 conn.execute("DELETE FROM usage_windows WHERE expires_at <= ?", (now,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return refusal, Hold(key_id, w.day, w.month, estimate)
 
     def settle(self, hold: Hold, spent: int) -> None:
         if hold.key_id is None or spent == hold.estimate:
             return
         try:  # one statement: its own short transaction
-            self._conn().execute(
+            self.connections.get().execute(
                 _SETTLE, (spent - hold.estimate, hold.key_id, hold.day, hold.month)
             )
         except sqlite3.Error as exc:  # the answer is already on its way: log, never fail it
@@ -270,13 +288,11 @@ class SQLiteUsageStore:
 class MemoryUsageStore:
     """The fake: the same decisions over a dict, for unit and functional tests."""
 
-    def __init__(self, limits: Mapping[str, Limits] | None = None) -> None:
-        self.limits = dict(limits or {})
+    def __init__(self) -> None:
         self.rows: dict[tuple[str, str], list[float]] = {}  # requests, images, spend, expires
         self._lock = threading.Lock()
 
-    def reserve(self, key_id: str, n: int, estimate: int, now: float) -> Hold:
-        limits = self.limits.get(key_id, Limits())
+    def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
         if not limits.any():
             return Hold()
         w = windows(now)

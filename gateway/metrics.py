@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 from flask import Flask, current_app
 
 from . import providers
-from .routing.attempts import SKIPPED
 
 if TYPE_CHECKING:
     from .instruments import Instruments
@@ -70,9 +69,7 @@ def model_label(provider: str, model: str | None) -> str:
 def sample(trace: Trace, status: int, duration_s: float) -> Sample:
     """The labels and numbers of one finished request (pure)."""
     provider = provider_label(trace.provider)
-    calls = [a for a in trace.attempts if a.failure != SKIPPED]
-    if trace.cache_status == "HIT" and calls and calls[-1].path == trace.target:
-        calls.pop()  # the answer came from the cache: that attempt called no provider
+    calls = [a for a in trace.attempts if a.called]  # not skipped targets, not cache hits
     cost = trace.cost_micro_usd
     return Sample(
         provider=provider,

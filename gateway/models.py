@@ -143,3 +143,10 @@ class ImageResult:
     headers: dict[str, str] = field(default_factory=dict)
     images: tuple[GeneratedImage, ...] | None = None
     created: int | None = None
+    # Other top-level fields to render after ``created`` and ``data`` (a cache hit of a
+    # passed-through body: gpt-image's ``usage``, ``size``, ``output_format``, ...).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    # What a parsed answer says it made (gpt-image answers carry both at top level),
+    # which settles the cost of ``auto``; a body passed through is read for them.
+    size: str | None = None
+    quality: str | None = None

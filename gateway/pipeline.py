@@ -137,9 +137,12 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))
-    held = _reserve(deps, trace, attempt, leaves)
+    key_limits = limits.of(caller)
+    # The price of an image without one, for a key with a budget (None: refused).
+    unpriced = deps.settings.unpriced_image_micro_usd if key_limits.has_budget() else None
+    held = _reserve(deps, trace, attempt, leaves, key_limits, unpriced)
     try:
-        return _route(root, attempt, params, trace, deps, public_url)
+        return _route(root, attempt, params, trace, deps, public_url, unpriced)
     finally:  # the actual cost replaces the estimate; a failure releases it
         deps.usage.settle(held, trace.cost_micro_usd or 0)
 
@@ -151,6 +154,7 @@ def _route(
     trace: Trace,
     deps: Deps,
     public_url: str,
+    unpriced: int | None,
 ) -> ImageResult:
     """Try the config's targets, then answer in the format asked for."""
     outcome = engine.run(
@@ -164,34 +168,57 @@ def _route(
     )
     if attempt.cache is not None:  # the status of the target that answered
         trace.cache_status = attempt.cache.status_of(outcome.leaf.path)
-    answered = _answer(outcome, trace)
-    _charge(trace, answered)
+    answered = attempt.save(outcome.leaf, _answer(outcome, trace))  # a miss is stored
+    _charge(trace, answered, unpriced)
     return deps.delivery.render(
         answered.result, answered.request, answered.origin, deps.settings.public_url or public_url
     )
 
 
-def _reserve(deps: Deps, trace: Trace, attempt: Attempts, leaves: list[Leaf]) -> limits.Hold:
-    """Count this request against its gateway key's limits (429 when over one)."""
-    if trace.api_key_id is None:
+def _reserve(
+    deps: Deps,
+    trace: Trace,
+    attempt: Attempts,
+    leaves: list[Leaf],
+    key_limits: limits.Limits,
+    unpriced: int | None,
+) -> limits.Hold:
+    """Count this request against its gateway key's limits (429 when over one); a key
+    with a budget is refused a request that no target can price (400), unless
+    ``unpriced`` prices it."""
+    if trace.api_key_id is None or not key_limits.any():
         return limits.Hold()
-    asked = []
+    asked, unknown = [], []
     for leaf in leaves:
         provider = providers.get(leaf.provider or "")
         try:
             request = attempt.request_for(leaf, provider)
         except InvalidRequest:
             continue  # a target that cannot serve the request is skipped: it costs nothing
-        asked.append((request.n, provider.price(request)))
+        price = provider.price(request)
+        if price is None:
+            unknown.append(_described(provider.name, request))
+            price = unpriced
+        asked.append((request.n, price))
+    if key_limits.has_budget() and unpriced is None and asked and len(unknown) == len(asked):
+        raise limits.unpriced(unknown)
     n, estimate = limits.estimate(asked)
-    return deps.usage.reserve(trace.api_key_id, n, estimate, deps.wall_clock())
+    return deps.usage.reserve(trace.api_key_id, key_limits, n, estimate, deps.wall_clock())
 
 
-def _charge(trace: Trace, answered: Answered) -> None:
+def _described(provider: str, request: ImageRequest) -> str:
+    quality = f", quality {request.quality}" if request.quality else ""
+    return f"{provider} model '{request.model}' (size {request.size}{quality})"
+
+
+def _charge(trace: Trace, answered: Answered, unpriced: int | None) -> None:
     """Images and cost of the answer, for the log, the header and the budget."""
     trace.images = cost.images_in(answered.result, answered.request.n)
-    price = providers.get(trace.provider or "").price(answered.request)
-    trace.cost_micro_usd = cost.cost(price, trace.images, trace.cache_status)
+    price_of = providers.get(trace.provider or "").price
+    price = cost.price_made(price_of, answered.request, answered.result)
+    trace.cost_micro_usd = cost.cost(
+        price if price is not None else unpriced, trace.images, trace.cache_status
+    )
 
 
 def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
@@ -227,7 +254,8 @@ def _answer(outcome: Outcome, trace: Trace) -> Answered:
     trace.attempts = outcome.attempts
     trace.provider = leaf.provider
     trace.virtual_key = leaf.virtual_key
-    spent = [a.ended - a.started for a in outcome.attempts if a.failure != SKIPPED]
+    # Provider calls only: a skipped target and a cache hit made none (None for a hit).
+    spent = [a.ended - a.started for a in outcome.attempts if a.called]
     trace.upstream_ms = sum(spent) * 1000 if spent else None
     if result.failure == SKIPPED:
         reasons = "; ".join(f"{a.path}: {a.skip_reason}" for a in outcome.attempts)

@@ -1,9 +1,9 @@
 """Every ``GATEWAY_*`` setting, read and validated once, at start-up.
 
 This is the only module that reads the environment. It imports nothing from the
-rest of the package so that ``gunicorn.conf.py`` can use it in the master
-process before any worker (or the app) exists, and a bad value stops start-up
-with a message that names the variable.
+rest of the package but ``money`` (stdlib only, pure) so that ``gunicorn.conf.py``
+can use it in the master process before any worker (or the app) exists, and a bad
+value stops start-up with a message that names the variable.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
+
+from .money import usd
 
 
 class SettingsError(ValueError):
@@ -79,6 +81,11 @@ def _secret_text(raw: str) -> str:
     if len(raw.strip()) < 32:
         raise ValueError("must be at least 32 characters")
     return raw.strip()
+
+
+def _usd(raw: str) -> int:
+    """Dollars such as ``0.04``, kept as integer micro-USD."""
+    return usd(raw.strip())
 
 
 def _csv(raw: str) -> tuple[str, ...]:
@@ -182,6 +189,10 @@ class Settings:
     # gunicorn workers' metric files (multiprocess mode); unset: <data_dir>/metrics.
     # gunicorn.conf.py empties it at each start.
     metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None)
+    # Price per image, in dollars, of a request whose provider publishes no price, for
+    # keys with a spending budget: estimated and charged with it. Unset: such keys are
+    # refused requests that cannot be priced (400 unpriced_request_with_budget).
+    unpriced_image_micro_usd: int | None = _env("GATEWAY_UNPRICED_IMAGE_USD", _usd, None)
     # Bearer token that GET /metrics asks for; unset: served openly (restrict it in nginx).
     metrics_token: str | None = _env("GATEWAY_METRICS_TOKEN", _secret_text, None, secret=True)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import custom_hosts, providers
@@ -104,6 +104,9 @@ class Attempts:
     _resolved: dict[str, ImageRequest] = field(default_factory=dict)
     # The simple cache for this request (team, force refresh); None: no cache at all.
     cache: RequestCache | None = None
+    # Per request: the key of each target's successful miss, stored by ``save`` once
+    # routing is done (outside the attempt's timing: the upstream latency is the call's).
+    _unsaved: dict[str, str] = field(default_factory=dict)
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         known = self._resolved.get(leaf.path)
@@ -160,16 +163,25 @@ class Attempts:
         target: Target,
         call: ProviderCall | None,
     ) -> AttemptResult:
-        """A hit answers without a call (status 200); a success is stored, an error never."""
+        """A hit answers without a call (status 200, ``cached``); a success is stored by
+        ``save`` after routing, an error never."""
         key = cache.key(provider.name, request, target, call.url if call else None)
         hit = cache.lookup(leaf, key)
         if hit is not None:
             origin = Origin(provider.name, (), "", None)
-            return AttemptResult(status=200, payload=Answered(request, hit, origin))
+            return AttemptResult(status=200, payload=Answered(request, hit, origin), cached=True)
         result = self._call(leaf, provider, request, target, call)
-        if not result.ok:
-            return result
-        return replace(result, payload=cache.save(leaf, key, result.payload))
+        if result.ok and key is not None:
+            self._unsaved[leaf.path] = key
+        return result
+
+    def save(self, leaf: Leaf, answered: Answered) -> Answered:
+        """Store the answer of ``leaf`` if it was a cache miss (a hit, or a target without
+        a cache, stores nothing); return it with its images' bytes filled in."""
+        key = self._unsaved.pop(leaf.path, None)
+        if self.cache is None or key is None:
+            return answered
+        return self.cache.save(leaf, key, answered)
 
     def _call(
         self,

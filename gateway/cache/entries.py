@@ -4,7 +4,10 @@ A provider's answer holds base64, raw bytes or URLs, or (for the OpenAI-shaped
 family) the provider's body passed through untouched. An entry keeps bytes only,
 because a provider's URL expires (OpenAI's after an hour) while the entry may live a
 day; a hit is then rendered like any base64 answer: inline, or hosted behind a
-signed link of the gateway's own.
+signed link of the gateway's own. A passed-through body's other top-level fields
+(gpt-image's ``usage``, ``size``, ``quality``, ``output_format``, ``background``) are
+kept with the entry and rendered after ``created`` and ``data``, so a hit has the
+same fields as the miss had.
 """
 
 from __future__ import annotations
@@ -23,10 +26,23 @@ from .store import CachedImage, Entry, content_type
 ImageBytes = Callable[[GeneratedImage, Origin], bytes]
 
 
+# A passed-through body's fields that the gateway renders itself on a hit.
+_RENDERED = ("created", "data")
+
+
 def images_of(result: ImageResult, provider: str) -> tuple[tuple[GeneratedImage, ...], int | None]:
     """The images of an answer and its ``created``, parsing a passed-through body."""
+    images, created, _ = _parts(result, provider)
+    return images, created
+
+
+def _parts(
+    result: ImageResult, provider: str
+) -> tuple[tuple[GeneratedImage, ...], int | None, dict[str, Any]]:
+    """Images, ``created`` and the other top-level fields (gpt-image's ``usage``, ``size``,
+    ``output_format``, ...) of an answer; a passed-through body is parsed."""
     if result.images is not None:
-        return result.images, result.created
+        return result.images, result.created, dict(result.extra)
     reply = ProviderReply(result.status, {}, result.body)
     try:
         data: Any = json.loads(result.body)
@@ -35,9 +51,9 @@ def images_of(result: ImageResult, provider: str) -> tuple[tuple[GeneratedImage,
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise invalid_answer(provider, reply, "its body has no 'data' list")
-    return tuple(openai_item(provider, reply, item) for item in items), created_seconds(
-        data.get("created")
-    )
+    images = tuple(openai_item(provider, reply, item) for item in items)
+    extra = {k: v for k, v in data.items() if k not in _RENDERED}
+    return images, created_seconds(data.get("created")), extra
 
 
 def to_entry(
@@ -45,7 +61,7 @@ def to_entry(
 ) -> tuple[Entry, ImageResult]:
     """The entry to store, and the answer to send on (its images now carry their bytes,
     so a ``b64_json`` answer of a URL-only provider is not fetched twice)."""
-    images, created = images_of(result, origin.provider)
+    images, created, extra = _parts(result, origin.provider)
     filled = tuple(replace(image, data=image_bytes(image, origin)) for image in images)
     entry = Entry(
         created or int(clock()),
@@ -57,6 +73,7 @@ def to_entry(
             )
             for image in filled
         ),
+        extra,
     )
     if result.images is not None:
         result = replace(result, images=filled)
@@ -71,4 +88,4 @@ def from_entry(entry: Entry) -> ImageResult:
         )
         for image in entry.images
     )
-    return ImageResult(200, images=images, created=entry.created)
+    return ImageResult(200, images=images, created=entry.created, extra=entry.extra)

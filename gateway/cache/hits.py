@@ -5,8 +5,10 @@ A hit needs ``last_used_at`` (for least-recently-used eviction) and the hit coun
 write transaction, and under concurrency hits would queue for the write lock (SQLite's
 busy handler sleeps for milliseconds at a time). Instead each worker adds them up and
 writes them in one ``UPDATE`` batch at most once a second, inside the next store's
-transaction, or at exit. A crash loses at most a second of hit counts, and eviction
-sees another worker's hits up to a second late.
+transaction, from the hit that finds the batch due (only if nobody holds the write
+lock: a hit never waits for it, and a batch that could not be written is kept for
+the next try), or at exit. A crash loses the hit counts since the last batch, and
+eviction sees another worker's hits a second or more late.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ class Hits:
             pending, self._pending = self._pending, {}
             self._flushed_at = self.clock()
         return [(used, count, key) for key, (used, count) in pending.items()]
+
+    def restore(self, batch: list[tuple[float, int, str]]) -> None:
+        """Put back a batch that could not be written, merged with hits counted since."""
+        with self._lock:
+            for used, count, key in batch:
+                later, more = self._pending.get(key, (used, 0))
+                self._pending[key] = (max(used, later), count + more)
 
 
 def apply(conn: sqlite3.Connection, batch: list[tuple[float, int, str]]) -> None:

@@ -97,7 +97,10 @@ class RequestCache:
         return from_entry(entry)
 
     def save(self, leaf: Leaf, key: str | None, answered: Answered) -> Answered:
-        """Store a successful answer; return it with its images' bytes filled in."""
+        """Store a successful answer; return it with its images' bytes filled in.
+
+        Called once routing has chosen the answer (``Attempts.save``), so the attempt's
+        upstream latency is the provider's alone, not this fetching and writing."""
         settings = leaf.cache
         if settings is None or settings.mode != "simple" or key is None:
             return answered

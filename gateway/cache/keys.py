@@ -1,11 +1,13 @@
 """Cache keys: when two image requests deserve the same answer. Pure: no IO.
 
 The key is SHA-256 over canonical JSON of everything that decides the answer: the
-team, the provider and the endpoint it is called at, the model and every parameter
-after ``override_params`` (with the effective ``n``, size, quality, style and response
-format), and who pays. Credentials enter only as an HMAC under a per-install secret:
-the key is stored as a row id, and a plain hash of a provider key would let anyone
-holding the database test guesses against it.
+team, the provider and the endpoint it is called at, every parameter after
+``override_params`` with the effective model, ``n``, size, quality, style and response
+format in place of what was sent (so a body that spells out a default and one that
+leaves it out share an entry), and who pays. Credentials and forwarded headers enter
+only as an HMAC under a per-install secret: the key is stored as a row id, and a
+plain hash of a provider key would let anyone holding the database test guesses
+against it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..models import ImageRequest, Target
 
 # Bump when the key's contents change: old entries then simply stop matching.
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 
 def canonical(value: Any) -> bytes:
@@ -39,13 +41,16 @@ def split_url(url: str) -> tuple[str, str]:
 
 def identity(secret: bytes, target: Target, query: str = "") -> str:
     """Who the call is made as, without the credentials themselves: an HMAC of the API key,
-    the provider options (some are secrets: AWS keys, a service account) and the query."""
+    the provider options (some are secrets: AWS keys, a service account), the query and
+    the forwarded headers (one may carry a credential or choose a tenant upstream)."""
     material = {
         "api_key": target.api_key,
         "options": dict(target.options),
         "organization": target.organization,
         "project": target.project,
         "query": query,
+        # Names are case-insensitive; the order they were listed in changes nothing.
+        "forward_headers": sorted([n.lower(), v] for n, v in target.forward_headers),
     }
     return hmac.new(secret, canonical(material), hashlib.sha256).hexdigest()
 
@@ -54,18 +59,20 @@ def cache_key(
     *, team: str | None, provider: str, endpoint: str, request: ImageRequest, identity: str
 ) -> str:
     """The hex SHA-256 that names one cache entry."""
-    body = {
-        "v": KEY_VERSION,
-        "team": team,
-        "provider": provider,
-        "endpoint": endpoint,
+    effective = {
         "model": request.model,
-        "params": request.params,
         "n": request.n,
         "size": request.size,
         "quality": request.quality,
         "style": request.style,
         "response_format": request.response_format,
+    }
+    body = {
+        "v": KEY_VERSION,
+        "team": team,
+        "provider": provider,
+        "endpoint": endpoint,
+        "params": {**request.params, **effective},
         "identity": identity,
     }
     return hashlib.sha256(canonical(body)).hexdigest()

@@ -8,6 +8,11 @@ and a writer checks its files again inside its own transaction (rewriting any th
 concurrent eviction removed), so a committed row never points at a missing file.
 The size budget counts each entry's bytes (a file shared by two entries counts twice)
 and evicts the least recently used entries; expired entries go on every write.
+
+A row is checked before any of its files is read or unlinked: a name that is not
+``<64 hex>.<ext>`` (a tampered ``../gateway.db``) or an entry that does not parse
+makes the row a logged miss, and such a row goes like any other when it expires or
+is evicted, instead of failing every later write.
 """
 
 from __future__ import annotations
@@ -17,20 +22,23 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..db import connect
+from ..db import BUSY_TIMEOUT_MS, connect
 from ..image_store import CONTENT_TYPES, sniff
 from . import hits
 
 log = logging.getLogger("gateway.cache")
+# The only file names a row may hold (``file_name``'s): never a path, never a dot file.
+FILE = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,5}\Z")
 
 
 @dataclass(frozen=True)
@@ -42,10 +50,12 @@ class CachedImage:
 
 @dataclass(frozen=True)
 class Entry:
-    """What a hit serves: the original ``created`` and the images' bytes."""
+    """What a hit serves: the original ``created``, the images' bytes, and the other
+    top-level fields of a passed-through body (rendered after ``created`` and ``data``)."""
 
     created: int
     images: tuple[CachedImage, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,9 @@ class CacheStore:
         )
         if row is None or row["expires_at"] <= now or now - row["created_at"] >= max_age:
             return None
-        entry = json.loads(row["entry"])
+        entry = parse(key, row["entry"])
+        if entry is None:  # a miss; the answer stored next replaces the row
+            return None
         images = []
         for item in entry["images"]:
             try:
@@ -127,8 +139,45 @@ class CacheStore:
                 return None
             images.append(CachedImage(data, item["content_type"], item.get("revised_prompt")))
         if self._hits.add(key, now, self._flush_quietly):
-            self._flush_quietly()
-        return Entry(int(entry["created"]), tuple(images))
+            self._try_flush()
+        return Entry(entry["created"], tuple(images), entry.get("extra", {}))
+
+    def _try_flush(self) -> None:
+        """Write the counted hits unless someone is writing: a hit never waits for a lock.
+
+        Another thread of this worker holding the lock is storing an entry, and its put
+        writes the batch too. Another worker holding SQLite's lock makes ``BEGIN
+        IMMEDIATE`` fail at once (no busy timeout here), and the batch waits for the
+        next hit a second later, or the next put.
+        """
+        if not self._write_lock.acquire(blocking=False):
+            return
+        try:
+            batch = self._hits.take()
+            if batch:
+                self._write_now(batch)
+        except (sqlite3.Error, OSError) as exc:  # counts for eviction and stats: not worth a miss
+            log.warning("cache hit counts not written: %s", type(exc).__name__)
+        finally:
+            self._write_lock.release()
+
+    def _write_now(self, batch: list[tuple[float, int, str]]) -> None:
+        conn = self._conn()
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # another worker is writing
+                self._hits.restore(batch)
+                return
+            try:
+                hits.apply(conn, batch)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _flush_quietly(self) -> None:
         try:
@@ -153,7 +202,7 @@ class CacheStore:
         for name, data in files.items():
             self._publish(name, data)
         now = self.clock()
-        body = {
+        body: dict[str, Any] = {
             "created": entry.created,
             "images": [
                 {
@@ -164,11 +213,15 @@ class CacheStore:
                 for image in entry.images
             ],
         }
+        if entry.extra:
+            body["extra"] = dict(entry.extra)
         with self._write() as conn:
             hits.apply(conn, self._hits.take())  # so that eviction sees this worker's hits
             for name, data in files.items():  # an eviction may have run since
                 self._publish(name, data)
-            dropped = _entry_files(conn, "SELECT entry FROM cache_entries WHERE key = ?", (key,))
+            dropped = _entry_files(
+                conn, "SELECT key, entry FROM cache_entries WHERE key = ?", (key,)
+            )
             conn.execute(
                 "INSERT OR REPLACE INTO cache_entries (key, team, provider, model, created_at, "
                 "expires_at, last_used_at, hits, size_bytes, entry) "
@@ -204,7 +257,7 @@ class CacheStore:
     def _evict(self, conn: sqlite3.Connection, now: float, keep: str | None = None) -> set[str]:
         """Drop expired entries, then the least recently used until within budget."""
         dropped = _entry_files(
-            conn, "DELETE FROM cache_entries WHERE expires_at <= ? RETURNING entry", (now,)
+            conn, "DELETE FROM cache_entries WHERE expires_at <= ? RETURNING key, entry", (now,)
         )
         total = conn.execute("SELECT COALESCE(SUM(size_bytes), 0) FROM cache_entries").fetchone()
         over = int(total[0]) - self.max_bytes
@@ -223,12 +276,14 @@ class CacheStore:
                     over -= int(row["size_bytes"])
         for key in victims:
             dropped |= _entry_files(
-                conn, "DELETE FROM cache_entries WHERE key = ? RETURNING entry", (key,)
+                conn, "DELETE FROM cache_entries WHERE key = ? RETURNING key, entry", (key,)
             )
         return dropped
 
     def _unlink_unreferenced(self, conn: sqlite3.Connection, names: Iterable[str]) -> None:
         for name in names:
+            if not FILE.match(name):  # never a path outside the directory
+                continue
             used = conn.execute(
                 "SELECT 1 FROM cache_entries WHERE instr(entry, ?) > 0 LIMIT 1", (name,)
             ).fetchone()
@@ -242,7 +297,7 @@ class CacheStore:
         with self._write() as conn:
             before = _count(conn)
             self._evict(conn, self.clock())
-            used = _entry_files(conn, "SELECT entry FROM cache_entries", ())
+            used = _entry_files(conn, "SELECT key, entry FROM cache_entries", ())
             with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as found:
                 for item in found:
                     if item.is_file() and item.name not in used:
@@ -287,10 +342,44 @@ class CacheStore:
             self._local.pid = None
 
 
+def parse(key: str, text: Any) -> dict[str, Any] | None:
+    """A row's entry, checked; None (logged) for one that is corrupt or was tampered with."""
+    try:
+        body = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        body = None
+    if not _well_formed(body):
+        log.warning("cache entry %s... is corrupt: skipped", str(key)[:12])
+        return None
+    result: dict[str, Any] = body
+    return result
+
+
+def _well_formed(body: Any) -> bool:
+    if not isinstance(body, dict) or type(body.get("created")) is not int:
+        return False
+    images, extra = body.get("images"), body.get("extra", {})
+    if not isinstance(images, list) or not isinstance(extra, dict):
+        return False
+    return all(
+        isinstance(item, dict)
+        and isinstance(item.get("file"), str)
+        and FILE.match(item["file"]) is not None
+        and isinstance(item.get("content_type"), str)
+        and isinstance(item.get("revised_prompt"), str | None)
+        for item in images
+    )
+
+
 def _entry_files(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> set[str]:
-    return {
-        image["file"] for row in conn.execute(sql, args) for image in json.loads(row[0])["images"]
-    }
+    """The files of the rows ``sql`` returns as ``(key, entry)``; a corrupt row has none
+    (a ``DELETE ... RETURNING`` still drops it)."""
+    names: set[str] = set()
+    for key, text in conn.execute(sql, args).fetchall():
+        entry = parse(key, text)
+        if entry is not None:
+            names.update(image["file"] for image in entry["images"])
+    return names
 
 
 def _count(conn: sqlite3.Connection) -> int:

@@ -19,7 +19,7 @@ import sqlite3
 import zlib
 from dataclasses import dataclass
 
-from .store import ApiKeyRecord, KeyStore
+from .store import LIMIT_FIELDS, ApiKeyRecord, KeyStore
 
 log = logging.getLogger("gateway.credentials")
 
@@ -37,10 +37,15 @@ _NO_DIGEST = "0" * 64
 
 @dataclass(frozen=True, slots=True)
 class Team:
-    """Who is calling: the team a gateway API key was created for."""
+    """Who is calling: the team a gateway API key was created for, and that key's limits
+    (``gateway.limits``; None = none), read with the key so they need no second read."""
 
     name: str
     key_id: str
+    limit_rpm: int | None = None
+    limit_ipm: int | None = None
+    limit_daily_micro_usd: int | None = None
+    limit_monthly_micro_usd: int | None = None
 
 
 def checksum(text: str) -> str:
@@ -103,4 +108,4 @@ def authenticate(store: KeyStore, pepper: bytes, presented: str, now: float) -> 
             store.touch_api_key(record.id, now, TOUCH_INTERVAL)
         except sqlite3.Error as exc:  # a display column must never fail a request
             log.warning("could not record last use of gateway key %s: %s", record.id, exc)
-    return Team(name=record.name, key_id=record.id)
+    return Team(record.name, record.id, *(getattr(record, name) for name in LIMIT_FIELDS))

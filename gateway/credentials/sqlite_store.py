@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
-from ..db import connect
+from ..db import ThreadConnections, immediate
 from ..errors import SecretUnreadable
 from .crypto import SecretBox
 from .store import LIMIT_FIELDS, ApiKeyRecord, ConfigInfo, VirtualKeyInfo
@@ -55,32 +53,17 @@ class SQLiteKeyStore:
     def __init__(self, path: str, box: SecretBox) -> None:
         self.path = path
         self._box = box
-        self._local = threading.local()
+        self._connections = ThreadConnections(path, "PRAGMA secure_delete = ON")
 
     def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.conn = connect(self.path)
-            self._local.conn.execute("PRAGMA secure_delete = ON")
-            self._local.pid = os.getpid()
-        conn: sqlite3.Connection = self._local.conn
-        return conn
+        return self._connections.get()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._conn())
 
     def close(self) -> None:
         """Close this thread's connection (CLI and tests; workers keep theirs)."""
-        if getattr(self._local, "pid", None) == os.getpid():
-            self._local.conn.close()
-            del self._local.pid
+        self._connections.close()
 
     # Gateway API keys
 

@@ -12,6 +12,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
@@ -164,4 +165,10 @@ def openai_compatible(
     fmt = request.response_format
     if images and fmt in native and all(_has(image, fmt) for image in images):
         return ImageResult(reply.status, reply.body, passed_headers(reply))
-    return result(name, reply, images, created_seconds(data.get("created")))
+    parsed = result(name, reply, images, created_seconds(data.get("created")))
+    return replace(parsed, size=_said(data.get("size")), quality=_said(data.get("quality")))
+
+
+def _said(value: Any) -> str | None:
+    """A ``size`` or ``quality`` the answer states, if it is a short string."""
+    return value if isinstance(value, str) and 0 < len(value) <= 32 else None

@@ -19,6 +19,10 @@ CONNECT = "connect"  # nothing reached the provider: safe to retry and to fall b
 AMBIGUOUS = "ambiguous"  # failed after the request was sent: the image may be billed
 SKIPPED = "skipped"  # this target cannot serve the request; no HTTP call was made
 FAILURES = (CONNECT, AMBIGUOUS, SKIPPED)
+# The ``skip_reason`` of an attempt answered from the cache (status 200, no failure): no
+# call was made, so it is neither an upstream attempt nor upstream latency. The request
+# log keeps it in the ``skip_reason`` column of ``request_attempts`` (no schema change).
+CACHE_HIT = "cache hit"
 
 
 class Random(Protocol):
@@ -38,7 +42,8 @@ class AttemptResult:
     ``retry_after_s`` is parsed by the integrator from ``retry-after-ms``,
     ``x-ms-retry-after-ms`` or ``retry-after``. ``payload`` is opaque to routing:
     the reply or the error to answer with. ``reason`` says why a target was
-    skipped, for the request log.
+    skipped, for the request log. ``cached``: the answer came from the cache, and
+    no provider was called.
     """
 
     status: int | None = None
@@ -46,6 +51,7 @@ class AttemptResult:
     retry_after_s: float | None = None
     payload: Any = field(default=None, repr=False)
     reason: str | None = None
+    cached: bool = False
 
     @property
     def ok(self) -> bool:
@@ -63,7 +69,12 @@ class AttemptRecord:
     started: float
     ended: float
     retry_index: int  # 0 for the first try of this leaf, N for its N-th retry
-    skip_reason: str | None = None
+    skip_reason: str | None = None  # why it was skipped, or CACHE_HIT
+
+    @property
+    def called(self) -> bool:
+        """Whether a provider was called: not for a skipped target or a cache hit."""
+        return self.failure != SKIPPED and self.skip_reason != CACHE_HIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +118,9 @@ class Budget:
         result = attempt(leaf)
         if result.failure is not None and result.failure not in FAILURES:
             raise ValueError(f"unknown failure kind {result.failure!r}")  # an integrator bug
-        if result.failure != SKIPPED:
-            self.upstream_attempts += 1  # a skip makes no HTTP call, so it costs nothing
+        if result.failure != SKIPPED and not result.cached:
+            self.upstream_attempts += 1  # a skip or a hit makes no HTTP call: it costs nothing
+        reason = result.reason if result.failure == SKIPPED else None
         self.records.append(
             AttemptRecord(
                 path=leaf.path,
@@ -118,7 +130,7 @@ class Budget:
                 started=started,
                 ended=self.clock(),
                 retry_index=retry_index,
-                skip_reason=result.reason if result.failure == SKIPPED else None,
+                skip_reason=CACHE_HIT if result.cached else reason,
             )
         )
         return result

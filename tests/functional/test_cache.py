@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,25 @@ def entries(app) -> list[dict]:
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute("SELECT * FROM cache_entries ORDER BY created_at")]
+    finally:
+        conn.close()
+
+
+def hosted_files(app) -> list[str]:
+    """Files of the image store (links the gateway hosts), not of the cache."""
+    directory = app.extensions["gateway"].deps.delivery.store.directory
+    if not directory.exists():
+        return []
+    return sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
+
+
+def attempt_rows(app) -> list[tuple]:
+    log_rows(app)  # flushes the log
+    conn = sqlite3.connect(app.extensions["gateway"].settings.db_path)
+    try:
+        return conn.execute(
+            "SELECT request_id, status, failure, skip_reason FROM request_attempts ORDER BY id"
+        ).fetchall()
     finally:
         conn.close()
 
@@ -241,7 +261,7 @@ def test_a_url_answer_is_cached_as_bytes_and_a_hit_is_hosted_by_the_gateway(app,
     assert (image.status_code, image.data) == (200, TINY_PNG)
 
 
-def test_a_b64_answer_asked_as_url_is_hosted_on_a_miss_and_on_a_hit(client, upstream):
+def test_a_b64_answer_asked_as_url_is_hosted_on_a_miss_and_on_a_hit(app, client, upstream):
     upstream.post(OPENAI_URL, body=b64_answer(), content_type="application/json")
     links = []
     for status in ("MISS", "HIT"):
@@ -252,7 +272,7 @@ def test_a_b64_answer_asked_as_url_is_hosted_on_a_miss_and_on_a_hit(client, upst
         links.append(item["url"])
         assert client.get(item["url"]).data == TINY_PNG
     assert len(upstream.calls) == 1
-    assert links[0] != links[1]  # each answer gets its own signed link
+    assert hosted_files(app) == [links[0].split("/")[-1].split("?")[0]]  # one file serves both
 
 
 def test_an_image_that_cannot_be_fetched_is_answered_but_not_cached(app, client, upstream):
@@ -307,3 +327,120 @@ def test_the_status_is_the_one_of_the_target_that_answered(client, upstream):
 
 def _bearer(key):
     return responses.matchers.header_matcher({"Authorization": f"Bearer {key}"})
+
+
+def test_url_hits_write_no_new_hosted_file(app, client, upstream):
+    upstream.post(OPENAI_URL, body=b64_answer(), content_type="application/json")
+    links = []
+    for status in ("MISS", "HIT", "HIT", "HIT"):
+        res = post(client, model="gpt-image-1", response_format="url")
+        assert res.headers["x-portkey-cache-status"] == status
+        links.append(res.get_json()["data"][0]["url"])
+    assert len(hosted_files(app)) == 1
+    for link in links:
+        assert client.get(link).data == TINY_PNG
+
+
+def test_requests_that_mean_the_same_thing_share_an_entry(client, upstream):
+    provider_url = "https://api.openai.com/v1/generated/a.png"
+    upstream.post(OPENAI_URL, json={"created": 1_700_000_000, "data": [{"url": provider_url}]})
+    upstream.get(provider_url, body=TINY_PNG, content_type="image/png")
+    headers = auth_headers(**{"x-portkey-config": SIMPLE})
+    short = {"prompt": "a"}
+    explicit = {"prompt": "a", "n": 1, "model": "dall-e-2", "response_format": "url"}
+    first = client.post(URL, data=encode(short), headers=headers)
+    second = client.post(URL, data=encode(explicit), headers=headers)
+    assert first.headers["x-portkey-cache-status"] == "MISS"
+    assert second.headers["x-portkey-cache-status"] == "HIT"
+    assert len(upstream.calls) == 2  # the answer and one fetch of its image
+
+
+def test_a_hit_of_a_passed_through_body_keeps_its_other_top_level_fields(client, upstream):
+    body = {
+        "created": 1_700_000_000,
+        "background": "opaque",
+        "data": [{"b64_json": TINY_PNG_B64}],
+        "output_format": "png",
+        "quality": "high",
+        "size": "1024x1024",
+        "usage": {
+            "input_tokens": 9,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": 9},
+            "output_tokens": 4160,
+            "total_tokens": 4169,
+        },
+    }
+    upstream.post(OPENAI_URL, json=body)
+    miss = post(client, model="gpt-image-1", quality="high")
+    hit = post(client, model="gpt-image-1", quality="high")
+    assert (miss.headers["x-portkey-cache-status"], hit.headers["x-portkey-cache-status"]) == (
+        "MISS",
+        "HIT",
+    )
+    assert miss.get_json() == body
+    assert hit.get_json() == body
+    assert list(hit.get_json())[:2] == ["created", "data"]
+
+
+def test_a_hit_is_marked_in_the_attempt_log_and_has_no_upstream_latency(app, client, upstream):
+    upstream.post(OPENAI_URL, body=b64_answer(), content_type="application/json")
+    miss, hit = post(client), post(client)
+    assert hit.headers["x-portkey-cache-status"] == "HIT"
+    rows = {r["request_id"]: r for r in log_rows(app)}
+    assert rows[miss.headers["x-request-id"]]["upstream_latency_ms"] is not None
+    assert rows[hit.headers["x-request-id"]]["upstream_latency_ms"] is None
+    assert attempt_rows(app) == [
+        (miss.headers["x-request-id"], 200, None, None),
+        (hit.headers["x-request-id"], 200, None, "cache hit"),
+    ]
+
+
+def test_a_hit_after_a_failed_target_counts_only_the_failed_call(app, client, upstream):
+    error = {"error": {"message": "bad key", "type": "invalid_request_error", "code": None}}
+    upstream.post(OPENAI_URL, status=401, json=error, match=[_bearer("sk-bad")])
+    upstream.post(
+        OPENAI_URL,
+        body=b64_answer(),
+        content_type="application/json",
+        match=[_bearer(PROVIDER_KEY)],
+    )
+    config = json.dumps(
+        {
+            "strategy": {"mode": "fallback"},
+            "cache": {"mode": "simple"},
+            "targets": [
+                {"provider": "openai", "api_key": "sk-bad"},
+                {"provider": "openai", "api_key": PROVIDER_KEY},
+            ],
+        }
+    )
+    post(client, config=config)
+    hit = post(client, config=config)
+    assert hit.headers["x-portkey-cache-status"] == "HIT"
+    rid = hit.headers["x-request-id"]
+    assert [a[1:] for a in attempt_rows(app) if a[0] == rid] == [
+        (401, None, None),
+        (200, None, "cache hit"),
+    ]
+    row = {r["request_id"]: r for r in log_rows(app)}[rid]
+    assert row["upstream_latency_ms"] is not None
+
+
+def test_a_misses_upstream_latency_leaves_out_storing_the_answer(
+    app, client, upstream, monkeypatch
+):
+    store = app.extensions["gateway"].deps.cache.store
+    put = store.put
+
+    def slow_put(*args, **kwargs):
+        time.sleep(0.5)  # a slow disk
+        return put(*args, **kwargs)
+
+    monkeypatch.setattr(store, "put", slow_put)
+    upstream.post(OPENAI_URL, body=b64_answer(), content_type="application/json")
+    res = post(client)
+    assert res.headers["x-portkey-cache-status"] == "MISS"
+    [row] = log_rows(app)
+    assert row["latency_ms"] >= 500
+    assert row["upstream_latency_ms"] < 500
+    assert post(client).headers["x-portkey-cache-status"] == "HIT"  # it was stored

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 
 import pytest
 
@@ -190,3 +192,111 @@ def test_concurrent_writers_never_leave_a_row_without_its_files(make_store, now)
     assert len(keys) == 3
     for key in keys:
         assert stores[0].get(key, max_age=600) is not None, key
+
+
+def plant(store: CacheStore, key: str, text: str, now: float, max_age: float = 60) -> None:
+    """A row written behind the store's back (a tampered or corrupted database)."""
+    with store._write() as conn:
+        conn.execute(
+            "INSERT INTO cache_entries (key, team, provider, model, created_at, expires_at, "
+            "last_used_at, hits, size_bytes, entry) VALUES (?, NULL, 'openai', NULL, ?, ?, ?, "
+            "0, 10, ?)",
+            (key, now, now + max_age, now, text),
+        )
+
+
+def traversal(name: str) -> str:
+    return json.dumps({"created": 1, "images": [{"file": name, "content_type": "image/png"}]})
+
+
+@pytest.mark.parametrize(
+    "name", ["../gateway.db", "../victim.png", "/etc/hostname", "A" * 64 + ".png", "x.png"]
+)
+def test_a_row_naming_a_file_outside_the_pattern_is_never_read(make_store, now, caplog, name):
+    store = make_store()
+    store.put("good", META, entry(image(1)), max_age=60)  # creates the directory
+    (store.directory.parent / "victim.png").write_bytes(PNG + b"secret")
+    plant(store, "evil", traversal(name), now[0])
+    assert store.get("evil", max_age=60) is None
+    assert "cache entry evil... is corrupt" in caplog.text
+
+
+def test_a_tampered_row_never_unlinks_outside_the_cache_directory(make_store, now, caplog):
+    store = make_store()
+    store.put("good", META, entry(image(1)), max_age=600)
+    victim = store.directory.parent / "victim.png"
+    victim.write_bytes(PNG + b"keep me")
+    plant(store, "evil", traversal("../victim.png"), now[0], max_age=10)
+    plant(store, "evil2", traversal("../gateway.db"), now[0], max_age=10)
+    tick(now, 10)
+    assert store.put("next", META, entry(image(2)), max_age=600)  # expires both rows
+    assert victim.read_bytes() == PNG + b"keep me"
+    assert (store.directory.parent / "gateway.db").exists()
+    assert store.purge_expired() == 0
+    assert victim.exists()
+    assert store.get("good", max_age=600) is not None
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"created": 1}', '{"images": [1]}'])
+def test_a_row_that_does_not_parse_is_skipped_and_dropped_on_expiry(make_store, now, caplog, text):
+    store = make_store()
+    plant(store, "broken", text, now[0], max_age=10)
+    assert store.get("broken", max_age=60) is None
+    assert store.put("a", META, entry(image(1)), max_age=600)  # the broken row is not yet expired
+    tick(now, 10)
+    assert store.put("b", META, entry(image(2)), max_age=600)  # expires the broken row
+    keys = {row[0] for row in store._conn().execute("SELECT key FROM cache_entries")}
+    assert keys == {"a", "b"}
+    assert store.get("a", max_age=600) is not None
+    assert "cache entry broken... is corrupt" in caplog.text
+
+
+def test_a_row_that_does_not_parse_is_dropped_when_evicted(make_store, now):
+    store = make_store(max_bytes=200)
+    plant(store, "broken", "{not json", now[0], max_age=600)  # counts 10 bytes
+    tick(now)
+    store.put("a", META, entry(image(1)), max_age=600)
+    tick(now)
+    assert store.put("b", META, entry(image(2)), max_age=600)  # over budget: evicts broken
+    keys = {row[0] for row in store._conn().execute("SELECT key FROM cache_entries")}
+    assert keys == {"a", "b"}
+
+
+def test_a_hit_never_waits_for_another_workers_write_lock(make_store, now):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=600)
+    other = db.connect(store.db_path)  # another worker, in the middle of a write
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        tick(now)  # the hit batch is due
+        started = time.monotonic()
+        assert store.get("k", max_age=600) is not None
+        assert time.monotonic() - started < 0.5
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.get("k", max_age=600)
+    store.flush_hits()
+    assert store._conn().execute("SELECT hits FROM cache_entries").fetchone()[0] == 2
+
+
+def test_a_hit_never_waits_for_this_workers_own_writer(make_store, now):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=600)
+    found = []
+    with store._write_lock:  # another thread of this worker is storing an entry
+        tick(now)
+        thread = threading.Thread(target=lambda: found.append(store.get("k", max_age=600)))
+        thread.start()
+        thread.join(timeout=2)
+        assert not thread.is_alive()
+    assert found[0] is not None
+    store.flush_hits()
+    assert store._conn().execute("SELECT hits FROM cache_entries").fetchone()[0] == 1
+
+
+def test_an_entrys_extra_fields_come_back_with_it(make_store):
+    store = make_store()
+    extra = {"usage": {"total_tokens": 10}, "size": "1024x1024", "background": "opaque"}
+    store.put("k", META, Entry(5, (image(1),), extra), max_age=60)
+    assert store.get("k", max_age=60) == Entry(5, (image(1),), extra)

@@ -63,3 +63,35 @@ def test_a_bad_setting_is_a_clean_error(data_dir, monkeypatch):
     out = CliRunner().invoke(main, ["cache", "stats"])
     assert out.exit_code == 1
     assert "GATEWAY_CACHE_MAX_MB: invalid value (must be between 1 and 1048576)" in out.output
+
+
+def test_a_corrupt_row_never_ends_in_a_traceback(data_dir):
+    store = fill(data_dir, time.time() - 10)
+    conn = db.connect(store.db_path)
+    with conn:
+        conn.execute(
+            "INSERT INTO cache_entries (key, provider, created_at, expires_at, last_used_at, "
+            "size_bytes, entry) VALUES ('broken', 'openai', 1, 2, 1, 10, '{not json')"
+        )
+    conn.close()
+    out = CliRunner().invoke(main, ["cache", "clear", "--expired"])
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+    assert (out.exit_code, out.stdout) == (0, "removed 2 expired entries\n")
+    out = CliRunner().invoke(main, ["cache", "stats", "--json"])
+    assert (out.exit_code, json.loads(out.stdout)["entries"]) == (0, 1)
+
+
+def test_a_value_error_is_a_clean_error(data_dir, monkeypatch):
+    fill(data_dir, time.time() - 10)
+
+    def broken(self):
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(CacheStore, "stats", broken)
+    monkeypatch.setattr(CacheStore, "clear", broken)
+    for command in (["cache", "stats"], ["cache", "clear"]):
+        out = CliRunner().invoke(main, command)
+        assert out.exit_code == 1
+        assert isinstance(out.exception, SystemExit), out.exception
+        assert "Error: cannot" in out.output
+        assert "Expecting value" in out.output

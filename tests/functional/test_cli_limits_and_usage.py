@@ -49,12 +49,29 @@ def test_limits_are_set_shown_kept_and_cleared(data_dir):
 
 def test_a_team_sets_every_active_key_and_an_id_only_its_own(data_dir):
     first, second = create("design"), create("design")
-    out = run("api-keys", "limits", "design", "--rpm", "10")
+    out = run("api-keys", "limits", "design", "--rpm", "10", "--daily-usd", "5")
     assert [row[2] for row in table(out.stdout)[1:]] == ["10", "10"]
+    assert out.stderr == (
+        "set on each current key of team 'design' (2 keys, each with its own limits and "
+        "budget); a key created later has no limits until they are set on it\n"
+    )
     out = run("api-keys", "limits", second, "--rpm", "3")
-    assert table(out.stdout)[1:] == [[second, "design", "3", "-", "-", "-"]]
+    assert table(out.stdout)[1:] == [[second, "design", "3", "-", "5.000000", "-"]]
+    assert out.stderr == ""
     shown = table(run("api-keys", "limits", "design").stdout)[1:]
     assert sorted((row[0], row[2]) for row in shown) == sorted([(first, "10"), (second, "3")])
+    # A key created later has none of them.
+    third = create("design")
+    shown = table(run("api-keys", "limits", "design").stdout)[1:]
+    assert [row for row in shown if row[0] == third] == [[third, "design", "-", "-", "-", "-"]]
+
+
+def test_the_help_says_limits_are_per_key(data_dir):
+    out = run("api-keys", "limits", "--help")
+    text = " ".join(out.stdout.split())
+    assert "a team name sets the same limits on each of the team's current keys" in text
+    assert "a team with 3 keys and --daily-usd 10 may spend $30 a day" in text
+    assert "A key created later has no limits until they are set on it" in text
 
 
 def test_the_limits_reach_the_stored_key(data_dir):
@@ -70,28 +87,52 @@ def test_the_limits_reach_the_stored_key(data_dir):
     assert tuple(row) == (7, 9, 1_250_000, None)
 
 
+WHOLE = "use a whole number of at least 1 (at most 18 digits), or none"
+DOLLARS = "must be dollars such as 25 or 0.04, with at most 6 decimals, or none"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--rpm", "0"], "Invalid value for --rpm: use a whole number of at least 1, or none"),
-        (["--ipm", "x"], "Invalid value for --ipm: use a whole number of at least 1, or none"),
+        (["--rpm", "0"], f"Invalid value for --rpm: {WHOLE}"),
+        (["--ipm", "x"], f"Invalid value for --ipm: {WHOLE}"),
+        # Unicode digits pass str.isdigit() but are not numbers here.
+        (["--rpm", "\u00b2"], f"Invalid value for --rpm: {WHOLE}"),
+        (["--ipm", "\u0663"], f"Invalid value for --ipm: {WHOLE}"),
+        # More than SQLite's 64-bit integers hold.
+        (["--rpm", "9" * 19], f"Invalid value for --rpm: {WHOLE}"),
+        (["--ipm", "1" + "0" * 400], f"Invalid value for --ipm: {WHOLE}"),
+        (["--daily-usd", "-1"], f"Invalid value for --daily-usd: {DOLLARS}"),
+        (["--monthly-usd", "0.0000001"], f"Invalid value for --monthly-usd: {DOLLARS}"),
+        (["--daily-usd", "1e400"], f"Invalid value for --daily-usd: {DOLLARS}"),
+        (["--daily-usd", "\u00b2"], f"Invalid value for --daily-usd: {DOLLARS}"),
+        (["--daily-usd", "nan"], f"Invalid value for --daily-usd: {DOLLARS}"),
         (
-            ["--daily-usd", "-1"],
-            "Invalid value for --daily-usd: use dollars such as 25 or 0.50 "
-            "(at most 6 decimals), or none",
+            ["--monthly-usd", "9223372036855"],
+            "Invalid value for --monthly-usd: must be at most 9223372036854.775807 dollars, "
+            "or none",
         ),
         (
-            ["--monthly-usd", "0.0000001"],
-            "Invalid value for --monthly-usd: use dollars such as 25 or 0.50 "
-            "(at most 6 decimals), or none",
+            ["--monthly-usd", "9" * 30],
+            f"Invalid value for --monthly-usd: {DOLLARS}",
         ),
     ],
 )
-def test_bad_limits_are_usage_errors(data_dir, args, message):
+def test_bad_limits_are_usage_errors_never_tracebacks(data_dir, args, message):
     create("design")
     out = run("api-keys", "limits", "design", *args)
-    assert out.exit_code == 2
+    assert (out.exit_code, out.exception.__class__) == (2, SystemExit)
     assert message in out.stderr
+    assert "Traceback" not in out.output
+
+
+def test_the_largest_limits_are_stored(data_dir):
+    key_id = create("design")
+    out = run(
+        "api-keys", "limits", key_id, "--rpm", "9" * 18, "--daily-usd", "9223372036854.775807"
+    )
+    assert out.exit_code == 0, out.output
+    assert table(out.stdout)[1][2:5] == ["9" * 18, "-", "9223372036854.775807"]
 
 
 def test_an_unknown_or_revoked_key_is_an_error(data_dir):

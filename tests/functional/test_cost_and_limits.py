@@ -65,20 +65,46 @@ def test_a_parsed_answer_is_counted_and_priced(app, client, upstream):
     assert (row["cost_micro_usd"], row["images"]) == (11_000, 1)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"model": "gpt-image-1", "response_format": "b64_json"},  # quality auto: OpenAI picks
-        {"model": "dall-e-4"},  # a model without a published price
-    ],
-)
-def test_an_unknown_price_has_no_header_and_no_cost(app, client, upstream, body):
+def test_an_unknown_price_has_no_header_and_no_cost(app, client, upstream):
     upstream.post(OPENAI_URL, json={"created": 1, "data": [{"b64_json": TINY_PNG_B64}]})
-    res = post(client, **body)
+    res = post(client, model="dall-e-4")  # a model without a published price
     assert res.status_code == 200
     assert COST not in res.headers
     [row] = log_rows(app)
     assert (row["cost_micro_usd"], row["images"]) == (None, 1)
+
+
+def gpt_image(**stated: str) -> bytes:
+    """A gpt-image answer: its image first, then what it made, at top level (as OpenAI's)."""
+    return json.dumps(
+        {"created": 1, "data": [{"b64_json": TINY_PNG_B64}], **stated, "usage": {"total_tokens": 9}}
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "stated", "header"),
+    [
+        # quality auto (gpt-image's default): charged at the quality the answer says it made,
+        # from a body passed through untouched ...
+        ({"response_format": "b64_json"}, {"size": "1024x1024", "quality": "medium"}, "0.042000"),
+        # ... and from a parsed one (url asked: the gateway hosts the image).
+        ({"response_format": "url"}, {"size": "1024x1024", "quality": "low"}, "0.011000"),
+        ({"size": "auto", "quality": "high"}, {"size": "1536x1024", "quality": "high"}, "0.250000"),
+        ({"size": "auto", "quality": "low"}, {"size": "1024x1024", "quality": "low"}, "0.011000"),
+        # The answer does not say: the estimate stands, the dearest choice (high).
+        ({"response_format": "b64_json"}, {}, "0.167000"),
+        ({"size": "auto"}, {}, "0.250000"),
+    ],
+)
+def test_auto_is_charged_at_what_the_answer_says_it_made(
+    app, client, upstream, body, stated, header
+):
+    upstream.post(OPENAI_URL, body=gpt_image(**stated), content_type="application/json")
+    res = post(client, model="gpt-image-1", **body)
+    assert res.status_code == 200
+    assert res.headers[COST] == header
+    [row] = log_rows(app)
+    assert row["cost_micro_usd"] == int(header.replace(".", ""))
 
 
 def test_the_placeholder_costs_nothing(app, client):
@@ -120,25 +146,35 @@ def test_a_cache_hit_costs_nothing(app, client, upstream):
 
 
 @pytest.fixture
-def limited(make_app, monkeypatch):
-    """An app with a fixed wall clock, and ``key(**limits)``: a new team key with limits."""
-    app = make_app()
-    state = app.extensions["gateway"]
-    app.extensions["gateway"] = dataclasses.replace(
-        state, deps=dataclasses.replace(state.deps, wall_clock=lambda: NOW)
-    )
-    monkeypatch.setenv("GATEWAY_DATA_DIR", state.settings.data_dir)
-    runner = CliRunner()
+def make_limited(make_app, monkeypatch):
+    """``make_limited(**settings)``: an app with a fixed wall clock, and
+    ``app.key(team, *limits)``: a new team key with limits."""
 
-    def key(team: str = "design", *limits: str) -> str:
-        created = runner.invoke(cli, ["api-keys", "create", "--name", team])
-        assert created.exit_code == 0, created.output
-        out = runner.invoke(cli, ["api-keys", "limits", team, *limits])
-        assert out.exit_code == 0, out.output
-        return created.stdout.strip()
+    def build(**overrides):
+        app = make_app(**overrides)
+        state = app.extensions["gateway"]
+        app.extensions["gateway"] = dataclasses.replace(
+            state, deps=dataclasses.replace(state.deps, wall_clock=lambda: NOW)
+        )
+        monkeypatch.setenv("GATEWAY_DATA_DIR", state.settings.data_dir)
+        runner = CliRunner()
 
-    app.key = key
-    return app
+        def key(team: str = "design", *limits: str) -> str:
+            created = runner.invoke(cli, ["api-keys", "create", "--name", team])
+            assert created.exit_code == 0, created.output
+            out = runner.invoke(cli, ["api-keys", "limits", team, *limits])
+            assert out.exit_code == 0, out.output
+            return created.stdout.strip()
+
+        app.key = key
+        return app
+
+    return build
+
+
+@pytest.fixture
+def limited(make_limited):
+    return make_limited()
 
 
 def keyed(app, key, **body):
@@ -290,16 +326,89 @@ def test_a_cache_hit_spends_nothing_from_the_budget(limited, upstream):
     )
 
 
-def test_an_unpriced_request_counts_against_rates_but_not_budgets(limited, upstream):
-    key = limited.key("design", "--daily-usd", "0.01", "--rpm", "2")
-    for _ in range(2):
-        upstream.post(OPENAI_URL, json={"created": 1, "data": [{"b64_json": TINY_PNG_B64}]})
-    for _ in range(2):
-        res = keyed(limited, key, model="gpt-image-1", response_format="b64_json")
-        assert res.status_code == 200
-    assert refusal(keyed(limited, key, model="gpt-image-1"))[1]["error"]["code"] == (
-        "rate_limit_rpm"
+def test_quality_auto_reserves_its_dearest_choice_and_settles_at_what_was_made(limited, upstream):
+    key = limited.key("design", "--daily-usd", "0.18")
+    body = {"model": "gpt-image-1", "response_format": "b64_json"}  # quality auto
+    # Reserved: $0.167 (high, the dearest at 1024x1024); made and charged: low, $0.011.
+    upstream.post(OPENAI_URL, json=json.loads(gpt_image(size="1024x1024", quality="low")))
+    assert keyed(limited, key, **body).headers[COST] == "0.011000"
+    upstream.post(OPENAI_URL, json=json.loads(gpt_image(size="1024x1024", quality="low")))
+    assert keyed(limited, key, **body).status_code == 200
+    # $0.022 spent: another $0.167 would pass $0.18.
+    assert refusal(keyed(limited, key, **body))[1]["error"]["message"] == (
+        "Budget reached: this API key may spend $0.18 per UTC day; $0.022 spent, "
+        "this request may cost $0.167."
     )
+    assert len(upstream.calls) == 2
+
+
+def test_a_budget_refuses_quality_auto_it_could_not_pay_for(limited):
+    key = limited.key("design", "--daily-usd", "0.10")
+    res = keyed(limited, key, model="gpt-image-1", size="auto")
+    assert refusal(res)[1]["error"]["message"] == (
+        "Budget reached: this API key may spend $0.10 per UTC day; $0.00 spent, "
+        "this request may cost $0.25."
+    )
+
+
+def test_a_key_with_a_budget_is_refused_a_request_no_target_can_price(limited):
+    key = limited.key("design", "--monthly-usd", "100", "--rpm", "5")
+    res = keyed(limited, key, model="dall-e-4")
+    assert res.status_code == 400
+    assert res.get_json() == {
+        "error": {
+            "message": "No price is known for openai model 'dall-e-4' (size 1024x1024, quality "
+            "standard). This API key has a spending budget, so it can only use models with a "
+            "known price.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "unpriced_request_with_budget",
+        }
+    }
+    [row] = log_rows(limited)
+    assert (row["status"], row["error_code"]) == (400, "unpriced_request_with_budget")
+
+
+def test_a_budget_admits_a_fallback_whose_first_target_has_a_price(limited, upstream):
+    key = limited.key("design", "--daily-usd", "1")
+    config = {
+        "strategy": {"mode": "fallback"},
+        "targets": [
+            {"provider": "openai", "api_key": "sk-a", "override_params": {"model": "dall-e-4"}},
+            {"provider": "openai", "api_key": "sk-b", "override_params": {"model": "dall-e-3"}},
+        ],
+    }
+    upstream.post(OPENAI_URL, body=urls(1), content_type="application/json")
+    headers = {"x-portkey-api-key": key, "x-portkey-config": json.dumps(config)}
+    assert post(limited.test_client(), headers).status_code == 200
+
+
+def test_keys_without_a_budget_may_use_unpriced_models(limited, upstream):
+    key = limited.key("design", "--rpm", "2")
+    for _ in range(2):
+        upstream.post(OPENAI_URL, body=urls(1), content_type="application/json")
+    res = [keyed(limited, key, model="dall-e-4") for _ in range(3)]
+    assert [r.status_code for r in res] == [200, 200, 429]
+    assert COST not in res[0].headers
+    assert res[2].get_json()["error"]["code"] == "rate_limit_rpm"
+
+
+def test_unpriced_image_usd_prices_unpriced_images_for_keys_with_a_budget(make_limited, upstream):
+    app = make_limited(unpriced_image_micro_usd=50_000)  # GATEWAY_UNPRICED_IMAGE_USD=0.05
+    key = app.key("design", "--daily-usd", "0.10")
+    free = app.key("open")
+    for _ in range(3):
+        upstream.post(OPENAI_URL, body=urls(1), content_type="application/json")
+    assert [keyed(app, key, model="dall-e-4").headers[COST] for _ in range(2)] == [
+        "0.050000",
+        "0.050000",
+    ]
+    assert refusal(keyed(app, key, model="dall-e-4"))[1]["error"]["message"] == (
+        "Budget reached: this API key may spend $0.10 per UTC day; $0.10 spent."
+    )
+    # A key without a budget is unaffected: the cost stays unknown.
+    res = keyed(app, free, model="dall-e-4")
+    assert (res.status_code, res.headers.get(COST)) == (200, None)
 
 
 def test_limits_belong_to_one_key_and_keyless_requests_have_none(make_app, upstream, monkeypatch):

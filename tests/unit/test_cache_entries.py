@@ -160,3 +160,29 @@ def test_a_request_json_cannot_hold_is_not_keyed():
     cache = scope(MemoryStore())
     assert cache.key("openai", odd, Target("openai", None, ""), None) is None
     assert cache.lookup(LEAF, None) is None
+
+
+def test_a_passed_through_bodys_other_fields_are_kept_for_the_hit():
+    body = {
+        "created": 5,
+        "data": [{"b64_json": TINY_PNG_B64}],
+        "usage": {"input_tokens": 9, "output_tokens": 4160, "total_tokens": 4169},
+        "size": "1024x1024",
+        "quality": "high",
+        "output_format": "png",
+        "background": "opaque",
+    }
+    raw = json.dumps(body).encode()
+    entry, answer = to_entry(ImageResult(200, raw), ORIGIN, lambda i, o: TINY_PNG, clock=lambda: 9)
+    assert answer == ImageResult(200, raw)
+    extra = {k: v for k, v in body.items() if k not in ("created", "data")}
+    assert entry.extra == extra
+    hit = from_entry(entry)
+    assert hit.extra == extra
+    assert hit.created == 5
+
+
+def test_answers_the_gateway_renders_keep_no_extra_fields():
+    result = ImageResult(200, images=(GeneratedImage(data=TINY_PNG),), created=3)
+    entry, _ = to_entry(result, ORIGIN, fetched, clock=lambda: 9)
+    assert entry.extra == {}

@@ -110,11 +110,43 @@ def test_the_identity_covers_the_query_but_the_endpoint_never_holds_it():
 
 
 def test_what_the_request_does_not_decide_leaves_the_key_alone():
-    # Where the answer is rendered (hosted links) and forwarded headers are not the answer.
-    assert identity(SECRET, target(forward_headers=(("x-user", "1"),))) == identity(
-        SECRET, target()
-    )
+    # The address a custom host resolved to is where the call goes, not who makes it.
     assert identity(SECRET, target(pinned_ip="203.0.113.7")) == identity(SECRET, target())
+
+
+def test_forwarded_headers_are_part_of_the_identity():
+    # A forwarded header may carry a credential or pick a tenant upstream.
+    plain = identity(SECRET, target())
+    user1 = identity(SECRET, target(forward_headers=(("x-user", "1"),)))
+    user2 = identity(SECRET, target(forward_headers=(("x-user", "2"),)))
+    tenant1 = identity(SECRET, target(forward_headers=(("x-tenant", "1"),)))
+    assert len({plain, user1, user2, tenant1}) == 4
+    # Header names are case-insensitive, and their order is not the caller's meaning.
+    both = (("x-user", "1"), ("x-tenant", "1"))
+    assert identity(SECRET, target(forward_headers=both)) == identity(
+        SECRET, target(forward_headers=(("X-Tenant", "1"), ("X-User", "1")))
+    )
+
+
+def test_explicit_defaults_and_left_out_defaults_share_a_key():
+    # The same effective request, once with the defaults sent and once without.
+    left_out = ImageRequest(
+        params={"prompt": "a"},
+        raw=b'{"prompt":"a"}',
+        model="dall-e-2",
+        prompt="a",
+        n=1,
+        size="1024x1024",
+        quality="standard",
+        style=None,
+        response_format="url",
+        model_was_defaulted=True,
+    )
+    sent = {"prompt": "a", "n": 1, "model": "dall-e-2", "response_format": "url"}
+    explicit = dataclasses.replace(left_out, params=sent, raw=json.dumps(sent).encode())
+    assert key(request=explicit) == key(request=left_out)
+    other = {**sent, "n": 2}
+    assert key(request=dataclasses.replace(explicit, params=other, n=2)) != key(request=left_out)
 
 
 def test_no_credential_appears_in_the_key_or_the_identity():

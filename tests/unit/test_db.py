@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import threading
+
 from gateway import db
 
 
@@ -58,3 +61,37 @@ def test_a_version_1_store_upgrades_in_place(tmp_path, monkeypatch):
     assert "entry" in _columns(conn, "cache_entries")
     assert "secret" in _columns(conn, "virtual_keys")
     conn.close()
+
+
+def test_thread_connections_open_one_per_thread_and_again_after_a_fork(tmp_path, monkeypatch):
+    connections = db.ThreadConnections(str(tmp_path / "gateway.db"), "PRAGMA secure_delete = ON")
+    assert connections.current() is None  # nothing opened until asked
+    mine = connections.get()
+    assert connections.get() is mine is connections.current()
+    assert mine.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    other = []
+    thread = threading.Thread(target=lambda: other.append(connections.get()))
+    thread.start()
+    thread.join()
+    assert other[0] is not mine
+    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a gunicorn worker after fork
+    assert connections.current() is None
+    child = connections.get()
+    assert child is not mine
+    connections.close()
+    assert connections.current() is None
+
+
+def test_immediate_commits_or_rolls_back(tmp_path):
+    conn = db.connect(str(tmp_path / "gateway.db"))
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    with db.immediate(conn):
+        conn.execute("INSERT INTO t VALUES (1)")
+    try:
+        with db.immediate(conn):
+            conn.execute("INSERT INTO t VALUES (2)")
+            raise LookupError
+    except LookupError:
+        pass
+    assert [row[0] for row in conn.execute("SELECT x FROM t")] == [1]
+    assert not conn.in_transaction

@@ -164,3 +164,17 @@ def test_many_images_keep_their_order(tmp_path):
     images = [GeneratedImage(b64_json=base64.b64encode(bytes([i])).decode()) for i in range(3)]
     body = render(delivery(tmp_path), images, "b64_json")
     assert [item["b64_json"] for item in body["data"]] == ["AA==", "AQ==", "Ag=="]
+
+
+def test_extra_top_level_fields_follow_created_and_data(tmp_path):
+    extra = {"usage": {"total_tokens": 7}, "created": 1, "data": [], "background": "opaque"}
+    result = ImageResult(200, images=(GeneratedImage(data=TINY_PNG),), created=5, extra=extra)
+    out = delivery(tmp_path).render(result, request("b64_json"), ORIGIN, "https://gw.example")
+    body = json.loads(out.body)
+    assert list(body) == ["created", "data", "usage", "background"]
+    assert body == {
+        "created": 5,
+        "data": [{"b64_json": TINY_PNG_B64}],
+        "usage": {"total_tokens": 7},
+        "background": "opaque",
+    }

@@ -9,10 +9,12 @@ import time
 import pytest
 
 from gateway.errors import GatewayError
-from gateway.image_store import KEY_FILE, ImageStore, load_key, sniff
+from gateway.image_store import KEY_FILE, NAME, ImageStore, load_key, sniff
 from tests.e2e.fakes import TINY_PNG
 
 KEY = b"k" * 32
+# A second, different PNG (2x1 pixels).
+OTHER_PNG = TINY_PNG[:16] + b"\x00\x00\x00\x02" + TINY_PNG[20:]
 
 
 class Clock:
@@ -27,15 +29,55 @@ def store(tmp_path, clock=None, ttl=3600):
     return ImageStore(tmp_path / "images", KEY, ttl, clock or Clock())
 
 
-def test_put_writes_the_bytes_under_a_random_name_and_link_expires_after_the_ttl(tmp_path):
+def test_put_writes_the_bytes_under_a_random_looking_name_and_link_expires_after_the_ttl(
+    tmp_path,
+):
     images = store(tmp_path)
     name, expires = images.put(TINY_PNG)
+    assert NAME.match(name)
     assert name.endswith(".png")
     assert len(name) == 36
     assert expires == 1_800_000_000 + 3600
     assert (tmp_path / "images" / name).read_bytes() == TINY_PNG
-    assert images.put(TINY_PNG)[0] != name
+    assert images.put(OTHER_PNG)[0] != name  # other bytes, another name
     assert not [p for p in (tmp_path / "images").iterdir() if p.name.startswith(".")]
+    # The name depends on the signing key too: it tells nothing about the bytes by itself.
+    assert ImageStore(tmp_path / "other", b"o" * 32, 3600, Clock()).put(TINY_PNG)[0] != name
+
+
+def test_two_puts_of_the_same_bytes_store_one_file(tmp_path):
+    clock = Clock()
+    images = store(tmp_path, clock, ttl=60)
+    first, first_expires = images.put(TINY_PNG)
+    path = tmp_path / "images" / first
+    os.utime(path, (clock.now - 50, clock.now - 50))  # written 50 s ago
+    clock.now += 30
+    second, second_expires = images.put(TINY_PNG)
+    assert second == first
+    assert [p.name for p in (tmp_path / "images").iterdir()] == [first]
+    assert second_expires == first_expires + 30
+    assert path.stat().st_mtime == clock.now  # refreshed: the sweeper keeps it for the new link
+    assert images.sweep() == 0
+    # Each link keeps its own expiry: the first one ends first.
+    assert images.find(first, str(first_expires), images.signature(first, first_expires))
+    clock.now = first_expires + 1
+    assert images.find(first, str(first_expires), images.signature(first, first_expires)) is None
+    assert images.find(second, str(second_expires), images.signature(second, second_expires))
+
+
+def test_a_reused_file_takes_no_more_of_the_budget(tmp_path):
+    images = ImageStore(tmp_path / "images", KEY, 60, Clock(time.time()), max_bytes=len(TINY_PNG))
+    name, _ = images.put(TINY_PNG)
+    for _ in range(3):
+        assert images.put(TINY_PNG)[0] == name
+
+
+def test_a_file_swept_before_its_reuse_is_written_again(tmp_path):
+    images = store(tmp_path)
+    name, _ = images.put(TINY_PNG)
+    (tmp_path / "images" / name).unlink()
+    assert images.put(TINY_PNG)[0] == name
+    assert (tmp_path / "images" / name).read_bytes() == TINY_PNG
 
 
 def test_link_carries_expiry_and_hmac_signature(tmp_path):
@@ -77,7 +119,7 @@ def test_sweep_deletes_only_files_older_than_the_ttl(tmp_path):
     clock = Clock()
     images = store(tmp_path, clock, ttl=60)
     old, _ = images.put(TINY_PNG)
-    fresh, _ = images.put(TINY_PNG)
+    fresh, _ = images.put(OTHER_PNG)
     os.utime(tmp_path / "images" / old, (clock.now - 61, clock.now - 61))
     os.utime(tmp_path / "images" / fresh, (clock.now - 59, clock.now - 59))
     assert images.sweep() == 1
@@ -120,15 +162,16 @@ def test_write_failure_is_a_clear_error_not_a_lost_image(tmp_path):
 
 def test_a_full_store_refuses_with_507_after_trying_to_free_space(tmp_path):
     clock = Clock(time.time())
-    images = ImageStore(tmp_path / "images", KEY, 60, clock, max_bytes=len(TINY_PNG) * 2)
-    first, _ = images.put(TINY_PNG)
-    images.put(TINY_PNG)
+    one, two, three = (TINY_PNG + bytes([i]) for i in range(3))  # three images, one size
+    images = ImageStore(tmp_path / "images", KEY, 60, clock, max_bytes=len(one) * 2)
+    first, _ = images.put(one)
+    images.put(two)
     with pytest.raises(GatewayError) as info:
-        images.put(TINY_PNG)
+        images.put(three)
     assert (info.value.status, info.value.code) == (507, "image_store_full")
     # Once the first file has expired, the sweep run by the refusal path frees it.
     os.utime(tmp_path / "images" / first, (clock.now - 61, clock.now - 61))
-    assert images.put(TINY_PNG)[0] != first
+    assert images.put(three)[0] != first
     assert len(list((tmp_path / "images").iterdir())) == 2
 
 
@@ -153,3 +196,20 @@ def test_sweep_looks_at_every_file_however_many(tmp_path):
         if i % 2:
             os.utime(path, (clock.now - 61, clock.now - 61))
     assert images.sweep() == 6_000
+
+
+def test_the_sweeper_keeps_a_file_reused_after_it_listed_it(tmp_path, monkeypatch):
+    clock = Clock()
+    images = store(tmp_path, clock, ttl=60)
+    name, _ = images.put(TINY_PNG)
+    path = tmp_path / "images" / name
+    os.utime(path, (clock.now - 61, clock.now - 61))
+    delete = images._delete_if_stale
+
+    def reused_meanwhile(found: str, cutoff: float) -> bool:
+        images.put(TINY_PNG)  # another worker hands out a new link to the same file
+        return delete(found, cutoff)
+
+    monkeypatch.setattr(images, "_delete_if_stale", reused_meanwhile)
+    assert images.sweep() == 0
+    assert path.read_bytes() == TINY_PNG

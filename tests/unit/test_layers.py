@@ -14,6 +14,7 @@ PURE = {
     "routing": IO_LIBS,
     "schemas": IO_LIBS - {"werkzeug"},
     "settings.py": IO_LIBS | {"gateway"},
+    "money.py": IO_LIBS | {"gateway"},
     "errors.py": IO_LIBS,
     "models.py": IO_LIBS,
     "strict_json.py": IO_LIBS,
@@ -43,3 +44,10 @@ def test_pure_areas_do_not_import_io_libraries(area):
 def test_no_module_is_too_long():
     for path in PACKAGE.rglob("*.py"):
         assert path.read_text().count("\n") <= 400, path
+
+
+def test_settings_imports_nothing_of_the_package_but_money():
+    """gunicorn.conf.py imports settings in the master, before any app exists."""
+    tree = ast.parse((PACKAGE / "settings.py").read_text())
+    relative = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level}
+    assert relative <= {"money"}

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway import db
+from gateway.credentials import Team
 from gateway.errors import GatewayError, LimitExceeded
 from gateway.limits import (
     Hold,
@@ -17,6 +18,8 @@ from gateway.limits import (
     Usage,
     decide,
     estimate,
+    of,
+    unpriced,
     windows,
 )
 
@@ -186,27 +189,62 @@ def test_estimate_reserves_the_most_any_target_may_take(asked, expected):
     assert estimate(asked) == expected
 
 
+def test_a_budget_is_a_daily_or_monthly_limit():
+    assert not Limits(rpm=1, ipm=1).has_budget()
+    assert Limits(daily_micro_usd=0).has_budget()
+    assert Limits(monthly_micro_usd=5).has_budget()
+    assert Limits(ipm=1).any()
+    assert not Limits().any()
+
+
+def test_the_limits_come_with_the_authenticated_key():
+    team = Team("design", "ak_1", limit_rpm=5, limit_monthly_micro_usd=10)
+    assert of(team) == Limits(rpm=5, monthly_micro_usd=10)
+    assert of(None) == Limits()
+
+
+def test_an_unpriced_request_is_a_400_that_names_its_targets():
+    refused = unpriced(["openai model 'dall-e-4' (size 1024x1024)", "nscale model 'x' (size auto)"])
+    assert (refused.status, refused.code, refused.should_retry) == (
+        400,
+        "unpriced_request_with_budget",
+        False,
+    )
+    assert refused.message == (
+        "No price is known for openai model 'dall-e-4' (size 1024x1024); nscale model 'x' "
+        "(size auto). This API key has a spending budget, so it can only use models with a "
+        "known price."
+    )
+
+
 # The stores: one contract, run against the SQLite store and its fake.
 
 KEY = "ak_000000000001"
 
 
+class Bound:
+    """A store with one key's limits bound in, as the pipeline passes them with each request."""
+
+    def __init__(self, store, limits: Limits) -> None:
+        self.store, self.limits = store, limits
+
+    def reserve(self, key_id, n, estimate, now):
+        return self.store.reserve(key_id, self.limits, n, estimate, now)
+
+    def settle(self, hold, spent):
+        self.store.settle(hold, spent)
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 def make_store(request, tmp_path):
+    """No ``api_keys`` row: the limits come with the request, the store never reads them."""
+
     def make(limits: Limits):
         if request.param == "memory":
-            return MemoryUsageStore({KEY: limits})
+            return Bound(MemoryUsageStore(), limits)
         path = str(tmp_path / "gateway.db")
         db.prepare(str(tmp_path), path)
-        conn = db.connect(path)
-        conn.execute(
-            "INSERT INTO api_keys (id, name, digest, hint, created_at, limit_rpm, limit_ipm, "
-            "limit_daily_micro_usd, limit_monthly_micro_usd) "
-            "VALUES (?, 't', 'd', 'h', 0, ?, ?, ?, ?)",
-            (KEY, limits.rpm, limits.ipm, limits.daily_micro_usd, limits.monthly_micro_usd),
-        )
-        conn.close()
-        return SQLiteUsageStore(path)
+        return Bound(SQLiteUsageStore(path), limits)
 
     return make
 
@@ -261,38 +299,47 @@ def test_a_key_without_limits_holds_nothing(make_store):
     store = make_store(Limits())
     assert store.reserve(KEY, 10, 10**9, NOW) == Hold()
     store.settle(Hold(), 5)  # nothing held: nothing to do
-    assert NoLimits().reserve(KEY, 1, 1, NOW) == Hold()
+    assert NoLimits().reserve(KEY, Limits(rpm=1), 1, 1, NOW) == Hold()
 
 
-def test_unknown_keys_are_not_limited(make_store):
+def test_each_key_has_its_own_counters(make_store):
     store = make_store(Limits(rpm=1))
-    assert store.reserve("ak_other", 1, 0, NOW) == Hold()
+    store.reserve(KEY, 1, 0, NOW)
+    assert store.reserve("ak_other", 1, 0, NOW).key_id == "ak_other"
+    with pytest.raises(LimitExceeded):
+        store.reserve(KEY, 1, 0, NOW)
+
+
+def test_the_sqlite_store_does_not_read_api_keys(tmp_path):
+    path = str(tmp_path / "gateway.db")
+    db.prepare(str(tmp_path), path)
+    conn = db.connect(path)
+    conn.execute("DROP TABLE api_keys")
+    store = SQLiteUsageStore(path)
+    store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
+    with pytest.raises(LimitExceeded, match="1 requests per minute"):
+        store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
 
 
 def test_expired_windows_are_pruned(tmp_path):
     path = str(tmp_path / "gateway.db")
     db.prepare(str(tmp_path), path)
     conn = db.connect(path)
-    conn.execute(
-        "INSERT INTO api_keys (id, name, digest, hint, created_at, limit_rpm) "
-        "VALUES (?, 't', 'd', 'h', 0, 5)",
-        (KEY,),
-    )
     store = SQLiteUsageStore(path)
-    store.reserve(KEY, 1, 0, NOW)
-    store.reserve(KEY, 1, 0, at("2026-12-02T00:00:00"))
+    store.reserve(KEY, Limits(rpm=5), 1, 0, NOW)
+    store.reserve(KEY, Limits(rpm=5), 1, 0, at("2026-12-02T00:00:00"))
     windows_left = [r[0] for r in conn.execute("SELECT window FROM usage_windows ORDER BY window")]
     assert windows_left == ["day:2026-12-02", "minute:2026-12-02T00:00", "month:2026-12"]
-    memory = MemoryUsageStore({KEY: Limits(rpm=5)})
-    memory.reserve(KEY, 1, 0, NOW)
-    memory.reserve(KEY, 1, 0, at("2026-12-02T00:00:00"))
+    memory = MemoryUsageStore()
+    memory.reserve(KEY, Limits(rpm=5), 1, 0, NOW)
+    memory.reserve(KEY, Limits(rpm=5), 1, 0, at("2026-12-02T00:00:00"))
     assert sorted(w for _, w in memory.rows) == windows_left
 
 
 def test_a_store_that_cannot_be_read_is_a_503_not_a_500(tmp_path):
     store = SQLiteUsageStore(str(tmp_path / "missing" / "gateway.db"))
     with pytest.raises(GatewayError, match="cannot check this API key's limits") as failed:
-        store.reserve(KEY, 1, 0, NOW)
+        store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
     assert (failed.value.status, failed.value.code) == (503, "limits_unavailable")
 
 
@@ -300,6 +347,6 @@ def test_a_settle_that_fails_is_logged_not_raised(tmp_path, caplog):
     path = str(tmp_path / "gateway.db")
     db.prepare(str(tmp_path), path)
     store = SQLiteUsageStore(path)
-    store._conn().close()  # the next statement fails with ProgrammingError
+    store.connections.get().close()  # the next statement fails with ProgrammingError
     store.settle(Hold(KEY, "day:x", "month:x", 10), 0)
     assert "spend of key ak_000000000001 not settled" in caplog.text

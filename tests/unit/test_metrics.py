@@ -13,7 +13,7 @@ from gateway.instruments import Instruments
 from gateway.metrics import OTHER_MODEL, UNKNOWN_PROVIDER, model_label, provider_label, sample
 from gateway.models import ImageRequest
 from gateway.pipeline import Trace
-from gateway.routing.attempts import AMBIGUOUS, SKIPPED, AttemptRecord
+from gateway.routing.attempts import AMBIGUOUS, CACHE_HIT, SKIPPED, AttemptRecord
 from gateway.settings import Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,10 +107,11 @@ def test_disabled_or_unexpected_cache_status_is_not_counted():
 
 def test_a_cache_hit_is_not_an_upstream_call():
     trace = Trace(trace_id="t", provider="openai", target="config", cache_status="HIT")
-    trace.attempts = (attempt("config", "openai", 200, 1.0, 1.001),)
+    hit = AttemptRecord("config", "openai", 200, None, 1.0, 1.001, 0, CACHE_HIT)
+    trace.attempts = (attempt("config", "openai", 500, 0.0, 0.5), hit)
     trace.cost_micro_usd = 0
     s = sample(trace, 200, 0.003)
-    assert (s.upstream, s.cache, s.cost_usd) == ((), "hit", 0.0)
+    assert (s.upstream, s.cache, s.cost_usd) == ((("openai", 0.5),), "hit", 0.0)
 
 
 def test_a_single_target_is_no_fallback_even_with_retries():

@@ -51,6 +51,10 @@ def test_values_are_parsed_and_typed():
         ("GATEWAY_LOG_LEVEL", "loud"),
         ("GATEWAY_ALLOWED_CUSTOM_HOSTS", "https://a.example/path"),
         ("GATEWAY_ALLOWED_CUSTOM_HOSTS", "a.example"),
+        ("GATEWAY_UNPRICED_IMAGE_USD", "1e400"),
+        ("GATEWAY_UNPRICED_IMAGE_USD", "-0.04"),
+        ("GATEWAY_UNPRICED_IMAGE_USD", "0.0000001"),
+        ("GATEWAY_UNPRICED_IMAGE_USD", "99999999999999"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_not_the_value(name, value):
@@ -58,6 +62,13 @@ def test_a_bad_value_names_the_variable_and_not_the_value(name, value):
         Settings.from_env({name: value})
     assert str(info.value).startswith(f"{name}: ")
     assert value not in str(info.value)
+
+
+def test_the_price_of_an_unpriced_image_is_unset_by_default_and_read_in_dollars():
+    assert Settings.from_env({}).unpriced_image_micro_usd is None
+    env = {"GATEWAY_UNPRICED_IMAGE_USD": " 0.05 "}
+    assert Settings.from_env(env).unpriced_image_micro_usd == 50_000
+    assert Settings.from_env({"GATEWAY_UNPRICED_IMAGE_USD": "0"}).unpriced_image_micro_usd == 0
 
 
 def test_cross_field_rules():

@@ -13,8 +13,9 @@ us-east-1 on demand (api-evangelist/amazon-nova on GitHub, which took them from 
 Price List Bulk API on 2026-09-01); other regions may differ. That copy marks Nova
 Canvas as legacy, end of life 2026-09-30. OpenAI's ``hd`` is sent as ``premium``. An
 image with both sides at most 1024 is in the small tier and one over 1,048,576 pixels in
-the large one; any other size (a side over 1024 in a small image) and ``auto`` have no
-price, since which tier they fall in is not published.
+the large one; any other size (a side over 1024 in a small image) has no price, since
+which tier it falls in is not published. ``auto`` (the model's default size) is priced
+at the large tier, the most it can cost, as every ``auto`` is (``..pricing``).
 
 Left out, cost unknown: SD3 Large (two copies disagreed), SDXL 1.0 (priced by steps),
 and Titan Image Generator v1/v2 (no copy of its size and quality tiers was found).
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from ...models import ImageRequest
 from .. import sizes
-from ..pricing import ANY, Price, PriceTable, lookup, usd
+from ..pricing import AUTO, Price, PriceTable, flat, lookup, usd
 from .capabilities import base_model, is_nova
 
 _PAGE = "https://aws.amazon.com/bedrock/pricing/ (read 2026-11-26)"
@@ -41,16 +42,12 @@ NOVA_TIERS: dict[str, dict[str, Price]] = {
 }
 
 
-def _flat(dollars: str) -> dict[tuple[str, str], Price]:
-    return {(ANY, ANY): Price(usd(dollars), _PAGE)}
-
-
 PRICES: PriceTable = {
-    "stability.sd3-5-large-v1:0": _flat("0.08"),
-    "stability.stable-image-core-v1:0": _flat("0.04"),
-    "stability.stable-image-core-v1:1": _flat("0.04"),
-    "stability.stable-image-ultra-v1:0": _flat("0.14"),
-    "stability.stable-image-ultra-v1:1": _flat("0.14"),
+    "stability.sd3-5-large-v1:0": flat("0.08", _PAGE),
+    "stability.stable-image-core-v1:0": flat("0.04", _PAGE),
+    "stability.stable-image-core-v1:1": flat("0.04", _PAGE),
+    "stability.stable-image-ultra-v1:0": flat("0.14", _PAGE),
+    "stability.stable-image-ultra-v1:1": flat("0.14", _PAGE),
     # Nova Canvas at its usual 1024x1024; every other size is priced by ``nova_price``.
     NOVA: {
         ("1024x1024", "standard"): NOVA_TIERS["1024"]["standard"],
@@ -60,17 +57,24 @@ PRICES: PriceTable = {
 }
 
 
-def nova_price(request: ImageRequest) -> int | None:
-    """The tier of the size, the quality as sent (``hd`` and ``premium`` are premium)."""
-    parsed = sizes.parse(request.size)
+def _nova_tier(size: str) -> str | None:
+    if size == AUTO:  # the model's default, whose tier is not published: the dearer one
+        return "2048"
+    parsed = sizes.parse(size)
     if parsed is None:
         return None
     width, height = parsed
     if width <= SMALL_SIDE and height <= SMALL_SIDE:
-        tier = "1024"
-    elif width * height > SMALL_SIDE * SMALL_SIDE:
-        tier = "2048"
-    else:
+        return "1024"
+    if width * height > SMALL_SIDE * SMALL_SIDE:
+        return "2048"
+    return None
+
+
+def nova_price(request: ImageRequest) -> int | None:
+    """The tier of the size, the quality as sent (``hd`` and ``premium`` are premium)."""
+    tier = _nova_tier(request.size)
+    if tier is None:
         return None
     quality = "premium" if request.quality in ("hd", "premium") else "standard"
     return NOVA_TIERS[tier][quality].micro_usd

@@ -12,19 +12,15 @@ sd3.5-medium and sdxl-turbo, whose prices were not in the pages read.
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import ANY, Price, PriceTable, lookup, usd
+from ..pricing import PriceTable, flat, table_price
 
 
-def _flat(dollars: str, page: str) -> dict[tuple[str, str], Price]:
-    return {(ANY, ANY): Price(usd(dollars), f"https://deepinfra.com/{page}/api (read 2026-11-26)")}
+def _page(model: str) -> str:
+    return f"https://deepinfra.com/{model}/api (read 2026-11-26)"
 
 
 PRICES: PriceTable = {
-    "black-forest-labs/FLUX-pro": _flat("0.05", "black-forest-labs/FLUX-pro"),
-    "stabilityai/sd3.5": _flat("0.06", "stabilityai/sd3.5"),
+    model: flat(dollars, _page(model))
+    for model, dollars in (("black-forest-labs/FLUX-pro", "0.05"), ("stabilityai/sd3.5", "0.06"))
 }
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+price = table_price(PRICES)

@@ -8,11 +8,7 @@ read) is used at once.
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import PriceTable, lookup
+from ..pricing import PriceTable, table_price
 
 PRICES: PriceTable = {}
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+price = table_price(PRICES)

@@ -2,9 +2,11 @@
 
 Prices are per output image as OpenAI's price page lists them ("Image generation"
 table). The gpt-image models also bill the prompt's text tokens, which are small
-and not counted here; ``quality: auto`` and ``size: auto`` let OpenAI choose, so
-their cost is unknown (None). The page itself was read through stored copies that
-quote its table (burncloud.com/aiapi-detail/gpt-image-1.html for gpt-image-1,
+and not counted here. ``quality: auto`` (gpt-image's default) and ``size: auto`` let
+OpenAI choose: they are priced at the dearest choice (``..pricing``), and the answer,
+which says the ``size`` and ``quality`` it made, settles the cost. The page itself was
+read through stored copies that quote its table
+(burncloud.com/aiapi-detail/gpt-image-1.html for gpt-image-1,
 llmreference.com/model/gpt-image-1-mini/openai-api for gpt-image-1-mini,
 runware.ai/docs/models/openai-gpt-image-1-5 for gpt-image-1.5, and
 github.com/kevinhermawan/Canvas model-info.json for DALL·E); they agree with it.
@@ -12,8 +14,7 @@ github.com/kevinhermawan/Canvas model-info.json for DALL·E); they agree with it
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import ANY, Price, PriceTable, lookup, usd
+from ..pricing import ANY, Price, PriceTable, table_price, usd
 
 _PAGE = "https://developers.openai.com/api/docs/pricing#image-generation (read 2026-11-26)"
 _SQUARE, _PORTRAIT, _LANDSCAPE = "1024x1024", "1024x1536", "1536x1024"
@@ -51,7 +52,4 @@ PRICES: PriceTable = {
     "gpt-image-1-mini": _gpt_image(("0.005", "0.006"), ("0.011", "0.015"), ("0.036", "0.052")),
     "gpt-image-1.5": _gpt_image(("0.009", "0.013"), ("0.034", "0.05"), ("0.133", "0.2")),
 }
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+price = table_price(PRICES)

@@ -10,31 +10,23 @@ models, whose prices were not in those copies.
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import ANY, Price, PriceTable, lookup, usd
+from ..pricing import PriceTable, flat, table_price
 
 _PAGE = "https://www.recraft.ai/docs/api-reference/pricing (read 2026-11-26)"
-
-
-def _flat(dollars: str) -> dict[tuple[str, str], Price]:
-    return {(ANY, ANY): Price(usd(dollars), _PAGE)}
-
-
-PRICES: PriceTable = {
-    "recraftv2": _flat("0.022"),
-    "recraftv2_vector": _flat("0.044"),
-    "recraftv3": _flat("0.04"),
-    "recraftv3_vector": _flat("0.08"),
-    "recraftv4": _flat("0.04"),
-    "recraftv4_vector": _flat("0.08"),
-    "recraftv4_pro": _flat("0.25"),
-    "recraftv4_pro_vector": _flat("0.30"),
-    "recraftv4_1": _flat("0.035"),
-    "recraftv4_1_utility": _flat("0.035"),
-    "recraftv4_1_pro": _flat("0.21"),
-    "recraftv4_1_utility_pro": _flat("0.21"),
+# Dollars per image, whatever its size and quality.
+_DOLLARS = {
+    "recraftv2": "0.022",
+    "recraftv2_vector": "0.044",
+    "recraftv3": "0.04",
+    "recraftv3_vector": "0.08",
+    "recraftv4": "0.04",
+    "recraftv4_vector": "0.08",
+    "recraftv4_pro": "0.25",
+    "recraftv4_pro_vector": "0.30",
+    "recraftv4_1": "0.035",
+    "recraftv4_1_utility": "0.035",
+    "recraftv4_1_pro": "0.21",
+    "recraftv4_1_utility_pro": "0.21",
 }
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+PRICES: PriceTable = {model: flat(dollars, _PAGE) for model, dollars in _DOLLARS.items()}
+price = table_price(PRICES)

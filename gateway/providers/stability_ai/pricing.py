@@ -11,8 +11,7 @@ was not in those copies.
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import ANY, Price, PriceTable, lookup
+from ..pricing import ANY, Price, PriceTable, table_price
 
 _PAGE = "https://platform.stability.ai/pricing (read 2026-11-26)"
 CREDIT_MICRO_USD = 10_000  # 1 credit = $0.01
@@ -31,7 +30,4 @@ PRICES: PriceTable = {
     "sd3.5-large-turbo": _credits(40),
     "sd3.5-medium": _credits(35),
 }
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+price = table_price(PRICES)

@@ -8,25 +8,17 @@ price"). Upscaling and editing are priced apart and are not used by this gateway
 
 from __future__ import annotations
 
-from ...models import ImageRequest
-from ..pricing import ANY, Price, PriceTable, lookup, usd
+from ..pricing import PriceTable, flat, table_price
 
 _PAGE = "https://cloud.google.com/vertex-ai/generative-ai/pricing#imagen-models (read 2026-11-26)"
-
-
-def _flat(dollars: str) -> dict[tuple[str, str], Price]:
-    return {(ANY, ANY): Price(usd(dollars), _PAGE)}
-
-
-PRICES: PriceTable = {
-    "imagen-4.0-generate-001": _flat("0.04"),
-    "imagen-4.0-ultra-generate-001": _flat("0.06"),
-    "imagen-4.0-fast-generate-001": _flat("0.02"),
-    "imagen-3.0-generate-002": _flat("0.04"),
-    "imagen-3.0-generate-001": _flat("0.04"),
-    "imagen-3.0-fast-generate-001": _flat("0.02"),
+# Dollars per image, whatever its size and quality.
+_DOLLARS = {
+    "imagen-4.0-generate-001": "0.04",
+    "imagen-4.0-ultra-generate-001": "0.06",
+    "imagen-4.0-fast-generate-001": "0.02",
+    "imagen-3.0-generate-002": "0.04",
+    "imagen-3.0-generate-001": "0.04",
+    "imagen-3.0-fast-generate-001": "0.02",
 }
-
-
-def price(request: ImageRequest) -> int | None:
-    return lookup(PRICES, request)
+PRICES: PriceTable = {model: flat(dollars, _PAGE) for model, dollars in _DOLLARS.items()}
+price = table_price(PRICES)

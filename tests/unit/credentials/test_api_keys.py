@@ -67,6 +67,14 @@ def test_authenticate_known_unknown_and_revoked(store):
     assert keys.authenticate(store, PEPPER, key, 1003.0) is None
 
 
+def test_the_team_carries_its_keys_limits(store):
+    key, record = keys.create(store, PEPPER, "team-a", 1000.0)
+    store.set_api_key_limits(record.id, {"limit_ipm": 9, "limit_daily_micro_usd": 250_000})
+    assert keys.authenticate(store, PEPPER, key, 1001.0) == Team(
+        "team-a", record.id, limit_ipm=9, limit_daily_micro_usd=250_000
+    )
+
+
 @pytest.mark.parametrize("case", ["known", "unknown", "revoked"])
 def test_every_well_formed_key_goes_through_compare_digest(store, monkeypatch, case):
     key, record = keys.create(store, PEPPER, "team-a", 1000.0)

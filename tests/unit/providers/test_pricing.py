@@ -9,7 +9,16 @@ import pytest
 
 from gateway import providers
 from gateway.models import ImageRequest
-from gateway.providers.pricing import ANY, Price, find, lookup, no_price, usd
+from gateway.providers.pricing import (
+    ANY,
+    Price,
+    find,
+    flat,
+    lookup,
+    no_price,
+    table_price,
+    usd,
+)
 
 # Package name of every registered provider (``azure-openai`` -> ``azure_openai``).
 PACKAGES = sorted(name.replace("-", "_") for name in providers.REGISTRY)
@@ -107,9 +116,16 @@ def test_at_least_the_priced_providers_have_prices():
         ("gpt-image-1-mini", "1024x1024", "high", 36_000),
         ("gpt-image-1.5", "1536x1024", "low", 13_000),
         ("gpt-image-1.5", "1024x1024", "high", 133_000),
-        # OpenAI chooses for auto: unknown, never guessed.
-        ("gpt-image-1", "1024x1024", "auto", None),
-        ("gpt-image-1", "auto", "high", None),
+        # OpenAI chooses for auto: the dearest choice for what is known (an estimate,
+        # settled by the answer's own size and quality).
+        ("gpt-image-1", "1024x1024", "auto", 167_000),
+        ("gpt-image-1", "1536x1024", "auto", 250_000),
+        ("gpt-image-1", "auto", "low", 16_000),
+        ("gpt-image-1", "auto", "high", 250_000),
+        ("gpt-image-1", "auto", "auto", 250_000),
+        ("gpt-image-1-mini", "1024x1024", "auto", 36_000),
+        ("gpt-image-1.5", "auto", "medium", 50_000),
+        ("gpt-image-1", "auto", "ultra", None),  # a quality the table does not list
         ("dall-e-9", "1024x1024", "standard", None),
     ],
 )
@@ -161,7 +177,9 @@ def test_other_providers_prices(provider, model, params, micro_usd):
         ("eu.amazon.nova-canvas-v1:0", "1280x1280", "premium", 80_000),
         # A side over 1024 in a small image: which tier is not published.
         ("amazon.nova-canvas-v1:0", "1280x720", "standard", None),
-        ("amazon.nova-canvas-v1:0", "auto", "standard", None),
+        # auto: the model's default, whose tier is not published: the dearer tier.
+        ("amazon.nova-canvas-v1:0", "auto", "standard", 60_000),
+        ("amazon.nova-canvas-v1:0", "auto", "premium", 80_000),
     ],
 )
 def test_bedrock_nova_canvas_prices_by_size_tier_and_quality(model, size, quality, micro_usd):
@@ -226,15 +244,46 @@ def test_lookup_prefers_the_most_specific_entry():
     assert no_price(request("m")) is None
 
 
+def test_auto_on_a_flat_row_is_its_one_price():
+    assert lookup({"m": flat("0.04", "s")}, request("m", "auto", "auto")) == 40_000
+    prices = {"m": {("1x1", "hd"): Price(3, "s"), ("2x2", ANY): Price(2, "s")}}
+    assert find(prices, "m", "auto", "hd").micro_usd == 3
+    assert find(prices, "m", "auto", "standard").micro_usd == 2
+    assert find(prices, "m", "1x1", "auto").micro_usd == 3
+    assert find(prices, "m", "3x3", "auto") is None
+
+
+def test_flat_and_table_price_build_a_providers_table_and_price():
+    row = flat("0.04", "https://example.com (read 2026-11-26)")
+    assert row == {(ANY, ANY): Price(40_000, "https://example.com (read 2026-11-26)")}
+    price = table_price({"m": row})
+    assert (price(request("m", "512x512", "hd")), price(request("other"))) == (40_000, None)
+
+
 @pytest.mark.parametrize(
     ("text", "micro"),
-    [("0.04", 40_000), ("0.25", 250_000), ("0.00035", 350), ("5", 5_000_000), (".5", 500_000)],
+    [
+        ("0.04", 40_000),
+        ("0.25", 250_000),
+        ("0.00035", 350),
+        ("5", 5_000_000),
+        ("9223372036854.775807", 2**63 - 1),
+    ],
 )
 def test_usd_reads_dollars_exactly(text, micro):
     assert usd(text) == micro
 
 
-@pytest.mark.parametrize("text", ["-1", "0.0000001", "1e3", "", "1.2.3", "$1"])
+@pytest.mark.parametrize(
+    "text",
+    ["-1", "0.0000001", "1e3", "1e400", "", "1.2.3", "$1", ".5", "\u00b2", "\u0663", "1 ", "1\n"],
+)
 def test_usd_refuses_what_is_not_a_price(text):
-    with pytest.raises(ValueError, match="not a price"):
+    with pytest.raises(ValueError, match=r"must be dollars such as 25 or 0\.04"):
+        usd(text)
+
+
+@pytest.mark.parametrize("text", ["9223372036854.775808", "9" * 18])
+def test_usd_refuses_more_than_sqlite_holds(text):
+    with pytest.raises(ValueError, match=r"must be at most 9223372036854\.775807 dollars"):
         usd(text)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gateway.routing.attempts import AttemptRecord, AttemptResult, Budget
-from gateway.routing.nodes import RetrySettings
+from gateway.routing.attempts import CACHE_HIT, AttemptRecord, AttemptResult, Budget
+from gateway.routing.nodes import Leaf, RetrySettings
 from gateway.routing.retry import backoff, retryable
 
 from .fakes import START, FakeClock, FixedRandom, ambiguous, connect, fail, ok, route, skipped
@@ -189,3 +189,15 @@ def test_each_try_is_recorded_with_its_retry_index_and_times():
 )
 def test_retryable(result, codes, expected):
     assert retryable(result, RetrySettings(attempts=1, on_status_codes=codes)) is expected
+
+
+def test_a_cache_hit_is_recorded_as_one_and_is_no_upstream_attempt():
+    budget = Budget(FakeClock(), FakeClock().sleep, FixedRandom(0.5), START + 300, 6)
+    leaf = Leaf(path="config", provider="openai")
+    budget.call(lambda _: AttemptResult(status=500), leaf, 0)
+    budget.call(lambda _: AttemptResult(status=200, cached=True), leaf, 1)
+    called, hit = budget.records
+    assert (hit.status, hit.failure, hit.skip_reason) == (200, None, CACHE_HIT)
+    assert CACHE_HIT == "cache hit"
+    assert (called.called, hit.called) == (True, False)
+    assert budget.upstream_attempts == 1
