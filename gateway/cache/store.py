@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..db import BUSY_TIMEOUT_MS, connect
+from ..db import BUSY_TIMEOUT_MS, ThreadConnections, immediate
 from ..image_store import CONTENT_TYPES, sniff
 from . import hits
 
@@ -90,30 +90,19 @@ class CacheStore:
         self.directory = directory
         self.max_bytes = max_bytes
         self.clock = clock
-        self._local = threading.local()
+        self._connections = ThreadConnections(db_path)
         self._hits = hits.Hits(clock)
         self._write_lock = threading.Lock()
 
     def _conn(self) -> sqlite3.Connection:
-        if getattr(self._local, "pid", None) != os.getpid():
-            self._local.conn = connect(self.db_path)
-            self._local.pid = os.getpid()
-        conn: sqlite3.Connection = self._local.conn
-        return conn
+        return self._connections.get()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         # Threads of one worker queue on a Python lock, woken at once when it is free;
         # on SQLite's lock they would sleep in its busy handler's steps of 1 to 100 ms.
-        with self._write_lock:
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._write_lock, immediate(self._conn()) as conn:
+            yield conn
 
     def get(self, key: str, max_age: int) -> Entry | None:
         """The fresh entry for ``key`` (younger than ``max_age`` seconds and not expired);
@@ -335,11 +324,9 @@ class CacheStore:
 
     def close(self) -> None:
         """Write pending hits and close this thread's connection (CLI and tests)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        if self._connections.current() is not None:
             self.flush_hits()
-            conn.close()
-            self._local.pid = None
+            self._connections.close()
 
 
 def parse(key: str, text: Any) -> dict[str, Any] | None:
