@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.e2e.conftest import poll
 from tests.e2e.fake_provider import TINY_PNG_B64
 
 KEY = "sk-e2e-cache-0123456789abcdef"
@@ -43,7 +44,7 @@ def post(gateway, prompt, config=SIMPLE, **headers):
     return res
 
 
-def served_by(gateway, request_id, timeout=5.0):
+def served_by(gateway, request_id, timeout=15.0):
     """The worker pid of the access line for ``request_id`` (``INFO [pid] gateway.access``),
     waiting for the line to reach the log; None if it never does."""
     pattern = re.compile(r"\[(\d+)\] gateway\.access: (\{.*\})")
@@ -82,7 +83,13 @@ def test_an_entry_stored_by_one_worker_is_a_hit_in_another(one_request_workers, 
     assert hit.json() == miss.json()
     assert [item["b64_json"] for item in hit.json()["data"]] == [TINY_PNG_B64] * 2
     assert len(upstream_calls(fake_provider)) == 1
-    rows = {r["request_id"]: r["cache_status"] for r in gateway.log_rows()}
+    wanted = {miss.headers["x-request-id"], hit.headers["x-request-id"]}
+
+    def rows():  # the request log is written by a background thread: poll (bounded)
+        return {r["request_id"]: r["cache_status"] for r in gateway.log_rows()}
+
+    poll(lambda: wanted <= set(rows()), 15.0)
+    rows = rows()
     assert rows[miss.headers["x-request-id"]] == "MISS"
     assert rows[hit.headers["x-request-id"]] == "HIT"
 
