@@ -96,11 +96,11 @@ def b64_image(name: str, reply: ProviderReply, value: Any, **kw: Any) -> Generat
     return GeneratedImage(b64_json=value, **kw)
 
 
-def raw_image(name: str, reply: ProviderReply) -> GeneratedImage:
-    """A 2xx whose body is the image itself (``image/png`` and friends)."""
+def raw_image(name: str, reply: ProviderReply) -> ImageResult:
+    """A 2xx whose body is the image itself (``image/png`` and friends): one image."""
     if sniff(reply.body) == "bin":
         raise invalid_answer(name, reply, "its body is not a PNG, JPEG, WebP or GIF image")
-    return GeneratedImage(data=reply.body, content_type=reply.content_type)
+    return result(name, reply, [GeneratedImage(data=reply.body, content_type=reply.content_type)])
 
 
 def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:

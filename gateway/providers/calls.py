@@ -10,12 +10,22 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..models import AwsSigning, GoogleServiceAccount, ProviderCall, Target
+from ..models import AwsSigning, GoogleServiceAccount, ImageRequest, ProviderCall, Target
 
 
 def json_body(payload: Any) -> bytes:
     """A JSON request body: compact, UTF-8 as is, and never NaN or Infinity (not JSON)."""
     return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def openai_like_body(first: dict[str, Any], request: ImageRequest, names: Iterable[str]) -> bytes:
+    """``first``, then each of ``names`` the caller gave, then ``size`` unless it is
+    ``auto`` (left to the provider's default): the body of the small OpenAI-like APIs."""
+    payload = dict(first)
+    payload.update((k, request.params[k]) for k in names if request.params.get(k) is not None)
+    if request.params.get("size") is not None and request.size != "auto":
+        payload["size"] = request.size
+    return json_body(payload)
 
 
 def bearer_json_headers(target: Target, content_type: str = "application/json") -> dict[str, str]:

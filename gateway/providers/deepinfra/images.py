@@ -7,11 +7,9 @@ answer is OpenAI's (base64 only).
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...errors import GatewayError
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import calls, sizes
+from .. import calls
 from ..answers import openai_compatible
 from ..errors import detail_error
 from . import api
@@ -26,11 +24,10 @@ PARAMS = ("n", "user")
 
 
 def body(request: ImageRequest) -> bytes:
-    payload: dict[str, Any] = {"prompt": request.prompt, "model": request.model}
-    payload.update((k, request.params[k]) for k in PARAMS if request.params.get(k) is not None)
-    if request.params.get("size") is not None and sizes.parse(request.size) is not None:
-        payload["size"] = request.size  # "auto" is left to DeepInfra's default
-    return calls.json_body(payload)
+    # "auto" size is left to the provider's default.
+    return calls.openai_like_body(
+        {"prompt": request.prompt, "model": request.model}, request, PARAMS
+    )
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:

@@ -26,7 +26,7 @@ def parse_reply(reply: ProviderReply) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+        return answers.raw_image(NAME, reply)
     data = answers.decode_json(NAME, reply)
     if isinstance(data, dict) and "base64" not in data:
         if any(key in data for key in _ERROR_KEYS):

@@ -6,10 +6,8 @@ only the request is narrowed to the fields Lemonfox documents, as Portkey does.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import calls, sizes
+from .. import calls
 from ..answers import openai_compatible
 from . import api
 
@@ -21,11 +19,8 @@ PARAMS = ("negative_prompt", "n", "response_format")
 
 
 def body(request: ImageRequest) -> bytes:
-    payload: dict[str, Any] = {"prompt": request.prompt}
-    payload.update((k, request.params[k]) for k in PARAMS if request.params.get(k) is not None)
-    if request.params.get("size") is not None and sizes.parse(request.size) is not None:
-        payload["size"] = request.size  # "auto" is left to Lemonfox's default
-    return calls.json_body(payload)
+    # "auto" size is left to the provider's default.
+    return calls.openai_like_body({"prompt": request.prompt}, request, PARAMS)
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:

@@ -9,10 +9,8 @@ and anything that is not a list of images becomes an error naming Nscale.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
-from .. import calls, sizes
+from .. import calls
 from ..answers import openai_compatible
 from . import api
 
@@ -23,11 +21,10 @@ PARAMS = ("n",)
 
 
 def body(request: ImageRequest) -> bytes:
-    payload: dict[str, Any] = {"model": request.model, "prompt": request.prompt}
-    payload.update((k, request.params[k]) for k in PARAMS if request.params.get(k) is not None)
-    if request.params.get("size") is not None and sizes.parse(request.size) is not None:
-        payload["size"] = request.size  # "auto" is left to Nscale's default
-    return calls.json_body(payload)
+    # "auto" size is left to the provider's default.
+    return calls.openai_like_body(
+        {"model": request.model, "prompt": request.prompt}, request, PARAMS
+    )
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:

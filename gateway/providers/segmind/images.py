@@ -90,7 +90,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+        return answers.raw_image(NAME, reply)
     data = answers.json_object(NAME, reply)
     if "image" not in data and ("error" in data or "message" in data):
         raise answers.error_in_success(NAME, reply, data.get("error") or data.get("message"))

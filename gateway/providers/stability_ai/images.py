@@ -33,7 +33,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
         # Only sent for "Accept: image/*", which we never ask for; a proxy might.
-        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+        return answers.raw_image(NAME, reply)
     data = answers.decode_json(NAME, reply)
     if (
         isinstance(data, dict)

@@ -92,7 +92,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise openai_style_error(NAME, reply)  # Together's errors are OpenAI-shaped
     if reply.content_type.startswith("image/"):
-        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+        return answers.raw_image(NAME, reply)
     data = answers.json_object(NAME, reply)
     if data.get("error") and not data.get("data"):
         raise answers.error_in_success(NAME, reply, data["error"])

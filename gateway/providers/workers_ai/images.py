@@ -98,7 +98,7 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
     if reply.content_type.startswith("image/"):
-        return answers.result(NAME, reply, [answers.raw_image(NAME, reply)])
+        return answers.raw_image(NAME, reply)
     data = answers.json_object(NAME, reply)
     if data.get("success") is False or (data.get("errors") and not data.get("result")):
         raise answers.error_in_success(NAME, reply, _error_fields(data))
