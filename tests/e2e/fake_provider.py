@@ -325,6 +325,10 @@ class FakeProvider:
         with self._server.lock:
             return list(self._server.recorded)
 
+    def requests_to(self, provider: str) -> list[RecordedRequest]:
+        """The requests ``provider``'s fake received (under ``/p/<provider>``), oldest first."""
+        return [r for r in self.requests if r.path.startswith(f"/p/{provider}")]
+
     def clear(self) -> None:
         with self._server.lock:
             self._server.recorded.clear()

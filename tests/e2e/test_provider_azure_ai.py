@@ -23,10 +23,6 @@ def post(gateway, body: dict, **headers: str) -> requests.Response:
     return requests.post(gateway.url("/v1/images/generations"), json=body, headers=sent, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_gpt_image_deployment_with_foundry_headers_and_a_hosted_url(gateway, fake_provider, http):
     res = post(
         gateway,
@@ -46,7 +42,7 @@ def test_gpt_image_deployment_with_foundry_headers_and_a_hosted_url(gateway, fak
         "image/png",
         TINY_PNG,
     )
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("azure-ai")
     assert (sent.method, sent.path, sent.query) == (
         "POST",
         PREFIX + "/images/generations",
@@ -66,7 +62,7 @@ def test_b64_json_defaults_to_dall_e_3_and_drops_extra_parameters(gateway, fake_
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"][0]["b64_json"] == TINY_PNG_B64
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("azure-ai")
     assert sent.query == "api-version=2024-10-21"
     assert sent.headers["extra-parameters"] == "drop"
     assert "azureml-model-deployment" not in sent.headers
@@ -85,7 +81,7 @@ def test_non_azure_foundry_url_is_refused_before_any_call(gateway, fake_provider
     )
     assert res.status_code == 400
     assert res.json()["error"]["param"] == "azure_foundry_url"
-    assert upstream(fake_provider) == []
+    assert fake_provider.requests_to("azure-ai") == []
 
 
 def test_upstream_error_is_normalised(gateway, fake_provider):

@@ -31,10 +31,6 @@ def post(gateway, fake, raw: bytes, **headers: str) -> requests.Response:
     return requests.post(gateway.url("/v1/images/generations"), data=raw, headers=sent, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_dall_e_3_url_answer_passes_through_and_the_body_is_forwarded_as_sent(
     gateway, fake_provider
 ):
@@ -51,7 +47,7 @@ def test_dall_e_3_url_answer_passes_through_and_the_body_is_forwarded_as_sent(
             }
         ],
     }
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("azure-openai")
     assert (sent.method, sent.path, sent.query) == (
         "POST",
         PREFIX + "/deployments/dalle3/images/generations",
@@ -79,7 +75,7 @@ def test_gpt_image_url_request_is_hosted_by_the_gateway_with_an_entra_token_on_v
     image = http.get(item["url"], timeout=10)
     assert (image.status_code, image.headers["Content-Type"]) == (200, "image/png")
     assert image.content == TINY_PNG
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("azure-openai")
     assert (sent.path, sent.query) == (PREFIX + "/v1/images/generations", "")
     assert sent.headers["authorization"] == "Bearer eyJ.entra.token"
     assert "api-key" not in sent.headers
@@ -90,7 +86,7 @@ def test_b64_json_from_dall_e_3_with_defaulted_model(gateway, fake_provider):
     res = post(gateway, fake_provider, b'{"prompt": "a fox", "response_format": "b64_json"}')
     assert res.status_code == 200, res.text
     assert res.json()["data"][0]["b64_json"] == TINY_PNG_B64
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("azure-openai")
     assert json.loads(sent.body) == {
         "model": "dall-e-3",
         "prompt": "a fox",
@@ -112,4 +108,4 @@ def test_errors_keep_status_name_the_provider_and_missing_options_are_400(gatewa
     res = post(gateway, fake_provider, b'{"prompt": "p"}', **{"x-portkey-azure-deployment-id": ""})
     assert res.status_code == 400
     assert res.json()["error"]["param"] == "deployment_id"
-    assert upstream(fake_provider) == []
+    assert fake_provider.requests_to("azure-openai") == []

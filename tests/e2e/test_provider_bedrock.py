@@ -39,10 +39,6 @@ def post(gateway, fake, body, **headers):
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_nova_canvas_with_sigv4_and_b64_answer(bedrock_gateway, fake_provider):
     res = post(
         bedrock_gateway,
@@ -60,7 +56,7 @@ def test_nova_canvas_with_sigv4_and_b64_answer(bedrock_gateway, fake_provider):
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 2
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("bedrock")
     assert (sent.method, sent.path) == (
         "POST",
         f"{PREFIX}/model/us.amazon.nova-canvas-v1%3A0/invoke",
@@ -96,7 +92,7 @@ def test_stable_image_core_with_an_api_key_as_url(bedrock_gateway, fake_provider
     image = requests.get(item["url"], timeout=30)
     assert (image.status_code, image.headers["Content-Type"]) == (200, "image/png")
     assert image.content == TINY_PNG
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("bedrock")
     assert sent.path == f"{PREFIX}/model/stability.stable-image-core-v1%3A1/invoke"
     assert sent.headers["authorization"] == f"Bearer {API_KEY}"
     assert "x-amz-date" not in sent.headers
@@ -118,4 +114,4 @@ def test_wrong_secret_is_aws_403_normalised(bedrock_gateway, fake_provider):
             "provider": "bedrock",
         }
     }
-    assert len(upstream(fake_provider)) == 1
+    assert len(fake_provider.requests_to("bedrock")) == 1

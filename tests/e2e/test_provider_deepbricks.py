@@ -27,10 +27,6 @@ def post(gateway, fake, raw: bytes, key: str = KEY, **headers: str) -> requests.
     return requests.post(gateway.url("/v1/images/generations"), data=raw, headers=sent, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_url_answer_passes_through_with_org_and_project_headers(gateway, fake_provider):
     raw = b'{"prompt": "a red fox", "n": 2, "size": "512x512"}'
     res = post(
@@ -45,7 +41,7 @@ def test_url_answer_passes_through_with_org_and_project_headers(gateway, fake_pr
         "created": CREATED,
         "data": [{"url": f"{files}/0.png"}, {"url": f"{files}/1.png"}],
     }
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("deepbricks")
     assert (sent.method, sent.path) == ("POST", PREFIX + "/v1/images/generations")
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.headers["deepbricks-organization"] == "org-e2e"
@@ -59,7 +55,7 @@ def test_b64_json_is_passed_through(gateway, fake_provider):
     res = post(gateway, fake_provider, raw)
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("deepbricks")
     assert sent.body == raw
 
 

@@ -26,10 +26,6 @@ def post(http, gateway, fake, body):
     return http.post(gateway.url("/v1/images/generations"), json=body, headers=headers, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith("/p/deepinfra")]
-
-
 def test_b64_json_sends_the_exact_call_and_passes_the_answer_through(http, gateway, fake_provider):
     body = {
         "model": "stabilityai/sd3.5",
@@ -43,7 +39,7 @@ def test_b64_json_sends_the_exact_call_and_passes_the_answer_through(http, gatew
     assert res.status_code == 200, res.text
     item = {"revised_prompt": "a red fox", "b64_json": TINY_PNG_B64}
     assert res.json() == {"created": CREATED, "data": [item, item]}
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("deepinfra")
     assert (sent.method, sent.path) == ("POST", PATH)
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json() == {
@@ -62,7 +58,7 @@ def test_url_asked_gets_a_gateway_hosted_png(http, gateway, fake_provider):
     image = http.get(item["url"], timeout=10)
     assert (image.status_code, image.headers["Content-Type"]) == (200, "image/png")
     assert image.content == TINY_PNG == base64.b64decode(TINY_PNG_B64)
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("deepinfra")
     assert "response_format" not in sent.json()  # DeepInfra refuses "url"
 
 

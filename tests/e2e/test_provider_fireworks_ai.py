@@ -29,10 +29,6 @@ def post(gateway, fake, body):
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_flux_workflow_call_and_b64_answer(fireworks_gateway, fake_provider):
     res = post(
         fireworks_gateway,
@@ -41,7 +37,7 @@ def test_flux_workflow_call_and_b64_answer(fireworks_gateway, fake_provider):
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("fireworks-ai")
     assert (sent.method, sent.path) == (
         "POST",
         f"{PREFIX}/workflows/accounts/fireworks/models/flux-1-schnell-fp8/text_to_image",
@@ -66,7 +62,7 @@ def test_sdxl_samples_as_urls_are_gateway_hosted_pngs(fireworks_gateway, fake_pr
     assert res.status_code == 200, res.text
     urls = [item["url"] for item in res.json()["data"]]
     assert len(urls) == 2
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("fireworks-ai")
     assert sent.path == (
         f"{PREFIX}/image_generation/accounts/fireworks/models/stable-diffusion-xl-1024-v1-0"
     )

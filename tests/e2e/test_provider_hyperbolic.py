@@ -26,10 +26,6 @@ def post(http, gateway, fake, body):
     return http.post(gateway.url("/v1/images/generations"), json=body, headers=headers, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith("/p/hyperbolic")]
-
-
 def test_b64_json_sends_the_exact_call_and_answers_in_openai_shape(http, gateway, fake_provider):
     body = {
         "model": "FLUX.1-dev",
@@ -44,7 +40,7 @@ def test_b64_json_sends_the_exact_call_and_answers_in_openai_shape(http, gateway
     answer = res.json()
     assert set(answer) == {"created", "data"}
     assert answer["data"] == [{"b64_json": TINY_PNG_B64}, {"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("hyperbolic")
     assert (sent.method, sent.path) == ("POST", PATH)
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json() == {
@@ -64,7 +60,7 @@ def test_url_asked_gets_a_gateway_hosted_png(http, gateway, fake_provider):
     image = http.get(item["url"], timeout=10)
     assert (image.status_code, image.headers["Content-Type"]) == (200, "image/png")
     assert image.content == TINY_PNG == base64.b64decode(TINY_PNG_B64)
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("hyperbolic")
     assert sent.json() == {"model_name": "SDXL1.0-base", "prompt": "a red fox"}
 
 

@@ -24,10 +24,6 @@ def post(http, gateway, fake, body):
     return http.post(gateway.url("/v1/images/generations"), json=body, headers=headers, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith("/p/lemonfox-ai")]
-
-
 def test_url_sends_the_exact_call_and_passes_the_answer_through(http, gateway, fake_provider):
     body = {
         "model": "dall-e-3",
@@ -45,7 +41,7 @@ def test_url_sends_the_exact_call_and_passes_the_answer_through(http, gateway, f
         "created": CREATED,
         "data": [{"url": f"{base}/files/0.png"}, {"url": f"{base}/files/1.png"}],
     }
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("lemonfox-ai")
     assert (sent.method, sent.path) == ("POST", PATH)
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json() == {
@@ -60,7 +56,7 @@ def test_b64_json_is_asked_upstream_and_passed_through(http, gateway, fake_provi
     res = post(http, gateway, fake_provider, {"prompt": "a red fox", "response_format": "b64_json"})
     assert res.status_code == 200, res.text
     assert res.json() == {"created": CREATED, "data": [{"b64_json": TINY_PNG_B64}]}
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("lemonfox-ai")
     assert sent.json() == {"prompt": "a red fox", "response_format": "b64_json"}
 
 
@@ -68,7 +64,7 @@ def test_n_above_eight_never_reaches_lemonfox(http, gateway, fake_provider):
     res = post(http, gateway, fake_provider, {"prompt": "a red fox", "n": 9})
     assert res.status_code == 400
     assert res.json()["error"]["param"] == "n"
-    assert upstream(fake_provider) == []
+    assert fake_provider.requests_to("lemonfox-ai") == []
 
 
 def test_upstream_error_keeps_status_and_names_lemonfox(http, gateway, fake_provider):

@@ -24,10 +24,6 @@ def post(http, gateway, fake, body):
     return http.post(gateway.url("/v1/images/generations"), json=body, headers=headers, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith("/p/nscale")]
-
-
 def test_b64_json_sends_the_exact_call_and_answers_in_seconds(http, gateway, fake_provider):
     body = {
         "model": "stabilityai/stable-diffusion-xl-base-1.0",
@@ -41,7 +37,7 @@ def test_b64_json_sends_the_exact_call_and_answers_in_seconds(http, gateway, fak
     assert res.status_code == 200, res.text
     item = {"b64_json": TINY_PNG_B64}
     assert res.json() == {"created": CREATED, "data": [item, item]}
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("nscale")
     assert (sent.method, sent.path) == ("POST", PATH)
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json() == {
@@ -64,7 +60,7 @@ def test_url_asked_gets_a_gateway_hosted_png(http, gateway, fake_provider):
         "image/png",
         TINY_PNG,
     )
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("nscale")
     assert sent.json() == {"model": "black-forest-labs/FLUX.1-schnell", "prompt": "a red fox"}
 
 

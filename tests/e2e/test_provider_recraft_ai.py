@@ -24,10 +24,6 @@ def post(http, gateway, fake, body):
     return http.post(gateway.url("/v1/images/generations"), json=body, headers=headers, timeout=30)
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith("/p/recraft-ai")]
-
-
 def test_url_sends_the_exact_call_and_passes_the_answer_through(http, gateway, fake_provider):
     body = {
         "prompt": "a red fox",
@@ -48,7 +44,7 @@ def test_url_sends_the_exact_call_and_passes_the_answer_through(http, gateway, f
             {"image_id": "img-1", "url": f"{base}/files/1.png"},
         ],
     }
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("recraft-ai")
     assert (sent.method, sent.path) == ("POST", PATH)
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.json() == {

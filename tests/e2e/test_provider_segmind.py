@@ -31,10 +31,6 @@ def post(gateway, fake, body):
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_sdxl_call_with_samples_as_b64(segmind_gateway, fake_provider):
     res = post(
         segmind_gateway,
@@ -50,7 +46,7 @@ def test_sdxl_call_with_samples_as_b64(segmind_gateway, fake_provider):
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 2
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("segmind")
     assert (sent.method, sent.path) == ("POST", f"{PREFIX}/sdxl1.0-txt2img")
     assert sent.headers["x-api-key"] == KEY
     assert "authorization" not in sent.headers

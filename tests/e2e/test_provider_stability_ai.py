@@ -30,10 +30,6 @@ def post(gateway, fake, body):
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_sd35_multipart_call_and_b64_answer(stability_gateway, fake_provider):
     res = post(
         stability_gateway,
@@ -50,7 +46,7 @@ def test_sd35_multipart_call_and_b64_answer(stability_gateway, fake_provider):
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("stability-ai")
     assert (sent.method, sent.path) == ("POST", f"{PREFIX}/v2beta/stable-image/generate/sd3")
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert sent.headers["accept"] == "application/json"
@@ -70,7 +66,7 @@ def test_default_core_as_url_is_a_gateway_hosted_png(stability_gateway, fake_pro
     [item] = res.json()["data"]
     assert set(item) == {"url"}
     assert item["url"].startswith(stability_gateway.base_url)
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("stability-ai")
     assert sent.path == f"{PREFIX}/v2beta/stable-image/generate/core"
     assert form_fields(sent) == {"prompt": "a red fox", "aspect_ratio": "1:1"}
     image = requests.get(item["url"], timeout=30)
@@ -94,7 +90,7 @@ def test_sdxl_v1_json_call_with_several_samples(stability_gateway, fake_provider
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 2
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("stability-ai")
     assert sent.path == f"{PREFIX}/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image"
     assert sent.headers["content-type"] == "application/json"
     assert sent.json() == {
@@ -119,4 +115,4 @@ def test_upstream_error_is_normalised(stability_gateway, fake_provider):
             "provider": "stability-ai",
         }
     }
-    assert len(upstream(fake_provider)) == 1
+    assert len(fake_provider.requests_to("stability-ai")) == 1

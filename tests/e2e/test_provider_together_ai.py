@@ -29,10 +29,6 @@ def post(gateway, fake, body: dict) -> requests.Response:
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_size_steps_seed_mapped_and_url_answer_rendered(gateway, fake_provider):
     res = post(
         gateway,
@@ -53,7 +49,7 @@ def test_size_steps_seed_mapped_and_url_answer_rendered(gateway, fake_provider):
     files = fake_provider.host("together-ai") + "/files"
     assert answer["data"] == [{"url": f"{files}/0.png"}, {"url": f"{files}/1.png"}]
     assert isinstance(answer["created"], int)
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("together-ai")
     assert (sent.method, sent.path) == ("POST", PREFIX + "/v1/images/generations")
     assert sent.headers["authorization"] == f"Bearer {KEY}"
     assert json.loads(sent.body) == {
@@ -72,7 +68,7 @@ def test_b64_json_is_asked_as_base64(gateway, fake_provider):
     res = post(gateway, fake_provider, {"prompt": "a fox", "response_format": "b64_json"})
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("together-ai")
     assert json.loads(sent.body) == {
         "model": "black-forest-labs/FLUX.1-schnell",
         "prompt": "a fox",
@@ -94,4 +90,4 @@ def test_errors_are_normalised_and_bad_sizes_never_sent(gateway, fake_provider):
     fake_provider.clear()
     res = post(gateway, fake_provider, {"prompt": "a fox", "size": "1020x1020"})
     assert (res.status_code, res.json()["error"]["param"]) == (400, "size")
-    assert upstream(fake_provider) == []
+    assert fake_provider.requests_to("together-ai") == []

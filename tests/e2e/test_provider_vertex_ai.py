@@ -46,7 +46,7 @@ def post(gateway, fake, body, **headers):
 
 
 def upstream(fake, suffix=""):
-    return [r for r in fake.requests if r.path.startswith(PREFIX) and r.path.endswith(suffix)]
+    return [r for r in fake.requests_to("vertex-ai") if r.path.endswith(suffix)]
 
 
 def test_oauth_token_call_and_b64_answer(vertex_gateway, fake_provider):

@@ -35,10 +35,6 @@ def post(gateway, fake, body):
     )
 
 
-def upstream(fake):
-    return [r for r in fake.requests if r.path.startswith(PREFIX)]
-
-
 def test_flux_json_answer_as_b64_json(workers_gateway, fake_provider):
     res = post(
         workers_gateway,
@@ -53,7 +49,7 @@ def test_flux_json_answer_as_b64_json(workers_gateway, fake_provider):
     )
     assert res.status_code == 200, res.text
     assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}]
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("workers-ai")
     assert (sent.method, sent.path) == ("POST", f"{RUN}/@cf/black-forest-labs/flux-1-schnell")
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
     assert sent.headers["content-type"] == "application/json"
@@ -75,7 +71,7 @@ def test_sdxl_raw_png_as_url_and_as_b64_json(workers_gateway, fake_provider):
     image = requests.get(item["url"], timeout=30)
     assert (image.status_code, image.headers["Content-Type"]) == (200, "image/png")
     assert image.content == TINY_PNG
-    [sent] = upstream(fake_provider)
+    [sent] = fake_provider.requests_to("workers-ai")
     assert sent.path == f"{RUN}/@cf/stabilityai/stable-diffusion-xl-base-1.0"
     assert sent.json() == {
         "prompt": "a red fox",
@@ -101,4 +97,4 @@ def test_cloudflare_error_is_normalised(workers_gateway, fake_provider):
             "provider": "workers-ai",
         }
     }
-    assert len(upstream(fake_provider)) == 1
+    assert len(fake_provider.requests_to("workers-ai")) == 1
