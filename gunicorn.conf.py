@@ -16,11 +16,15 @@ except SettingsError as exc:
     sys.stderr.write(f"gateway: configuration error: {exc}\n")
     sys.exit(2)
 
+# Paths were made absolute against the directory gunicorn started in. The app is built
+# later, after gunicorn applies a --chdir: it reads these same absolute values.
+os.environ.update(_s.path_environ())
+
 # Prometheus multiprocess mode: each worker writes its metrics to files in this directory
 # and GET /metrics adds them up. prometheus_client picks its mode when it is first
 # imported, so the variable is set here, before the app (preload_app) is loaded.
 if _s.metrics:
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.abspath(_s.metrics_path)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _s.metrics_path
 
 
 def on_starting(server):

@@ -125,12 +125,21 @@ def _fernet_keys(raw: str) -> tuple[str, ...]:
     return keys
 
 
-def _env(name: str, parse: Callable[[str], Any], default: Any, *, secret: bool = False) -> Any:
+def _env(
+    name: str,
+    parse: Callable[[str], Any],
+    default: Any,
+    *,
+    secret: bool = False,
+    path: bool = False,
+) -> Any:
     """Declare a field read from ``name``; the parser and default travel in its metadata.
 
     ``secret`` keeps the value out of ``repr(settings)``, which may end up in a log line.
+    ``path`` marks a filesystem path, made absolute when the settings are built.
     """
-    return field(default=default, repr=not secret, metadata={"env": name, "parse": parse})
+    metadata = {"env": name, "parse": parse, "path": path}
+    return field(default=default, repr=not secret, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,7 @@ class Settings:
     """Typed settings; tests build one directly, production uses :meth:`from_env`."""
 
     # Where the SQLite store (request log) lives.
-    data_dir: str = _env("GATEWAY_DATA_DIR", str, "data")
+    data_dir: str = _env("GATEWAY_DATA_DIR", str, "data", path=True)
     # Keep prompts in the request log (user data; an operator may turn it off).
     log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", _bool, True)
     log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
@@ -188,13 +197,34 @@ class Settings:
     metrics: bool = _env("GATEWAY_METRICS", _bool, True)
     # gunicorn workers' metric files (multiprocess mode); unset: <data_dir>/metrics.
     # gunicorn.conf.py empties it at each start.
-    metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None)
+    metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None, path=True)
     # Price per image, in dollars, of a request whose provider publishes no price, for
     # keys with a spending budget: estimated and charged with it. Unset: such keys are
     # refused requests that cannot be priced (400 unpriced_request_with_budget).
     unpriced_image_micro_usd: int | None = _env("GATEWAY_UNPRICED_IMAGE_USD", _usd, None)
     # Bearer token that GET /metrics asks for; unset: served openly (restrict it in nginx).
     metrics_token: str | None = _env("GATEWAY_METRICS_TOKEN", _secret_text, None, secret=True)
+
+    def __post_init__(self) -> None:
+        """Resolve every relative path once, against the working directory at start-up.
+
+        Nothing downstream may resolve it again: Flask's ``send_file`` resolves a relative
+        path against the package folder (hosted images answered 500), and gunicorn's
+        ``--chdir`` moves the process after ``gunicorn.conf.py`` has read the settings.
+        """
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("path") and value is not None:
+                object.__setattr__(self, f.name, os.path.abspath(value))
+
+    def path_environ(self) -> dict[str, str]:
+        """The path settings as absolute ``GATEWAY_*`` values, for a process to export so
+        that whatever reads the environment after a change of directory agrees."""
+        return {
+            f.metadata["env"]: getattr(self, f.name)
+            for f in fields(self)
+            if f.metadata.get("path") and getattr(self, f.name) is not None
+        }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -225,7 +255,7 @@ class Settings:
                 raise SettingsError(f"{from_env['allowed_custom_hosts']}: {exc}") from None
         if self.max_requests_jitter > self.max_requests > 0:
             raise SettingsError("GATEWAY_MAX_REQUESTS_JITTER: must not exceed GATEWAY_MAX_REQUESTS")
-        if self.metrics_dir and os.path.abspath(self.metrics_dir) == os.path.abspath(self.data_dir):
+        if self.metrics_dir and self.metrics_dir == self.data_dir:
             # Every *.db file there is read as a metric file, gateway.db included.
             raise SettingsError("GATEWAY_METRICS_DIR: must not be GATEWAY_DATA_DIR itself")
         if self.graceful_timeout < self.read_timeout:

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from gateway.settings import Settings, SettingsError, parse_allow_entry
 
 
-def test_defaults():
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     s = Settings.from_env({})
-    assert (s.bind, s.workers, s.threads, s.data_dir) == ("0.0.0.0:8787", 2, 32, "data")
+    assert (s.bind, s.workers, s.threads) == ("0.0.0.0:8787", 2, 32)
+    assert s.data_dir == str(tmp_path / "data")
     assert s.openai_base_url == "https://api.openai.com/v1"
     assert s.allowed_custom_hosts == ()
     assert s.max_body_bytes == 1 << 20
@@ -15,7 +19,9 @@ def test_defaults():
     assert s.require_api_key == "auto"
     assert Settings.from_env({"GATEWAY_REQUIRE_API_KEY": "yes"}).require_api_key == "true"
     assert Settings.from_env({"GATEWAY_REQUIRE_API_KEY": "off"}).require_api_key == "false"
-    assert s.db_path == "data/gateway.db"
+    assert s.db_path == str(tmp_path / "data" / "gateway.db")
+    assert s.metrics_dir is None
+    assert s.metrics_path == str(tmp_path / "data" / "metrics")
 
 
 def test_values_are_parsed_and_typed():
@@ -81,3 +87,40 @@ def test_cross_field_rules():
 def test_allow_entries_normalise_port_and_case():
     assert parse_allow_entry("HTTPS://Images.Example") == ("https", "images.example", 443)
     assert parse_allow_entry("http://127.0.0.1:9000/") == ("http", "127.0.0.1", 9000)
+
+
+def test_a_relative_data_dir_becomes_absolute_against_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from_env = Settings.from_env({"GATEWAY_DATA_DIR": "state/../store", "GATEWAY_METRICS_DIR": "m"})
+    built = Settings(data_dir="store", metrics_dir="./m")  # as tests build it: same rule
+    for s in (from_env, built):
+        assert s.data_dir == str(tmp_path / "store")
+        assert s.metrics_dir == str(tmp_path / "m")
+        assert s.images_dir == str(tmp_path / "store" / "images")
+        assert s.db_path == str(tmp_path / "store" / "gateway.db")
+    # Resolved once: moving elsewhere afterwards changes nothing.
+    monkeypatch.chdir("/")
+    assert from_env.data_dir == str(tmp_path / "store")
+    assert dataclasses.replace(from_env, workers=3).data_dir == str(tmp_path / "store")
+
+
+def test_an_absolute_data_dir_is_kept():
+    assert Settings(data_dir="/var/lib/image-gateway/").data_dir == "/var/lib/image-gateway"
+    assert Settings(data_dir="/srv/gw").metrics_path == "/srv/gw/metrics"
+
+
+def test_path_environ_exports_the_absolute_paths_that_are_set(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({}).path_environ() == {"GATEWAY_DATA_DIR": str(tmp_path / "data")}
+    env = {"GATEWAY_DATA_DIR": "d", "GATEWAY_METRICS_DIR": "/run/gw-metrics"}
+    assert Settings.from_env(env).path_environ() == {
+        "GATEWAY_DATA_DIR": str(tmp_path / "d"),
+        "GATEWAY_METRICS_DIR": "/run/gw-metrics",
+    }
+
+
+def test_the_metrics_dir_may_not_be_the_data_dir_spelt_differently(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"GATEWAY_DATA_DIR": "data", "GATEWAY_METRICS_DIR": str(tmp_path / "data")}
+    with pytest.raises(SettingsError, match="GATEWAY_METRICS_DIR: must not be GATEWAY_DATA_DIR"):
+        Settings.from_env(env)
