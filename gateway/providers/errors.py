@@ -22,6 +22,20 @@ MAX_MESSAGE = 500
 _SECONDS = re.compile(r"[0-9]{1,9}")
 # The OpenAI SDK will not wait longer than this for a Retry-After.
 MAX_CLIENT_RETRY_AFTER = 120
+# Error codes (or types) of an exhausted quota, credit balance or spending limit, as
+# OpenAI documents them (developers.openai.com/api/docs/guides/error-codes: 429 "You
+# exceeded your current quota", its code ``insufficient_quota`` or, for prepaid
+# credits, ``credit_balance_exhausted``; ``billing_hard_limit_reached``), and as the
+# OpenAI-compatible APIs (Azure OpenAI, DeepInfra, Together, ...) pass them on.
+QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "credit_balance_exhausted",
+        "billing_hard_limit_reached",
+        "billing_not_active",
+    }
+)
+QUOTA_MESSAGE = "you exceeded your current quota"
 
 
 def clip(value: Any, limit: int = MAX_MESSAGE) -> str | None:
@@ -88,6 +102,7 @@ def provider_error(
     ``client_may_retry``.
     """
     code = clip(code, 64) or f"upstream_{reply.status}"
+    quota = quota_exhausted(code, error_type, message)
     failure = ProviderError(
         f"{provider} error: {clip(message) or f'HTTP {reply.status} without a message'}",
         status=reply.status,
@@ -97,11 +112,19 @@ def provider_error(
         provider=provider,
         headers=passed_headers(reply),
     )
-    failure.should_retry = client_may_retry(reply, code)
+    failure.quota_exhausted = quota
+    failure.should_retry = client_may_retry(reply, quota)
     return failure
 
 
-def client_may_retry(reply: ProviderReply, code: str) -> bool:
+def quota_exhausted(code: Any, error_type: Any, message: Any) -> bool:
+    """Whether an error says the account's quota or credit is spent (not a rate limit)."""
+    if code in QUOTA_CODES or error_type in QUOTA_CODES:
+        return True
+    return isinstance(message, str) and message.lower().startswith(QUOTA_MESSAGE)
+
+
+def client_may_retry(reply: ProviderReply, quota: bool) -> bool:
     """Only where the provider provably did no work: a short 429 (not a billing one), a 503.
 
     A 500 or a 504 may have produced (and billed) an image; the OpenAI SDK retries
@@ -109,7 +132,7 @@ def client_may_retry(reply: ProviderReply, code: str) -> bool:
     """
     if reply.status == 503:
         return True
-    if reply.status == 429 and code != "insufficient_quota":
+    if reply.status == 429 and not quota:
         wait = reply.headers.get("retry-after", "0").strip()
         return not _SECONDS.fullmatch(wait) or int(wait) <= MAX_CLIENT_RETRY_AFTER
     return False
@@ -161,4 +184,17 @@ def content_filtered(provider: str, reply: ProviderReply, message: str) -> Provi
         code="content_policy_violation",
         provider=provider,
         headers=passed_headers(reply),
+    )
+
+
+def flagged_output(provider: str, reply: ProviderReply, why: str) -> ProviderError:
+    """A 2xx whose documented flag says the content filter hit at least one image.
+
+    The caller asked for ``n`` images; a blurred, blank or missing one is not an
+    answer, so the whole reply is a ``content_policy_violation`` (no image bytes in
+    it) and fallback may move on. ``why`` is the provider's own flag, e.g.
+    ``finish reason CONTENT_FILTERED``.
+    """
+    return content_filtered(
+        provider, reply, f"the provider's content filter flagged the output ({clip(why, 200)})."
     )

@@ -3,7 +3,9 @@
 Pure: no IO. v1 engines get JSON (``v1.py``), every other model a multipart form
 (``v2beta.py``), like Portkey. Both ask for JSON answers, so images arrive as base64
 and the gateway hosts them when the caller wants a URL. Errors keep the upstream
-status: v1 sends ``{id, name, message}``, v2beta ``{id, name, errors: [...]}``.
+status: v1 sends ``{id, name, message}``, v2beta ``{id, name, errors: [...]}``. An
+image the content filter blurred (``CONTENT_FILTERED`` in the ``finish-reason`` header
+or the body) is a 400 ``content_policy_violation``, not an image.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 from ...errors import GatewayError
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
 from .. import answers, calls
-from ..errors import decoded, openai_style_error, provider_error
+from ..errors import decoded, flagged_output, openai_style_error, provider_error
 from . import v1, v2beta
 from .capabilities import V1_ENGINES
-from .params import NAME
+from .params import FILTERED, NAME
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
@@ -31,6 +33,9 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
+    if reply.headers.get("finish-reason") == FILTERED:
+        # The header form of the flag (both versions, sent with image answers).
+        raise flagged_output(NAME, reply, f"finish reason {FILTERED}")
     if reply.content_type.startswith("image/"):
         # Only sent for "Accept: image/*", which we never ask for; a proxy might.
         return answers.raw_image(NAME, reply)

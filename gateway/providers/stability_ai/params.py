@@ -9,6 +9,8 @@ from typing import Any
 from ...errors import InvalidRequest
 
 NAME = "stability-ai"
+# The finish reason of an image the content filter blurred (v1 and v2beta, body or header).
+FILTERED = "CONTENT_FILTERED"
 
 
 def text_param(params: Mapping[str, Any], name: str) -> str | None:

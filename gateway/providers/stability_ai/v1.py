@@ -14,9 +14,10 @@ from ...errors import InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ProviderReply, Target
 from .. import answers, calls, sizes
 from ..calls import bearer_json_headers
+from ..errors import flagged_output
 from . import api
 from .capabilities import SD16_SIDES, SD_V16, V1_RANGES
-from .params import NAME, check_ranges, style_preset, text_param
+from .params import FILTERED, NAME, check_ranges, style_preset, text_param
 
 # Passed through as sent, in this order, after the mapped fields.
 PARAMS = ("cfg_scale", "clip_guidance_preset", "sampler", "seed", "steps", "extras")
@@ -65,18 +66,22 @@ def call(request: ImageRequest, target: Target) -> tuple[str, dict[str, str], by
 def images(name: str, reply: ProviderReply, data: Any) -> list[GeneratedImage]:
     """``{"artifacts": [{base64, finishReason, seed}]}`` (a bare list in the 2023 spec).
 
-    ``ERROR`` artifacts hold no image and are left out; ``CONTENT_FILTERED`` ones are
-    kept: per the v1 reference they are finished (and billed) images the content
-    filter may have blurred, which is what Stability returns to its own callers.
+    ``ERROR`` artifacts hold no image and are left out. A ``CONTENT_FILTERED`` one is,
+    per the v1 reference, an image the content filter may have blurred: one of them
+    makes the whole answer a 400 ``content_policy_violation``, as OpenAI answers a
+    refused prompt, so that fallback can move on
+    (https://platform.stability.ai/docs/api-reference#tag/SDXL-1.0-and-SD1.6/operation/textToImage,
+    ``FinishReason`` in github.com/Stability-AI/rest-api-support generated/spec/v1.json).
     """
     artifacts = data.get("artifacts") if isinstance(data, dict) else data
     if not isinstance(artifacts, list):
         raise answers.invalid_answer(name, reply, "its body has no 'artifacts' list")
-    result = []
-    for artifact in artifacts:
-        if not isinstance(artifact, dict):
-            raise answers.invalid_answer(name, reply, "an artifact is not an object")
-        if artifact.get("finishReason") == "ERROR":
-            continue
-        result.append(answers.b64_image(name, reply, artifact.get("base64")))
-    return result
+    if not all(isinstance(artifact, dict) for artifact in artifacts):
+        raise answers.invalid_answer(name, reply, "an artifact is not an object")
+    if any(artifact.get("finishReason") == FILTERED for artifact in artifacts):
+        raise flagged_output(name, reply, f"finish reason {FILTERED}")
+    return [
+        answers.b64_image(name, reply, artifact.get("base64"))
+        for artifact in artifacts
+        if artifact.get("finishReason") != "ERROR"
+    ]

@@ -16,9 +16,10 @@ from ...errors import InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ProviderReply, Target
 from .. import answers, multipart
 from ..calls import bearer_json_headers
+from ..errors import flagged_output
 from . import api
 from .capabilities import RATIO_OF_SIZE, SD3_RANGES, SERVICES, V2_RANGES
-from .params import NAME, check_ranges, form_value, style_preset, text_param
+from .params import FILTERED, NAME, check_ranges, form_value, style_preset, text_param
 
 _TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
@@ -86,11 +87,15 @@ def images(
 ) -> list[GeneratedImage]:
     """``{"image": <base64>, "finish_reason", "seed"}``.
 
-    ``CONTENT_FILTERED`` is, per the v2beta reference, a successful (billed)
-    generation whose image was blurred by moderation: it is returned as Stability
-    returns it. A refused prompt is a 403 ``content_moderation`` error instead.
+    ``finish_reason: CONTENT_FILTERED`` is, per the v2beta reference, a generation
+    whose image moderation blurred: a 400 ``content_policy_violation`` as OpenAI
+    answers a refused prompt, never the blurred image
+    (https://platform.stability.ai/docs/api-reference#tag/Generate/paths/~1v2beta~1stable-image~1generate~1core/post).
+    A refused prompt is Stability's own 403 ``content_moderation`` error instead.
     """
     if not isinstance(data, dict):
         raise answers.invalid_answer(name, reply, "its body is not a JSON object")
+    if data.get("finish_reason") == FILTERED:
+        raise flagged_output(name, reply, f"finish reason {FILTERED}")
     kind = _TYPES.get(str(request.params.get("output_format")), "image/png")
     return [answers.b64_image(name, reply, data.get("image"), content_type=kind)]

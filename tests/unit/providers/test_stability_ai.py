@@ -279,18 +279,61 @@ def test_v2beta_answer_is_one_base64_image():
     )
 
 
-def test_v2beta_jpeg_and_content_filtered_image_is_returned_as_stability_does():
-    body = {"image": TINY_PNG_B64, "finish_reason": "CONTENT_FILTERED", "seed": 1}
+def test_v2beta_jpeg_answer_keeps_its_type():
+    body = {"image": TINY_PNG_B64, "finish_reason": "SUCCESS", "seed": 1}
     result = PROVIDER.parse_reply(reply(200, body), V2_JPEG)
     assert result.images == (GeneratedImage(b64_json=TINY_PNG_B64, content_type="image/jpeg"),)
 
 
-def test_v1_artifacts_keep_filtered_and_drop_errors():
+FILTERED_BODY = {
+    "error": {
+        "message": "stability-ai error: the provider's content filter flagged the output "
+        "(finish reason CONTENT_FILTERED).",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "content_policy_violation",
+        "provider": "stability-ai",
+    }
+}
+
+
+def filtered(reply_, request_):
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply_, request_)
+    assert info.value.status == 400
+    assert info.value.to_body() == FILTERED_BODY
+    return info.value
+
+
+def test_v2beta_content_filtered_body_is_a_content_policy_400_without_the_image():
+    body = {"image": TINY_PNG_B64, "finish_reason": "CONTENT_FILTERED", "seed": 1}
+    failure = filtered(reply(200, body, **{"x-request-id": "r1"}), V2_JPEG)
+    assert TINY_PNG_B64 not in json.dumps(failure.to_body())
+    assert failure.response_headers() == {"x-should-retry": "false"}
+
+
+def test_v2beta_content_filtered_header_is_a_content_policy_400():
+    body = {"image": TINY_PNG_B64, "finish_reason": "SUCCESS", "seed": 1}
+    filtered(reply(200, body, **{"finish-reason": "CONTENT_FILTERED"}), V2)
+
+
+def test_raw_image_with_content_filtered_header_is_a_content_policy_400():
+    filtered(reply(200, TINY_PNG, "image/png", **{"finish-reason": "CONTENT_FILTERED"}), V2)
+
+
+def test_success_finish_reason_header_passes():
+    result = PROVIDER.parse_reply(
+        reply(200, TINY_PNG, "image/png", **{"finish-reason": "SUCCESS"}), V2
+    )
+    assert result.images == (GeneratedImage(data=TINY_PNG, content_type="image/png"),)
+
+
+def test_v1_artifacts_drop_errors():
     body = {
         "artifacts": [
             {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1},
-            {"base64": TINY_PNG_B64, "finishReason": "CONTENT_FILTERED", "seed": 2},
             {"base64": "CCCC", "finishReason": "ERROR", "seed": 3},
+            {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 2},
         ]
     }
     result = PROVIDER.parse_reply(reply(200, body), V1)
@@ -299,6 +342,19 @@ def test_v1_artifacts_keep_filtered_and_drop_errors():
         GeneratedImage(b64_json=TINY_PNG_B64),
     )
     assert (result.status, result.created, result.body) == (200, None, b"")
+
+
+@pytest.mark.parametrize("where", [0, 2])
+def test_v1_one_content_filtered_artifact_makes_the_whole_answer_a_400(where):
+    artifacts = [{"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": i} for i in range(3)]
+    artifacts[where]["finishReason"] = "CONTENT_FILTERED"
+    failure = filtered(reply(200, {"artifacts": artifacts}), V1)
+    assert TINY_PNG_B64 not in json.dumps(failure.to_body())
+
+
+def test_v1_bare_list_with_a_filtered_artifact_is_a_400():
+    body = [{"base64": TINY_PNG_B64, "finishReason": "CONTENT_FILTERED", "seed": 1}]
+    filtered(reply(200, body), V1)
 
 
 def test_v1_bare_list_of_the_2023_spec_is_read():
