@@ -2,11 +2,13 @@
 
 Both take ``{"taskType": "TEXT_IMAGE", "textToImageParams": {"text", "negativeText"?,
 "style"? (Nova)}, "imageGenerationConfig": {"numberOfImages", "width", "height",
-"quality", "cfgScale"?, "seed"?}}`` and answer ``{"images": [<base64>], "error"?}``.
+"quality", "cfgScale"?, "seed"?}}`` and answer ``{"images": [<base64>], "error"?}``,
+the ``error`` saying that the content filter blocked some or all of the images.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ...errors import InvalidRequest
@@ -21,6 +23,7 @@ from .capabilities import (
     TITAN_RANGES,
     is_nova,
 )
+from .filtered import blocked
 
 NAME = params.NAME
 
@@ -67,8 +70,11 @@ def body(request: ImageRequest) -> dict[str, Any]:
 
 
 def images(reply: ProviderReply, data: dict[str, Any]) -> list[GeneratedImage]:
+    """``error`` in a 2xx is, per Titan's and Nova's guides, the content filter's note
+    that some or all images were blocked: a 400 ``content_policy_violation``."""
     if data.get("error"):
-        raise answers.error_in_success(NAME, reply, data["error"])
+        error = data["error"]
+        raise blocked(reply, error if isinstance(error, str) else json.dumps(error))
     found = data.get("images")
     if not isinstance(found, list):
         raise answers.invalid_answer(NAME, reply, "it holds no 'images' list")

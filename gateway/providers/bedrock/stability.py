@@ -4,14 +4,15 @@ SDXL takes ``text_prompts`` (a negative prompt is a prompt of weight -1) and ans
 ``{"result", "artifacts": [{"base64", "seed", "finishReason"}]}``. SD3, Core and
 Ultra take ``prompt``/``aspect_ratio``/``seed``/``negative_prompt``/``output_format``
 and answer ``{"seeds", "finish_reasons", "images"}``, a non-null finish reason being
-a filtered or failed image.
+a filtered or failed image. A filtered image in either answer is a 400
+``content_policy_violation`` (``filtered.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...errors import GatewayError, InvalidRequest
+from ...errors import InvalidRequest
 from ...models import GeneratedImage, ImageRequest, ProviderReply
 from .. import answers, sizes
 from . import params
@@ -72,40 +73,38 @@ def v2_body(request: ImageRequest) -> dict[str, Any]:
 
 
 def sdxl_images(reply: ProviderReply, data: dict[str, Any]) -> list[GeneratedImage]:
+    """``ERROR`` artifacts are left out; one ``CONTENT_FILTERED`` makes it a 400."""
     artifacts = data.get("artifacts")
     if not isinstance(artifacts, list):
         raise answers.invalid_answer(NAME, reply, "it holds no 'artifacts' list")
-    reasons = []
-    images = []
-    for item in artifacts:
-        if not isinstance(item, dict):
-            raise answers.invalid_answer(NAME, reply, "an artifact is not an object")
-        reason = item.get("finishReason")
-        if reason in (None, "SUCCESS"):
-            images.append(answers.b64_image(NAME, reply, item.get("base64")))
-        else:
-            reasons.append(str(reason))
+    if not all(isinstance(item, dict) for item in artifacts):
+        raise answers.invalid_answer(NAME, reply, "an artifact is not an object")
+    reasons = [item.get("finishReason") for item in artifacts]
+    if "CONTENT_FILTERED" in reasons:
+        raise blocked(reply, "finish reason CONTENT_FILTERED")
+    images = [
+        answers.b64_image(NAME, reply, item.get("base64"))
+        for item, reason in zip(artifacts, reasons, strict=True)
+        if reason in (None, "SUCCESS")
+    ]
     if not images and reasons:
-        raise _failed(reply, reasons, filtered="CONTENT_FILTERED" in reasons)
+        raise answers.error_in_success(NAME, reply, {"message": "; ".join(map(str, reasons))})
     return images
 
 
 def v2_images(
     reply: ProviderReply, data: dict[str, Any], request: ImageRequest
 ) -> list[GeneratedImage]:
+    """A ``Filter reason: ...`` finish reason is a 400 even next to an image."""
     found = data.get("images") or []
     reasons = [r for r in data.get("finish_reasons") or [] if isinstance(r, str)]
     if not isinstance(found, list):
         raise answers.invalid_answer(NAME, reply, "its 'images' is not a list")
+    filtered = [r for r in reasons if r.startswith("Filter reason")]
+    if filtered:
+        raise blocked(reply, "; ".join(filtered))
     if not found and reasons:
-        filtered = any(r.startswith("Filter reason") for r in reasons)
-        raise _failed(reply, reasons, filtered)
+        raise answers.error_in_success(NAME, reply, {"message": "; ".join(reasons)})
     jpeg = request.params.get("output_format") == "jpeg"
     kind = "image/jpeg" if jpeg else "image/png"
     return [answers.b64_image(NAME, reply, image, content_type=kind) for image in found]
-
-
-def _failed(reply: ProviderReply, reasons: list[str], filtered: bool) -> GatewayError:
-    if filtered:
-        return blocked(reply, "; ".join(reasons))
-    return answers.error_in_success(NAME, reply, {"message": "; ".join(reasons)})

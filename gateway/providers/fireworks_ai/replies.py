@@ -2,9 +2,11 @@
 
 SDXL-family models answer a JSON list of ``{base64, finishReason, seed}``; FLUX
 workflows an object ``{base64: [...], finishReason, seed}`` whose strings may be data
-URIs. ``CONTENT_FILTERED`` means the safety check replaced the image (per Fireworks'
-reference), so such items are dropped, and an answer with nothing else is a content
-policy error rather than a blank image. Errors come as ``{"fault": {faultstring,
+URIs. ``finishReason: CONTENT_FILTERED`` (or a ``Finish-Reason`` header on a raw
+image) means the safety check replaced the image
+(https://docs.fireworks.ai/api-reference/generate-a-new-image-from-a-text-prompt):
+one such image makes the whole answer a 400 ``content_policy_violation``, never a
+blank image. Errors come as ``{"fault": {faultstring,
 detail: {errorcode}}}`` (gateway), ``{"detail": ...}`` (validation) or OpenAI's
 ``{"error": ...}``; the status is kept.
 """
@@ -16,15 +18,18 @@ from typing import Any
 from ...errors import GatewayError
 from ...models import ImageResult, ProviderReply
 from .. import answers
-from ..errors import content_filtered, decoded, openai_style_error, provider_error
+from ..errors import decoded, flagged_output, openai_style_error, provider_error
 
 NAME = "fireworks-ai"
+FILTERED = "CONTENT_FILTERED"
 _ERROR_KEYS = ("fault", "detail", "error")
 
 
 def parse_reply(reply: ProviderReply) -> ImageResult:
     if not 200 <= reply.status < 300:
         raise parse_error(reply)
+    if reply.headers.get("finish-reason") == FILTERED:
+        raise flagged_output(NAME, reply, f"finish reason {FILTERED}")
     if reply.content_type.startswith("image/"):
         return answers.raw_image(NAME, reply)
     data = answers.decode_json(NAME, reply)
@@ -33,13 +38,9 @@ def parse_reply(reply: ProviderReply) -> ImageResult:
             raise answers.error_in_success(NAME, reply, _error_fields(data))
         raise answers.invalid_answer(NAME, reply, "its body has no 'base64' images")
     items = _items(reply, data)
-    images = [
-        answers.b64_image(NAME, reply, _strip_data_uri(b64))
-        for b64, reason in items
-        if reason != "CONTENT_FILTERED"
-    ]
-    if items and not images:
-        raise content_filtered(NAME, reply, "the safety check filtered every generated image.")
+    if any(reason == FILTERED for _, reason in items):
+        raise flagged_output(NAME, reply, f"finish reason {FILTERED}")
+    images = [answers.b64_image(NAME, reply, _strip_data_uri(b64)) for b64, _ in items]
     return answers.result(NAME, reply, images)
 
 

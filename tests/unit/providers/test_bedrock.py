@@ -297,14 +297,47 @@ def test_sdxl_artifacts_become_images():
     assert result == ImageResult(200, images=(GeneratedImage(b64_json=TINY_PNG_B64),))
 
 
-def test_sdxl_filtered_artifact_is_a_content_policy_400():
-    payload = {"result": "success", "artifacts": [{"seed": 1, "finishReason": "CONTENT_FILTERED"}]}
+def filtered_body(why: str) -> dict:
+    return {
+        "error": {
+            "message": f"bedrock error: the provider's content filter flagged the output ({why}).",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_policy_violation",
+            "provider": "bedrock",
+        }
+    }
+
+
+def assert_filtered(payload: dict, params: dict, why: str) -> None:
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", **params}))
+    assert info.value.status == 400
+    assert info.value.to_body() == filtered_body(why)
+    assert TINY_PNG_B64 not in json.dumps(info.value.to_body())
+
+
+@pytest.mark.parametrize(
+    "artifacts",
+    [
+        [{"seed": 1, "finishReason": "CONTENT_FILTERED"}],
+        # one blurred image among good ones: the whole answer is refused
+        [
+            {"seed": 1, "base64": TINY_PNG_B64, "finishReason": "SUCCESS"},
+            {"seed": 2, "base64": TINY_PNG_B64, "finishReason": "CONTENT_FILTERED"},
+        ],
+    ],
+)
+def test_sdxl_filtered_artifact_is_a_content_policy_400(artifacts):
+    payload = {"result": "success", "artifacts": artifacts}
+    assert_filtered(payload, {"model": SDXL}, "finish reason CONTENT_FILTERED")
+
+
+def test_sdxl_error_artifacts_alone_are_a_502():
+    payload = {"result": "success", "artifacts": [{"seed": 1, "finishReason": "ERROR"}]}
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", "model": SDXL}))
-    assert (info.value.status, info.value.code) == (400, "content_policy_violation")
-    assert info.value.message == (
-        "bedrock error: every image was blocked by the model's content filter: CONTENT_FILTERED"
-    )
+    assert (info.value.status, info.value.message) == (502, "bedrock error: ERROR")
 
 
 def test_stable_image_answer_and_its_format():
@@ -317,25 +350,37 @@ def test_stable_image_answer_and_its_format():
 
 
 def test_stable_image_filter_reason_is_a_400_and_inference_error_a_502():
+    assert_filtered(
+        {"finish_reasons": ["Filter reason: prompt"]}, {"model": ULTRA}, "Filter reason: prompt"
+    )
+    # an image next to a filter reason is a blurred one: refused as well
+    payload = {"images": [TINY_PNG_B64], "finish_reasons": ["Filter reason: output image"]}
+    assert_filtered(payload, {"model": ULTRA}, "Filter reason: output image")
     request = request_for({"prompt": "p", "model": ULTRA})
-    with pytest.raises(ProviderError) as info:
-        PROVIDER.parse_reply(reply(200, {"finish_reasons": ["Filter reason: prompt"]}), request)
-    assert (info.value.status, info.value.code) == (400, "content_policy_violation")
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(200, {"finish_reasons": ["Inference error"]}), request)
     assert (info.value.status, info.value.message) == (502, "bedrock error: Inference error")
 
 
-def test_amazon_images_and_error_inside_a_200():
+def test_amazon_images():
     request = request_for({"prompt": "p", "model": NOVA, "n": 2})
     result = PROVIDER.parse_reply(reply(200, {"images": [TINY_PNG_B64, TINY_PNG_B64]}), request)
     assert result.images == (
         GeneratedImage(b64_json=TINY_PNG_B64),
         GeneratedImage(b64_json=TINY_PNG_B64),
     )
-    with pytest.raises(ProviderError) as info:
-        PROVIDER.parse_reply(reply(200, {"images": [], "error": "blocked"}), request)
-    assert (info.value.status, info.value.message) == (502, "bedrock error: blocked")
+
+
+@pytest.mark.parametrize("model", [NOVA, TITAN])
+@pytest.mark.parametrize(
+    ("images", "error"),
+    [
+        ([], "All of the generated images have been blocked by our content filters."),
+        ([TINY_PNG_B64], "Some of the generated images have been blocked by our content filters."),
+    ],
+)
+def test_amazon_error_field_is_the_content_filter_a_400(model, images, error):
+    assert_filtered({"images": images, "error": error}, {"model": model, "n": 2}, error)
 
 
 @pytest.mark.parametrize(

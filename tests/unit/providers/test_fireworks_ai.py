@@ -174,10 +174,9 @@ def test_values_checked_when_building_the_call_are_400(params, param):
 REQUEST = request_for({"prompt": "p"})
 
 
-def test_sdxl_list_answer_drops_filtered_images():
+def test_sdxl_list_answer_is_every_image():
     body = [
         {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1},
-        {"base64": "BBBB", "finishReason": "CONTENT_FILTERED", "seed": 2},
         {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 3},
     ]
     result = PROVIDER.parse_reply(reply(200, body, **{"retry-after-ms": "5"}), REQUEST)
@@ -207,20 +206,44 @@ def test_raw_image_answer():
     assert result.images == (GeneratedImage(data=b"\xff\xd8\xff", content_type="image/jpeg"),)
 
 
-def test_every_image_filtered_is_a_content_policy_error():
-    body = {"base64": ["AAAA"], "finishReason": "CONTENT_FILTERED", "seed": 1}
-    with pytest.raises(ProviderError) as info:
-        PROVIDER.parse_reply(reply(200, body), REQUEST)
-    assert info.value.status == 400
-    assert info.value.to_body() == {
-        "error": {
-            "message": "fireworks-ai error: the safety check filtered every generated image.",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "content_policy_violation",
-            "provider": "fireworks-ai",
-        }
+FILTERED_ERROR = {
+    "error": {
+        "message": "fireworks-ai error: the provider's content filter flagged the output "
+        "(finish reason CONTENT_FILTERED).",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "content_policy_violation",
+        "provider": "fireworks-ai",
     }
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "content_type"),
+    [
+        # one filtered image among good ones: the caller asked for all of them
+        (
+            [
+                {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": 1},
+                {"base64": TINY_PNG_B64, "finishReason": "CONTENT_FILTERED", "seed": 2},
+            ],
+            {},
+            "application/json",
+        ),
+        (
+            {"base64": ["AAAA"], "finishReason": "CONTENT_FILTERED", "seed": 1},
+            {},
+            "application/json",
+        ),
+        (b"\xff\xd8\xff", {"finish-reason": "CONTENT_FILTERED"}, "image/jpeg"),
+    ],
+)
+def test_a_filtered_image_is_a_content_policy_error(body, headers, content_type):
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(200, body, content_type, **headers), REQUEST)
+    assert info.value.status == 400
+    assert info.value.to_body() == FILTERED_ERROR
+    assert TINY_PNG_B64 not in json.dumps(info.value.to_body())
 
 
 @pytest.mark.parametrize(
