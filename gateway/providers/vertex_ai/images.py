@@ -2,8 +2,11 @@
 
 The body is ``{"instances": [{"prompt"}], "parameters": {...}}``; the answer
 ``{"predictions": [{"bytesBase64Encoded", "mimeType", "prompt"?}]}``, where an image
-the safety filters removed is missing or carries ``raiFilteredReason`` instead.
-Errors are Google's ``{"error": {"code", "message", "status"}}``.
+the safety filters removed is missing or, with ``includeRaiReason``, carries
+``raiFilteredReason`` instead
+(https://cloud.google.com/vertex-ai/generative-ai/docs/image/configure-responsible-ai-safety-settings).
+One such reason, or no image at all, is a 400 ``content_policy_violation``. Errors
+are Google's ``{"error": {"code", "message", "status"}}``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ...models import (
     Target,
 )
 from .. import answers, calls, options, sizes
-from ..errors import clip, content_filtered, decoded, openai_style_error, provider_error
+from ..errors import decoded, flagged_output, openai_style_error, provider_error
 from . import api, auth
 from .capabilities import OUTPUT_FORMATS, RATIO_OF_SIZE, RATIOS
 
@@ -141,11 +144,18 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     predictions = data.get("predictions", [])
     if not isinstance(predictions, list):
         raise answers.invalid_answer(NAME, reply, "its 'predictions' is not a list")
+    reasons = [
+        p["raiFilteredReason"]
+        for p in predictions
+        if isinstance(p, dict) and isinstance(p.get("raiFilteredReason"), str)
+    ]
+    if reasons:  # the caller asked for n images: a filtered one fails the answer
+        raise flagged_output(NAME, reply, f"raiFilteredReason: {'; '.join(reasons)}")
     images = [
         _image(reply, p) for p in predictions if isinstance(p, dict) and "bytesBase64Encoded" in p
     ]
-    if not images:
-        raise _all_filtered(reply, predictions)
+    if not images:  # every image removed, without a reason (no includeRaiReason)
+        raise flagged_output(NAME, reply, "no image returned; send includeRaiReason: true")
     return answers.result(NAME, reply, images)
 
 
@@ -158,19 +168,6 @@ def _image(reply: ProviderReply, prediction: dict[str, Any]) -> GeneratedImage:
         prediction["bytesBase64Encoded"],
         content_type=mime if mime in ("image/png", "image/jpeg") else "image/png",
         revised_prompt=revised if isinstance(revised, str) else None,
-    )
-
-
-def _all_filtered(reply: ProviderReply, predictions: list[Any]) -> GatewayError:
-    """No image: Google's safety filters removed them all (as OpenAI, a 400)."""
-    reasons = [
-        p["raiFilteredReason"]
-        for p in predictions
-        if isinstance(p, dict) and isinstance(p.get("raiFilteredReason"), str)
-    ]
-    why = clip("; ".join(reasons)) if reasons else "no reason given (send includeRaiReason: true)"
-    return content_filtered(
-        NAME, reply, f"every image was blocked by Google's safety filters: {why}"
     )
 
 

@@ -250,11 +250,10 @@ def test_predictions_become_images_with_type_and_rewritten_prompt():
     payload = {
         "predictions": [
             {"bytesBase64Encoded": TINY_PNG_B64, "mimeType": "image/png"},
-            {"raiFilteredReason": "filtered for safety"},
             {"bytesBase64Encoded": "/9j/4AAQ", "mimeType": "image/jpeg", "prompt": "A fox, oil"},
         ]
     }
-    result = PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", "n": 3}))
+    result = PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", "n": 2}))
     assert result == ImageResult(
         200,
         images=(
@@ -271,22 +270,33 @@ def test_predictions_become_images_with_type_and_rewritten_prompt():
     [
         (
             {"predictions": [{"raiFilteredReason": "Unable to show generated images."}]},
-            "Unable to show generated images.",
+            "raiFilteredReason: Unable to show generated images.",
         ),
-        ({}, "no reason given (send includeRaiReason: true)"),
+        # one image filtered out of the n asked: the answer is refused, no image in it
+        (
+            {
+                "predictions": [
+                    {"bytesBase64Encoded": TINY_PNG_B64, "mimeType": "image/png"},
+                    {"raiFilteredReason": "filtered for safety"},
+                ]
+            },
+            "raiFilteredReason: filtered for safety",
+        ),
+        ({}, "no image returned; send includeRaiReason: true"),
     ],
 )
-def test_every_image_filtered_is_a_400_saying_so(payload, why):
+def test_a_filtered_image_is_a_400_saying_so(payload, why):
     with pytest.raises(ProviderError) as info:
-        PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p"}))
+        PROVIDER.parse_reply(reply(200, payload), request_for({"prompt": "p", "n": 2}))
     assert info.value.status == 400
     assert info.value.to_body()["error"] == {
-        "message": f"vertex-ai error: every image was blocked by Google's safety filters: {why}",
+        "message": f"vertex-ai error: the provider's content filter flagged the output ({why}).",
         "type": "invalid_request_error",
         "param": None,
         "code": "content_policy_violation",
         "provider": "vertex-ai",
     }
+    assert TINY_PNG_B64 not in json.dumps(info.value.to_body())
 
 
 def test_error_inside_a_200_raises():
