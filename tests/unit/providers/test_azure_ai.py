@@ -119,6 +119,28 @@ def test_success_passes_through_untouched():
     assert PROVIDER.parse_reply(reply(200, body), REQUEST) == ImageResult(200, body, {})
 
 
+def test_a_filtered_item_in_a_200_is_a_content_policy_400():
+    body = json.dumps(
+        {
+            "created": 5,
+            "data": [
+                {
+                    "url": "https://x/y.png",
+                    "prompt_filter_results": {"violence": {"filtered": True, "severity": "high"}},
+                }
+            ],
+        }
+    ).encode()
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(200, body), REQUEST)
+    assert (info.value.status, info.value.code, info.value.message) == (
+        400,
+        "content_policy_violation",
+        "azure-ai error: the provider's content filter flagged the output "
+        "(filtered: prompt_filter_results.violence).",
+    )
+
+
 def test_error_is_prefixed_with_azure_ai():
     body = b'{"error": {"code": "DeploymentNotFound", "message": "no such deployment"}}'
     with pytest.raises(ProviderError) as info:

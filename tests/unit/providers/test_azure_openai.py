@@ -17,6 +17,7 @@ from gateway.providers import get
 from gateway.providers.azure_openai import PROVIDER
 from gateway.providers.capabilities import resolve
 from gateway.upstream import require_keys
+from tests.e2e.fakes import TINY_PNG_B64
 
 OPTIONS = {"resource_name": "My-Res", "deployment_id": "dalle3", "api_version": "2024-10-21"}
 
@@ -195,6 +196,49 @@ def test_url_answer_with_content_filter_results_is_passed_through_untouched():
     )
     result = PROVIDER.parse_reply(reply(200, body, **{"x-ms-region": "Sweden"}), REQUEST)
     assert result == ImageResult(200, body, {})
+
+
+def azure_item(filtered: bool) -> dict:
+    """A data item as Azure's reference shows it, its sexual result flagged or not."""
+    safe = {"filtered": False, "severity": "safe"}
+    return {
+        "b64_json": TINY_PNG_B64,
+        "revised_prompt": "r",
+        "content_filter_results": {
+            "hate": safe,
+            "self_harm": safe,
+            "sexual": {"filtered": filtered, "severity": "medium" if filtered else "safe"},
+            "violence": safe,
+        },
+        "prompt_filter_results": {
+            "hate": safe,
+            "jailbreak": {"filtered": False, "detected": False},
+        },
+    }
+
+
+def test_unflagged_content_filter_results_pass_through_untouched():
+    body = json.dumps({"created": 5, "data": [azure_item(False), azure_item(False)]}).encode()
+    request = request_for(b'{"prompt": "p", "model": "dall-e-3", "response_format": "b64_json"}')
+    assert PROVIDER.parse_reply(reply(200, body), request) == ImageResult(200, body, {})
+
+
+def test_a_filtered_item_in_a_200_is_a_content_policy_400():
+    body = json.dumps({"created": 5, "data": [azure_item(False), azure_item(True)]}, indent=1)
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(200, body.encode()), REQUEST)
+    assert info.value.status == 400
+    assert info.value.to_body() == {
+        "error": {
+            "message": "azure-openai error: the provider's content filter flagged the output "
+            "(filtered: content_filter_results.sexual).",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_policy_violation",
+            "provider": "azure-openai",
+        }
+    }
+    assert TINY_PNG_B64 not in json.dumps(info.value.to_body())
 
 
 def test_gpt_image_base64_answer_for_a_url_request_becomes_images():
