@@ -137,6 +137,9 @@ class ProviderError(GatewayError):
     type = "upstream_error"
     code = "upstream_error"
     should_retry = False
+    # An exhausted quota or credit balance: no wait brings it back, so the target is
+    # never retried (fallback still moves on).
+    quota_exhausted = False
 
 
 class RequestTimeout(GatewayError):
@@ -177,7 +180,7 @@ class UpstreamBroken(GatewayError):
 class InvalidUpstreamResponse(GatewayError):
     status = 502
     type = "upstream_error"
-    code = "invalid_upstream_response"
+    code = "upstream_invalid_response"
     should_retry = False
 
 

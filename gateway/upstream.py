@@ -9,27 +9,32 @@ no call made).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-from . import custom_hosts, providers
+from . import custom_hosts, fanout, preflight, providers
 from .cache import RequestCache
-from .config_source import config_param
 from .delivery import Origin, origin_of
 from .errors import (
-    AuthenticationError,
     GatewayError,
     InvalidRequest,
+    InvalidUpstreamResponse,
+    ProviderError,
     RequestTimeout,
+    UpstreamBroken,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from .models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Target
 from .providers.capabilities import resolve
-from .routing.attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult
+from .routing.attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult
 from .routing.nodes import Leaf
 from .settings import Settings
 from .signing import Signer
@@ -47,24 +52,12 @@ class Answered:
     origin: Origin
 
 
-def require_keys(leaves: list[Leaf]) -> None:
-    """Every target needs its provider's credentials before anything is sent anywhere."""
-    for leaf in leaves:
-        provider = providers.get(leaf.provider or "")
-        missing = provider.credentials(leaf.api_key, leaf.provider_options)
-        if missing is None:
-            continue
-        if missing == "a provider API key":
-            message = (
-                "No provider API key: send 'Authorization: Bearer <key>' "
-                "(or 'x-portkey-api-key: <key>'), or give each config target an api_key."
-            )
-        else:
-            message = f"{provider.name} needs {missing}."
-        raise AuthenticationError(
-            message,
-            param=config_param(leaf, "api_key") if leaf.path != "config" else "authorization",
-        )
+def _not_worth_retrying(exc: GatewayError, ok: bool) -> bool:
+    """An exhausted quota does not recover; a broken 2xx answer was made, and maybe
+    billed, so the same target is not asked again (fallback may still move on)."""
+    if isinstance(exc, ProviderError):
+        return exc.quota_exhausted
+    return ok and isinstance(exc, InvalidUpstreamResponse)
 
 
 def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], ImageResult]:
@@ -73,8 +66,11 @@ def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], Ima
     return provider.local
 
 
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``."""
+def retry_after(
+    headers: Mapping[str, str], now: Callable[[], float] = time.time
+) -> float | None:
+    """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``
+    (seconds, or an HTTP date: RFC 9110 allows both)."""
     for name, scale in (
         ("retry-after-ms", 1000),
         ("x-ms-retry-after-ms", 1000),
@@ -83,7 +79,20 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         value = headers.get(name, "").strip()
         if _NUMBER.fullmatch(value):
             return float(value) / scale
-    return None
+    return _http_date_wait(headers.get("retry-after", "").strip(), now)
+
+
+def _http_date_wait(value: str, now: Callable[[], float]) -> float | None:
+    """``Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`` as seconds from now (0 if past)."""
+    if not 20 <= len(value) <= 40:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - now())
 
 
 @dataclass(frozen=True)
@@ -104,9 +113,14 @@ class Attempts:
     _resolved: dict[str, ImageRequest] = field(default_factory=dict)
     # The simple cache for this request (team, force refresh); None: no cache at all.
     cache: RequestCache | None = None
+    # Hosts the pre-flight checked, by target path: (base URL, pinned address).
+    endpoints: Mapping[str, preflight.Endpoint] = field(default_factory=dict)
     # Per request: the key of each target's successful miss, stored by ``save`` once
     # routing is done (outside the attempt's timing: the upstream latency is the call's).
     _unsaved: dict[str, str] = field(default_factory=dict)
+    # Per request: the answers of fan-out calls whose attempt failed as a whole. Never
+    # returned, but made and billed: the request log and the budget count them.
+    discarded: list[Answered] = field(default_factory=list)
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         known = self._resolved.get(leaf.path)
@@ -124,12 +138,18 @@ class Attempts:
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
         base_url, pinned = leaf.base_url or self.base_urls.get(provider.name), None
-        if leaf.custom_host:
-            # Only the caller's own key travels to a caller-chosen host (virtual keys
-            # are refused with a custom host when the config is loaded).
-            base_url, pinned = custom_hosts.check(
-                leaf.custom_host, self.settings.allowed_custom_hosts, self.resolve_host
-            )
+        # A custom host (only the caller's own key travels there: virtual keys are refused
+        # with one when the config is loaded) or a virtual key's http base URL: connect to
+        # the address the pre-flight pinned, never to a second DNS answer.
+        checked = preflight.endpoint(
+            leaf,
+            self.options,
+            self.settings.allowed_custom_hosts,
+            self.resolve_host,
+            self.endpoints,
+        )
+        if checked is not None:
+            base_url, pinned = checked
         forward = self.options.forward_headers
         if not forward and leaf.forward_headers:
             forward = tuple((n, v) for n in leaf.forward_headers if (v := self.header(n)))
@@ -152,7 +172,7 @@ class Attempts:
             return prepared
         if self.cache is not None and leaf.cache is not None:
             return self._cached(self.cache, leaf, provider, *prepared)
-        return self._call(leaf, provider, *prepared)
+        return self._calls(leaf, provider, *prepared)
 
     def _cached(
         self,
@@ -161,16 +181,16 @@ class Attempts:
         provider: providers.Provider,
         request: ImageRequest,
         target: Target,
-        call: ProviderCall | None,
+        parts: tuple[fanout.Part, ...] | None,
     ) -> AttemptResult:
         """A hit answers without a call (status 200, ``cached``); a success is stored by
         ``save`` after routing, an error never."""
-        key = cache.key(provider.name, request, target, call.url if call else None)
+        key = cache.key(provider.name, request, target, parts[0].call.url if parts else None)
         hit = cache.lookup(leaf, key)
         if hit is not None:
             origin = Origin(provider.name, (), "", None)
             return AttemptResult(status=200, payload=Answered(request, hit, origin), cached=True)
-        result = self._call(leaf, provider, request, target, call)
+        result = self._calls(leaf, provider, request, target, parts)
         if result.ok and key is not None:
             self._unsaved[leaf.path] = key
         return result
@@ -209,11 +229,7 @@ class Attempts:
             raise  # our own refusal (a header that cannot be sent): never a fallback
         except GatewayError as exc:  # lost connection, redirect, oversized answer
             exc.provider = exc.provider or provider.name
-            failure = (
-                None
-                if exc.code in {"upstream_redirect", "upstream_response_too_large"}
-                else AMBIGUOUS
-            )
+            failure = LOST if isinstance(exc, UpstreamBroken) else None
             return AttemptResult(status=exc.status, failure=failure, payload=exc)
         try:
             # Parsed here, not after routing: a 2xx that is not an image answer must
@@ -226,14 +242,54 @@ class Attempts:
                 status=exc.status if ok else reply.status,
                 retry_after_s=retry_after(reply.headers),
                 payload=exc,
+                no_retry=_not_worth_retrying(exc, ok),
             )
         origin = Origin(provider.name, provider.image_hosts, origin_of(call.url), call.pinned_ip)
         return AttemptResult(status=reply.status, payload=Answered(request, result, origin))
 
+    def _calls(
+        self,
+        leaf: Leaf,
+        provider: providers.Provider,
+        request: ImageRequest,
+        target: Target,
+        parts: tuple[fanout.Part, ...] | None,
+    ) -> AttemptResult:
+        """One call, or a fan-out whose answers merge into one; any failed call fails
+        the attempt (``fanout``)."""
+        if parts is None or len(parts) == 1:
+            return self._call(leaf, provider, request, target, parts[0].call if parts else None)
+        results = fanout.run(lambda part: self._part(leaf, provider, target, part), parts)
+        made: list[Answered] = [r.payload for r in results if r is not None and r.ok]
+        failed = fanout.first_failure(results)
+        if failed is not None:
+            self.discarded.extend(made)
+            return failed
+        merged = fanout.merge([answered.result for answered in made])
+        return AttemptResult(
+            status=merged.status, payload=Answered(request, merged, made[0].origin)
+        )
+
+    def _part(
+        self, leaf: Leaf, provider: providers.Provider, target: Target, part: fanout.Part
+    ) -> AttemptResult:
+        """One call of a fan-out, its answer read into images (the merge renders anew)."""
+        result = self._call(leaf, provider, part.request, target, part.call)
+        if not result.ok:
+            return result
+        answered: Answered = result.payload
+        try:
+            images = fanout.as_images(answered.result)
+        except GatewayError as exc:
+            exc.provider = provider.name
+            return AttemptResult(status=exc.status, payload=exc)
+        return dataclasses.replace(result, payload=dataclasses.replace(answered, result=images))
+
     def _prepare(
         self, leaf: Leaf, provider: providers.Provider
-    ) -> tuple[ImageRequest, Target, ProviderCall | None] | AttemptResult:
-        """The call to make (None for a local provider), or the result of a skipped target."""
+    ) -> tuple[ImageRequest, Target, tuple[fanout.Part, ...] | None] | AttemptResult:
+        """The calls to make (one, or a fan-out's; None for a local provider), or the
+        result of a skipped target."""
         try:
             request = self.request_for(leaf, provider)
         except InvalidRequest as exc:
@@ -245,7 +301,9 @@ class Attempts:
         try:
             # Limits only the transform can check (a seed range, a missing Azure
             # resource) skip this target like the capability table's do.
-            return request, target, provider.build_call(request, target)
+            shares = fanout.split(request, provider.capabilities.per_call(request.model))
+            parts = tuple(fanout.Part(r, provider.build_call(r, target)) for r in shares)
+            return request, target, parts
         except InvalidRequest as exc:
             return self._skip(exc)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +18,7 @@ from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
 from ..image_store import sniff
 from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderReply
 from .errors import clip, not_json, openai_style_error, passed_headers
+from .outline import outline
 
 # ``created`` above this is milliseconds (nscale), not seconds: year 5138 in seconds.
 _MS_THRESHOLD = 100_000_000_000
@@ -36,10 +36,9 @@ def decode_json(name: str, reply: ProviderReply) -> Any:
 
 def json_object(name: str, reply: ProviderReply) -> dict[str, Any]:
     """The JSON object of a 2xx answer; any other JSON (a list, a string) is invalid."""
-    data = decode_json(name, reply)
-    if not isinstance(data, dict):
-        raise invalid_answer(name, reply, "its body is not a JSON object")
-    return data
+    if not reply.content_type.endswith("json"):
+        raise not_json(name, reply)
+    return _object(name, reply, json.loads)
 
 
 def invalid_answer(name: str, reply: ProviderReply, why: str) -> GatewayError:
@@ -116,26 +115,6 @@ def openai_item(name: str, reply: ProviderReply, item: Any) -> GeneratedImage:
     raise invalid_answer(name, reply, "a 'data' entry has neither 'url' nor 'b64_json'")
 
 
-# A non-empty "data" list whose first item starts with a non-empty value of the asked
-# format ("url" or "b64_json").
-_FIRST_ITEM = {
-    fmt: re.compile(rb'"data"\s*:\s*\[\s*\{\s*"' + fmt.encode() + rb'"\s*:\s*"[^"]')
-    for fmt in ("url", "b64_json")
-}
-
-
-def _looks_complete(body: bytes, fmt: str) -> bool:
-    """Cheap check before passing a body through untouched: no parse of megabytes.
-
-    Anything it cannot vouch for is parsed and judged properly (and still passed
-    through byte for byte if it turns out fine).
-    """
-    if body.lstrip()[:1] != b"{" or b'"error"' in body:
-        return False
-    at = body.find(b'"data"')
-    return at >= 0 and _FIRST_ITEM[fmt].match(body, at, at + 64) is not None
-
-
 def _has(image: GeneratedImage, fmt: str) -> bool:
     return bool(image.url if fmt == "url" else image.b64_json)
 
@@ -145,28 +124,52 @@ def openai_compatible(
 ) -> ImageResult:
     """An OpenAI-shaped provider's reply.
 
-    When the provider natively answers in the asked format, a well-formed body goes
-    through byte for byte; otherwise (gpt-image asked for ``url``, a body that must be
-    inspected) it is parsed into images for the gateway to render.
+    When the provider natively answers in the asked format, a complete, well-formed
+    body goes through byte for byte (checked by ``outline``, without parsing its
+    base64); otherwise (gpt-image asked for ``url``, a body in the other format) it is
+    parsed into images for the gateway to render.
     """
     if not 200 <= reply.status < 300:
         raise openai_style_error(name, reply)
     if not reply.content_type.endswith("json"):
         raise not_json(name, reply)
-    if request.response_format in native and _looks_complete(reply.body, request.response_format):
-        return ImageResult(reply.status, reply.body, passed_headers(reply))
-    data = json_object(name, reply)
+    fmt = request.response_format
+    if fmt in native:
+        data = _object(name, reply, outline)
+        images = _images(name, reply, data)
+        if all(_has(image, fmt) for image in images) and _created_ok(data):
+            return ImageResult(reply.status, reply.body, passed_headers(reply))
+    data = json_object(name, reply)  # the images themselves are needed
+    parsed = result(name, reply, _images(name, reply, data), created_seconds(data.get("created")))
+    return replace(parsed, size=_said(data.get("size")), quality=_said(data.get("quality")))
+
+
+def _object(name: str, reply: ProviderReply, parse: Callable[[bytes], Any]) -> dict[str, Any]:
+    try:
+        data = parse(reply.body)
+    except (ValueError, RecursionError):
+        raise invalid_answer(name, reply, "its body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise invalid_answer(name, reply, "its body is not a JSON object")
+    return data
+
+
+def _images(name: str, reply: ProviderReply, data: dict[str, Any]) -> list[GeneratedImage]:
+    """The ``data`` entries; an error inside a 2xx, or no image at all, raises."""
     if data.get("error") and not data.get("data"):
         raise error_in_success(name, reply, data["error"])
     items = data.get("data")
     if not isinstance(items, list):
         raise invalid_answer(name, reply, "its body has no 'data' list")
-    images = [openai_item(name, reply, item) for item in items]
-    fmt = request.response_format
-    if images and fmt in native and all(_has(image, fmt) for image in images):
-        return ImageResult(reply.status, reply.body, passed_headers(reply))
-    parsed = result(name, reply, images, created_seconds(data.get("created")))
-    return replace(parsed, size=_said(data.get("size")), quality=_said(data.get("quality")))
+    if not items:
+        raise invalid_answer(name, reply, "it holds no image")
+    return [openai_item(name, reply, item) for item in items]
+
+
+def _created_ok(data: dict[str, Any]) -> bool:
+    """OpenAI's ``created`` is whole Unix seconds; anything else is rendered afresh."""
+    created = data.get("created")
+    return type(created) is int and 0 < created <= _MS_THRESHOLD
 
 
 def _said(value: Any) -> str | None:

@@ -16,9 +16,13 @@ from typing import Any, Protocol
 from .nodes import Leaf
 
 CONNECT = "connect"  # nothing reached the provider: safe to retry and to fall back
-AMBIGUOUS = "ambiguous"  # failed after the request was sent: the image may be billed
+AMBIGUOUS = "ambiguous"  # timed out after the request was sent: the image may be billed
+# The connection dropped (reset, closed) after the request was sent and before a full
+# answer: this target failed, and may have billed an image. Not retried (as AMBIGUOUS),
+# but another target of a fallback is tried, as Portkey does.
+LOST = "lost"
 SKIPPED = "skipped"  # this target cannot serve the request; no HTTP call was made
-FAILURES = (CONNECT, AMBIGUOUS, SKIPPED)
+FAILURES = (CONNECT, AMBIGUOUS, LOST, SKIPPED)
 # The ``skip_reason`` of an attempt answered from the cache (status 200, no failure): no
 # call was made, so it is neither an upstream attempt nor upstream latency. The request
 # log keeps it in the ``skip_reason`` column of ``request_attempts`` (no schema change).
@@ -43,7 +47,9 @@ class AttemptResult:
     ``x-ms-retry-after-ms`` or ``retry-after``. ``payload`` is opaque to routing:
     the reply or the error to answer with. ``reason`` says why a target was
     skipped, for the request log. ``cached``: the answer came from the cache, and
-    no provider was called.
+    no provider was called. ``no_retry``: asking this target again cannot help
+    (an exhausted quota) or may buy a second image (a broken 2xx answer): it is not
+    retried, though fallback may move on.
     """
 
     status: int | None = None
@@ -52,6 +58,7 @@ class AttemptResult:
     payload: Any = field(default=None, repr=False)
     reason: str | None = None
     cached: bool = False
+    no_retry: bool = False
 
     @property
     def ok(self) -> bool:

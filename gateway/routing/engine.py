@@ -4,7 +4,8 @@
 - ``fallback``: targets in order; after each (retries included) stop on a 2xx,
   or when ``on_status_codes`` is given and the status is not in it. A skipped
   target (cannot serve the request, no HTTP call) always moves on; a connect
-  failure falls back; an ambiguous one only when 408 is listed.
+  failure falls back; a lost connection counts as its status (502); a timeout
+  after the request was sent only when 408 is listed.
 - ``loadbalance``: one weighted pick per request (weight 0 is never picked);
   no failover unless the pick is itself a fallback group.
 - ``conditional``: ``conditions.choose``.

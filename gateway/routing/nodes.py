@@ -49,7 +49,8 @@ class RetrySettings:
     attempts: int
     # None: DEFAULT_RETRY_CODES. Kept apart from an explicit list, which may add 408.
     on_status_codes: tuple[int, ...] | None = None
-    use_retry_after_header: bool = False
+    # Portkey's default is False (its back-off ignores the header); ours honours it.
+    use_retry_after_header: bool = True
 
     @property
     def codes(self) -> tuple[int, ...]:

@@ -6,6 +6,11 @@ with what Portkey lacks: full-jitter backoff (base 0.5 s, factor 2, cap 8 s,
 like the OpenAI SDK), a deadline no sleep goes past, one attempt cap for the
 whole request, and no retry of a failure after the request was sent (the
 image may already be billed) unless the config lists 408.
+
+A provider's ``Retry-After`` is honoured by default: never retry sooner than it
+asks, and when its wait would pass the deadline or the cap, stop and hand its
+answer (with its ``Retry-After``) back. ``use_retry_after_header: false`` keeps
+Portkey's back-off, which ignores it. An exhausted quota is never retried.
 Pure: no IO.
 """
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .attempts import AMBIGUOUS, CONNECT, SKIPPED, AttemptResult, Budget
+from .attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult, Budget
 from .nodes import Leaf, RetrySettings
 
 BACKOFF_BASE_S = 0.5
@@ -22,7 +27,6 @@ BACKOFF_FACTOR = 2.0
 BACKOFF_CAP_S = 8.0
 # Portkey's MAX_RETRY_LIMIT_MS, for one wait and for all Retry-After waits of a request.
 MAX_RETRY_AFTER_S = 60.0
-RETRY_AFTER_STATUSES = (429, 503)
 TIMEOUT_STATUS = 408  # listing it opts in to retrying ambiguous failures
 
 Attempt = Callable[[Leaf], AttemptResult]
@@ -37,9 +41,11 @@ class LeafOutcome:
 
 def retryable(result: AttemptResult, settings: RetrySettings) -> bool:
     """Whether a failed result may be tried again on the same target."""
+    if result.no_retry:
+        return False
     if result.failure == CONNECT:
         return True
-    if result.failure == AMBIGUOUS:
+    if result.failure in (AMBIGUOUS, LOST):
         return TIMEOUT_STATUS in settings.codes
     return result.status is not None and result.status in settings.codes
 
@@ -55,11 +61,7 @@ def _wait(
 ) -> float | None:
     """Seconds to sleep before the next try, or None to stop retrying this target."""
     remaining = budget.remaining()
-    if (
-        settings.use_retry_after_header
-        and result.status in RETRY_AFTER_STATUSES
-        and result.retry_after_s is not None
-    ):
+    if settings.use_retry_after_header and result.retry_after_s is not None:
         wait = max(0.0, result.retry_after_s)
         total = budget.retry_after_slept_s + wait
         if wait > MAX_RETRY_AFTER_S or total > MAX_RETRY_AFTER_S or wait >= remaining:

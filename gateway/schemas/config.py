@@ -77,7 +77,10 @@ def _camel(name: str) -> str:
 
 
 def _codes() -> fields.List[int]:
-    status = fields.Integer(strict=True, validate=Range(100, 599))
+    """Statuses that retry or fall back: errors only. A 2xx is an answer and never
+    retried; a 1xx or 3xx never reaches routing, so listing one is a mistake."""
+    error = "must be an error status between 400 and 599."
+    status = fields.Integer(strict=True, validate=Range(400, 599, error=error))
     return fields.List(status, validate=Length(max=100))
 
 
@@ -246,7 +249,7 @@ def _retry(data: dict[str, Any] | None) -> RetrySettings | None:
     return RetrySettings(
         attempts=data["attempts"],
         on_status_codes=None if codes is None else tuple(codes),
-        use_retry_after_header=data.get("use_retry_after_header", False),
+        use_retry_after_header=data.get("use_retry_after_header", True),
     )
 
 

@@ -16,6 +16,13 @@ One server emulates many upstreams: the behaviour is chosen by a path prefix in 
 ``/redirect-self/v1/...``      307 to this server's ``/steal/v1/images/generations`` (recorded,
                                so a test can prove the redirect was not followed)
 ``/hang/<ms>/v1/...``          waits ``<ms>`` (bounded), then closes without answering
+``/cut/v1/...``                200 whose ``Content-Length`` promises the full answer; the
+                               connection closes after half of it
+``/truncated/v1/...``          200 with a complete HTTP body holding truncated JSON
+                               ``{"created": 1700000000, "data": [{"url": "https://mock.``
+``/quota/v1/...``              429 ``insufficient_quota`` (OpenAI's billing error), no
+                               ``Retry-After``
+``/wait/<s>/v1/...``           429 rate limit with ``Retry-After: <s>``
 ``/echo-key/v1/...``           500 whose message holds the received Authorization header
 ``/p/<provider>/...``          that provider's fake API (``tests/e2e/fakes/<module>.py``)
 anything else                  404 OpenAI error; ``GET /__health`` is 200
@@ -83,10 +90,13 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 _PREFIX = re.compile(
-    r"^(?:/(?P<kind>ok|b64|slow|status|flaky|text|redirect|redirect-self|hang|echo-key|steal)"
+    r"^(?:/(?P<kind>ok|b64|slow|status|flaky|text|redirect|redirect-self|hang|echo-key|steal"
+    r"|cut|truncated|quota|wait)"
     r"(?:/(?P<arg>\d+))?)?" + re.escape(IMAGES_PATH) + r"$"
 )
-_NEEDS_ARG = {"b64", "slow", "status", "hang", "flaky"}
+_NEEDS_ARG = {"b64", "slow", "status", "hang", "flaky", "wait"}
+TRUNCATED_BODY = b'{"created": 1700000000, "data": [{"url": "https://mock.'
+QUOTA_MESSAGE = "You exceeded your current quota, please check your plan and billing details."
 
 
 def _dumps(obj: Any) -> bytes:
@@ -194,6 +204,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _succeed(self, kind: str, body: bytes) -> None:
+        """200 with ``body``; for ``cut``, promise it in full, send half, and close."""
+        if kind != "cut":
+            self._send(200, body)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
     def _handle(self) -> None:
         body = self._read_body()
         path, _, query = self.path.partition("?")
@@ -245,8 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
             if seen < (arg or 0):
                 self._send(429, error_body(429), **{"Retry-After": "1"})
                 return
-        if kind in ("ok", "slow", "flaky"):
-            self._send(200, ok_body(*_image_options(body)))
+        if kind in ("ok", "slow", "flaky", "cut"):
+            self._succeed(kind, ok_body(*_image_options(body)))
         elif kind == "b64":
             self._send(200, b64_body(min(arg or 0, MAX_B64_BYTES)))
         elif kind == "text":
@@ -267,6 +290,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "status" and arg is not None and 400 <= arg <= 599:
             extra = {"Retry-After": "1"} if arg == 429 else {}
             self._send(arg, error_body(arg), **extra)
+        elif kind == "truncated":
+            self._send(200, TRUNCATED_BODY)
+        elif kind == "quota":
+            self._send(429, error_body(429, QUOTA_MESSAGE, "insufficient_quota"))
+        elif kind == "wait":
+            self._send(429, error_body(429), **{"Retry-After": str(arg)})
         elif kind == "echo-key":
             self._send(500, error_body(500, f"Upstream failure for {authorization}"))
         else:

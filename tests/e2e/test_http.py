@@ -335,7 +335,7 @@ def test_upstream_non_json_answer_is_502(http, custom_gateway, fake_provider):
     response = post(http, custom_gateway, headers=via(fake_provider, "text"))
 
     assert response.status_code == 502, response.text
-    assert error_of(response)["code"] == "invalid_upstream_response"
+    assert error_of(response)["code"] == "upstream_invalid_response"
     assert "<html>" not in response.text
 
 

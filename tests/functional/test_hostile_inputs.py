@@ -91,7 +91,7 @@ def test_a_forwarded_header_never_replaces_one_the_gateway_builds(client, upstre
 @pytest.mark.parametrize(
     ("mock", "status", "code"),
     [
-        ({"status": 999, "json": {"error": {"message": "odd"}}}, 502, "invalid_upstream_response"),
+        ({"status": 999, "json": {"error": {"message": "odd"}}}, 502, "upstream_invalid_response"),
         (
             {
                 "status": 429,

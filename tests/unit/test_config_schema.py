@@ -87,7 +87,7 @@ def test_only_a_config_without_provider_or_targets_takes_the_headers(config, exp
 
 def test_retry_defaults_to_portkeys_codes():
     retry = load_config({"retry": {"attempts": 2}}).retry
-    assert retry == RetrySettings(attempts=2, on_status_codes=None, use_retry_after_header=False)
+    assert retry == RetrySettings(attempts=2, on_status_codes=None, use_retry_after_header=True)
     assert retry.codes == (429, 500, 502, 503, 504)
 
 
@@ -189,8 +189,24 @@ def test_the_config_name_in_paths_can_be_chosen():
         ({"retry": {"attempts": 1.5}}, "retry.attempts", "Not a valid integer."),
         ({"retry": {"attempts": "1"}}, "retry.attempts", "Not a valid integer."),
         ({"retry": {}}, "retry.attempts", "Missing data for required field."),
-        ({"retry": {"attempts": 1, "on_status_codes": [99]}}, "retry.on_status_codes[0]", "100"),
+        ({"retry": {"attempts": 1, "on_status_codes": [99]}}, "retry.on_status_codes[0]", "400"),
         ({"retry": {"attempts": 1, "on_status_codes": [429, 600]}}, "retry.on_status_codes[1]", ""),
+        # Only error statuses retry or fall back: a 2xx is an answer, a 1xx/3xx never routed.
+        (
+            {"retry": {"attempts": 1, "on_status_codes": [200]}},
+            "retry.on_status_codes[0]",
+            "must be an error status between 400 and 599.",
+        ),
+        (
+            {"retry": {"attempts": 1, "on_status_codes": [429, 399]}},
+            "retry.on_status_codes[1]",
+            "must be an error status between 400 and 599.",
+        ),
+        (
+            {"strategy": {"mode": "fallback", "on_status_codes": [302]}, "targets": [leaf()]},
+            "strategy.on_status_codes[0]",
+            "must be an error status between 400 and 599.",
+        ),
         (
             {"retry": {"attempts": 1, "use_retry_after_header": "true"}},
             "retry.use_retry_after_header",

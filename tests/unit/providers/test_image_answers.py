@@ -47,7 +47,7 @@ def test_base64_that_is_not_an_image_is_a_502(provider, value, why):
     reply = ProviderReply(200, {"content-type": "application/json"}, body)
     with pytest.raises(InvalidUpstreamResponse) as info:
         get(provider).parse_reply(reply, request_for(provider, params))
-    assert (info.value.status, info.value.code) == (502, "invalid_upstream_response")
+    assert (info.value.status, info.value.code) == (502, "upstream_invalid_response")
     assert info.value.message == f"{provider} answered HTTP 200 but {why}."
 
 
@@ -57,7 +57,7 @@ def test_raw_image_body_that_is_not_an_image_is_a_502(provider, body):
     reply = ProviderReply(200, {"content-type": "image/png"}, body)
     with pytest.raises(InvalidUpstreamResponse) as info:
         get(provider).parse_reply(reply, request_for(provider, {}))
-    assert (info.value.status, info.value.code) == (502, "invalid_upstream_response")
+    assert (info.value.status, info.value.code) == (502, "upstream_invalid_response")
     assert info.value.message == (
         f"{provider} answered HTTP 200 but its body is not a PNG, JPEG, WebP or GIF image."
     )

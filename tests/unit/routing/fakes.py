@@ -79,6 +79,11 @@ def ambiguous() -> AttemptResult:
     return AttemptResult(failure="ambiguous", payload="read timeout")
 
 
+def lost() -> AttemptResult:
+    """The connection dropped after the request was sent (reported as a 502)."""
+    return AttemptResult(status=502, failure="lost", payload="connection reset")
+
+
 def skipped(reason: str = "size not supported") -> AttemptResult:
     return AttemptResult(failure="skipped", reason=reason, payload="capability error")
 

@@ -20,6 +20,7 @@ from .fakes import (
     build,
     connect,
     fail,
+    lost,
     ok,
     route,
     skipped,
@@ -128,6 +129,26 @@ def test_an_ambiguous_failure_falls_back_only_when_408_is_listed(codes, calls):
     )
     assert script.calls == calls
     assert outcome.leaf.path == calls[-1]
+
+
+@pytest.mark.parametrize(
+    ("codes", "calls"),
+    [({}, [T0, T1]), ({"on_status_codes": [502]}, [T0, T1]), ({"on_status_codes": [429]}, [T0])],
+)
+def test_a_lost_connection_falls_back_as_a_502(codes, calls):
+    outcome, script, _ = route(
+        group("fallback", target(), target(), **codes), {T0: [lost()], T1: [ok()]}
+    )
+    assert script.calls == calls
+    assert outcome.leaf.path == calls[-1]
+
+
+def test_a_lost_connection_is_not_retried_on_the_same_target_but_falls_back():
+    config = group("fallback", target(retry={"attempts": 3}), target())
+    outcome, script, _ = route(config, {T0: [lost()], T1: [ok()]})
+    assert script.calls == [T0, T1]
+    assert (outcome.leaf.path, outcome.result.status) == (T1, 200)
+    assert [(a.path, a.failure) for a in outcome.attempts] == [(T0, "lost"), (T1, None)]
 
 
 def test_each_target_retries_before_the_fallback_moves_on():

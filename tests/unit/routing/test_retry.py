@@ -10,7 +10,7 @@ from gateway.routing.attempts import CACHE_HIT, AttemptRecord, AttemptResult, Bu
 from gateway.routing.nodes import Leaf, RetrySettings
 from gateway.routing.retry import backoff, retryable
 
-from .fakes import START, FakeClock, FixedRandom, ambiguous, connect, fail, ok, route, skipped
+from .fakes import START, FakeClock, FixedRandom, ambiguous, connect, fail, lost, ok, route, skipped
 
 
 def single(**retry: Any) -> dict[str, Any]:
@@ -86,6 +86,16 @@ def test_an_ambiguous_failure_is_not_retried_by_default():
     assert (outcome.result.failure, outcome.retry_count, len(script.calls)) == ("ambiguous", 0, 1)
 
 
+def test_a_lost_connection_is_not_retried_by_default():
+    outcome, script, _ = run_single([lost(), ok()], {"attempts": 3})
+    assert (outcome.result.failure, outcome.retry_count, len(script.calls)) == ("lost", 0, 1)
+
+
+def test_a_lost_connection_is_retried_only_when_408_is_listed():
+    outcome, _, _ = run_single([lost(), ok()], {"attempts": 1, "on_status_codes": [408]})
+    assert (outcome.result.status, outcome.retry_count) == (200, 1)
+
+
 def test_an_ambiguous_failure_is_retried_when_408_is_listed():
     outcome, _, _ = run_single([ambiguous(), ok()], {"attempts": 1, "on_status_codes": [408]})
     assert (outcome.result.status, outcome.retry_count) == (200, 1)
@@ -99,12 +109,24 @@ def test_retry_after_is_honoured_for_429_and_503(status):
     assert clock.sleeps == [3.0]
 
 
-def test_retry_after_is_ignored_on_other_statuses_and_without_the_flag():
-    retry = {"attempts": 2, "use_retry_after_header": True}
-    _, _, clock = run_single([fail(500, retry_after_s=3.0), ok()], retry)
-    assert clock.sleeps == [0.25]
+def test_retry_after_is_honoured_by_default_and_on_any_retried_status():
+    _, _, clock = run_single([fail(500, retry_after_s=3.0), ok()], {"attempts": 2})
+    assert clock.sleeps == [3.0]
     _, _, clock = run_single([fail(429, retry_after_s=3.0), ok()], {"attempts": 2})
+    assert clock.sleeps == [3.0]
+
+
+def test_retry_after_is_ignored_only_when_the_config_says_false():
+    retry = {"attempts": 2, "use_retry_after_header": False}
+    _, _, clock = run_single([fail(429, retry_after_s=3.0), ok()], retry)
     assert clock.sleeps == [0.25]
+
+
+def test_an_exhausted_quota_is_never_retried():
+    quota = AttemptResult(status=429, payload="insufficient_quota", no_retry=True)
+    outcome, script, clock = run_single([quota, ok()], {"attempts": 3})
+    assert (outcome.result.status, outcome.retry_count, len(script.calls)) == (429, 0, 1)
+    assert clock.sleeps == []
 
 
 def test_retry_after_missing_falls_back_to_backoff():
