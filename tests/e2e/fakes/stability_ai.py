@@ -4,7 +4,10 @@ Follows platform.stability.ai/docs/api-reference: ``Authorization: Bearer``; v1 
 ``{"artifacts": [{base64, finishReason, seed}]}`` and errors ``{id, name, message}``;
 v2beta answers ``{image, finish_reason, seed}`` for ``Accept: application/json`` (raw
 PNG for ``image/*``) and errors ``{id, name, errors: [...]}``. Bad input is a 400 in
-the provider's own shape. Stdlib only.
+the provider's own shape. A prompt containing "filtered" gets the moderated answer: a
+200 whose finish reason is ``CONTENT_FILTERED`` (every v1 artifact; v2beta's
+``finish_reason`` field and ``finish-reason`` header), the image still in it, as
+Stability sends a blurred one. Stdlib only.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import email.parser
 import email.policy
 from typing import Any
 
-from . import TINY_PNG_B64, FakeReply, FakeRequest, json_reply, png_reply
+from . import TINY_PNG, TINY_PNG_B64, FakeReply, FakeRequest, json_reply
 
 NAME = "stability-ai"
 V1_ENGINES = {"stable-diffusion-xl-1024-v1-0", "stable-diffusion-v1-6"}
@@ -28,6 +31,7 @@ V2_FIELDS = {
     "model", "cfg_scale", "mode",
 }  # fmt: skip
 SEED = 343940597
+MODERATED = "filtered"  # in a prompt: the answer is flagged CONTENT_FILTERED
 
 
 def _v1_error(status: int, name: str, message: str) -> FakeReply:
@@ -67,9 +71,9 @@ def _v1(req: FakeRequest, engine: str) -> FakeReply:
         return _v1_error(400, "bad_request", "samples: must be from 1 to 10")
     if engine.startswith("stable-diffusion-xl") and size not in SDXL_SIZES:
         return _v1_error(400, "invalid_sdxl_v1_dimensions", "width/height: not an SDXL size")
+    reason = "CONTENT_FILTERED" if any(MODERATED in p["text"] for p in prompts) else "SUCCESS"
     artifacts = [
-        {"base64": TINY_PNG_B64, "finishReason": "SUCCESS", "seed": SEED + i}
-        for i in range(samples)
+        {"base64": TINY_PNG_B64, "finishReason": reason, "seed": SEED + i} for i in range(samples)
     ]
     return json_reply(200, {"artifacts": artifacts})
 
@@ -103,6 +107,9 @@ def _v2(req: FakeRequest, service: str) -> FakeReply:
         errors.append("model, cfg_scale: only accepted by the sd3 service")
     if errors:
         return _v2_error(400, "bad_request", *errors)
+    reason = "CONTENT_FILTERED" if MODERATED in fields["prompt"] else "SUCCESS"
+    headers = {"finish-reason": reason, "seed": str(SEED)}
     if not req.headers.get("accept", "").startswith("application/json"):
-        return png_reply()
-    return json_reply(200, {"image": TINY_PNG_B64, "finish_reason": "SUCCESS", "seed": SEED})
+        return FakeReply(200, TINY_PNG, "image/png", headers)
+    body = {"image": TINY_PNG_B64, "finish_reason": reason, "seed": SEED}
+    return json_reply(200, body, **headers)
