@@ -8,6 +8,7 @@ Pure: no IO.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,11 +29,34 @@ DEFAULTS: Mapping[str, Any] = {
 
 
 @dataclass(frozen=True)
+class Needs:
+    """``name`` (or only these ``values`` of it) is accepted only when ``other`` is in ``allowed``.
+
+    Providers refuse such combinations themselves (gpt-image: ``output_compression``
+    only with jpeg or webp); saying so before the call names the field and the fix.
+    ``default`` is what the provider uses when ``other`` is left out, so a rule holds
+    on values the caller never sent (``output_format`` defaults to png).
+    """
+
+    name: str
+    other: str
+    allowed: tuple[Any, ...]
+    values: tuple[Any, ...] | None = None  # None: any value of ``name``
+    default: Any = None
+    note: str = ""  # a sentence added to the message
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """What one model accepts. ``None`` for a value list means "any short string"."""
 
     prompt_max: int
+    # The most images one request may ask for: 10 (OpenAI's limit), or less where the
+    # provider's own API forbids more for a whole request and the gateway mirrors it.
     n_max: int
+    # The most images one provider call makes; None: ``n_max`` (one call serves every
+    # request). A request for more becomes several calls, made in parallel (``fanout``).
+    n_per_call: int | None = None
     sizes: tuple[str, ...] | None = None
     qualities: tuple[str, ...] | None = None
     styles: tuple[str, ...] | None = None
@@ -43,8 +67,13 @@ class ModelSpec:
     # For models that take any WxH (``sizes`` None): each side's bounds and step.
     side_range: tuple[int, int] | None = None
     side_step: int = 1
+    # And, for those, the longest side over the shortest and the pixel count at most.
+    max_ratio: float | None = None
+    max_pixels: int | None = None
     # Extra body fields this model accepts, with their allowed values (None = any).
     extras: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict)
+    # Fields the model accepts only alongside certain values of another field.
+    needs: tuple[Needs, ...] = ()
 
 
 GENERIC = ModelSpec(prompt_max=32000, n_max=10)
@@ -60,9 +89,29 @@ class Capabilities:
     # If the caller names no model but sends one of these fields, that model is implied
     # (OpenAI: "dall-e-2 unless a parameter specific to gpt-image-1 is used").
     implied_by: Mapping[str, str] = field(default_factory=dict)
+    # Defaults for models the table does not know, by the start of their name: a new
+    # gpt-image model answers base64 when no format is asked, like the listed ones.
+    family_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # ``n_per_call`` for a model the table does not know (one call serves it if None).
+    n_per_call: int | None = None
 
     def spec(self, model: str) -> ModelSpec | None:
         return self.models.get(model)
+
+    def defaults(self, model: str) -> Mapping[str, Any]:
+        """The model's own defaults, or its family's when the table does not know it."""
+        spec = self.spec(model)
+        if spec is not None:
+            return spec.defaults
+        for prefix, defaults in self.family_defaults.items():
+            if model.startswith(prefix):
+                return defaults
+        return GENERIC.defaults
+
+    def per_call(self, model: str) -> int | None:
+        """The most images one call makes for ``model``; None: no limit below ``n``."""
+        spec = self.spec(model)
+        return spec.n_per_call if spec is not None else self.n_per_call
 
 
 def _allowed(param: str, value: Any, allowed: tuple[Any, ...] | None, model: str) -> None:
@@ -114,6 +163,34 @@ def _check_known(
     for name, allowed in spec.extras.items():
         if params.get(name) is not None:
             _allowed(name, params[name], allowed, model)
+    for rule in spec.needs:
+        _check_needs(rule, model, params)
+
+
+def _check_needs(rule: Needs, model: str, params: Mapping[str, Any]) -> None:
+    value = params.get(rule.name)
+    if value is None or (rule.values is not None and value not in rule.values):
+        return
+    sent = params.get(rule.other)
+    other = rule.default if sent is None else sent
+    if other in rule.allowed:
+        return
+    what = f"'{rule.name}'" if rule.values is None else f"'{rule.name}' {_word(value)}"
+    choices = " or ".join(_word(a) for a in rule.allowed)
+    got = _word(other) if sent is not None else f"{_word(other)} (the default)"
+    note = f" {rule.note}" if rule.note else ""
+    raise InvalidRequest(
+        f"For model '{_short(model)}', {what} needs '{rule.other}' {choices}; got {got}.{note}",
+        param=rule.name,
+    )
+
+
+def _word(value: Any) -> str:
+    """A value as JSON spells it (true, not True), strings bare, cut to a sane length."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    text = str(value)
+    return text if len(text) <= 66 else text[:63] + "..."
 
 
 def _check_sides(spec: ModelSpec, model: str, size: str) -> None:
@@ -127,6 +204,23 @@ def _check_sides(spec: ModelSpec, model: str, size: str) -> None:
                 f"be {low} to {high} pixels{multiple}.",
                 param="size",
             )
+    _check_shape(spec, model, size)
+
+
+def _check_shape(spec: ModelSpec, model: str, size: str) -> None:
+    width, height = (int(side) for side in size.lower().split("x"))
+    if spec.max_ratio is not None and max(width, height) > spec.max_ratio * min(width, height):
+        raise InvalidRequest(
+            f"'size' {size} is not supported by model '{_short(model)}': the long side may "
+            f"be at most {spec.max_ratio:g} times the short one.",
+            param="size",
+        )
+    if spec.max_pixels is not None and width * height > spec.max_pixels:
+        raise InvalidRequest(
+            f"'size' {size} is not supported by model '{_short(model)}': at most "
+            f"{spec.max_pixels:,} pixels.",
+            param="size",
+        )
 
 
 def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequest:
@@ -134,10 +228,11 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
     model, defaulted = _choose_model(caps, params)
     spec = caps.spec(model)
     rules = spec or GENERIC
+    defaults = caps.defaults(model)
     eff = {k: params.get(k) for k in DEFAULTS}
     for key, default in DEFAULTS.items():
         if eff[key] is None:
-            eff[key] = rules.defaults.get(key, default)
+            eff[key] = defaults.get(key, default)
     prompt = params["prompt"]
     if len(prompt) > rules.prompt_max:
         raise InvalidRequest(

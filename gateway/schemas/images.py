@@ -36,10 +36,16 @@ class ImageGenerationSchema(Schema):
     )
     moderation = _optional(fields.String, validate=validate.Length(min=1, max=32))
     stream = _optional(fields.Boolean, truthy={True}, falsy={False})
+    partial_images = _optional(fields.Integer, strict=True, validate=validate.Range(min=0, max=3))
 
     @validates_schema(pass_original=True)
     def _limits(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> None:
         if data.get("stream"):
-            raise ValidationError("streaming image generation is not supported.", "stream")
+            # One JSON answer per request: cache, cost, limits, retries and the request
+            # log all need the whole answer, so streamed events are not relayed yet.
+            raise ValidationError(
+                "streaming is not supported by the gateway yet; leave 'stream' out or send false.",
+                "stream",
+            )
         if len(original.keys() - self.fields.keys()) > MAX_EXTRA_KEYS:
             raise ValidationError(f"at most {MAX_EXTRA_KEYS} extra parameters are accepted.")

@@ -2,7 +2,10 @@
 
 The body the caller sent is forwarded as sent (bytes untouched when nothing
 changes), gpt-image fields included: Portkey drops them, which silently turns
-a transparent-background request into an opaque one.
+a transparent-background request into an opaque one. ``response_format`` is the
+exception: OpenAI refuses it for GPT image models (gpt-image-*, chatgpt-image-*,
+listed or not), which always answer base64, so it is left out and a ``url`` asked
+for is served by the gateway (``delivery``).
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ NAME = "openai"
 def body(request: ImageRequest) -> bytes:
     params: dict[str, Any] = dict(request.params)
     changed = False
-    spec = CAPABILITIES.spec(request.model)
-    if spec is not None and spec.response_formats == ("b64_json",) and "response_format" in params:
-        # gpt-image models always answer base64 and reject the parameter.
+    if native_formats(request) == ("b64_json",) and "response_format" in params:
+        # gpt-image models always answer base64 and reject the parameter; the gateway
+        # hosts the image when ``url`` is asked.
         del params["response_format"]
         changed = True
     if request.model_was_defaulted:
@@ -39,9 +42,14 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
 
 
 def native_formats(request: ImageRequest) -> tuple[str, ...]:
-    """The formats the model answers in itself (both for a model we do not know)."""
+    """The formats the model answers in itself: base64 only for every GPT image model,
+    listed or newer (its family's defaults say so); both for another unknown model."""
     spec = CAPABILITIES.spec(request.model)
-    return spec.response_formats if spec else ("url", "b64_json")
+    if spec is not None:
+        return spec.response_formats
+    if CAPABILITIES.defaults(request.model).get("response_format") == "b64_json":
+        return ("b64_json",)
+    return ("url", "b64_json")
 
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:

@@ -12,6 +12,8 @@ from gateway.providers import REGISTRY, get
 from gateway.providers.capabilities import resolve
 from gateway.providers.openai import PROVIDER
 from gateway.providers.openai.capabilities import CAPABILITIES
+from gateway.providers.openai.images import native_formats
+from tests.e2e.fakes import TINY_PNG_B64
 
 TARGET = Target(provider="openai", base_url="https://api.openai.com/v1/", api_key="sk-abc")
 
@@ -126,3 +128,29 @@ def test_long_error_messages_are_truncated():
             reply(400, json.dumps({"error": {"message": "m" * 5000}}).encode()), REQUEST
         )
     assert len(info.value.message) <= len("openai error: ") + 500
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["gpt-image-2", "gpt-image-2.5-flare", "gpt-image-2.6-sunburst", "chatgpt-image-latest"],
+)
+def test_every_gpt_image_model_listed_or_newer_gets_no_response_format(model):
+    raw = json.dumps({"model": model, "prompt": "p", "response_format": "url"}).encode()
+    assert call_for(raw).body == f'{{"model":"{model}","prompt":"p"}}'.encode()
+    request = resolve(CAPABILITIES, json.loads(raw), raw)
+    assert native_formats(request) == ("b64_json",)
+
+
+def test_other_unknown_models_keep_response_format_and_both_formats():
+    raw = b'{"model": "my-finetune", "prompt": "p", "response_format": "url"}'
+    assert call_for(raw).body == raw
+    assert native_formats(resolve(CAPABILITIES, json.loads(raw), raw)) == ("url", "b64_json")
+
+
+def test_newer_gpt_image_answer_is_hosted_when_url_is_asked():
+    raw = b'{"model": "gpt-image-2.5-flare", "prompt": "p", "response_format": "url"}'
+    request = resolve(CAPABILITIES, json.loads(raw), raw)
+    answer = {"created": 7, "data": [{"b64_json": TINY_PNG_B64}]}
+    result = PROVIDER.parse_reply(reply(200, json.dumps(answer).encode()), request)
+    assert result.images is not None
+    assert [image.b64_json for image in result.images] == [TINY_PNG_B64]
