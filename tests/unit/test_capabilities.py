@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gateway.errors import InvalidRequest
 from gateway.providers.capabilities import resolve
 from gateway.providers.openai.capabilities import CAPABILITIES
+from gateway.providers.openai.images import body
 
 
 def run(**params):
@@ -200,6 +203,12 @@ def test_azure_serves_the_same_models_with_the_same_rules():
         resolve(AZURE, {"prompt": "p", "model": "gpt-image-1", "output_compression": 5}, b"{}")
     assert info.value.param == "output_compression"
     assert resolve(AZURE, {"prompt": "p"}, b"{}").style == "vivid"  # dall-e-3, its default
+    # An unlisted GPT image model: base64 by default, and no response_format sent.
+    assert resolve(AZURE, {"prompt": "p", "model": "gpt-image-2"}, b"").response_format == (
+        "b64_json"
+    )
+    raw = b'{"model": "gpt-image-9", "prompt": "p", "response_format": "url"}'
+    assert body(resolve(AZURE, json.loads(raw), raw)) == b'{"model":"gpt-image-9","prompt":"p"}'
 
 
 def test_a_rule_reads_the_callers_value_before_the_default():

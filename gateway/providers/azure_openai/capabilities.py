@@ -7,7 +7,10 @@ gpt-image-1, -mini and -1.5, base64 only, 1-10 images). dall-e-2 is retired on
 Azure and dall-e-3 was retired in March 2026, but Portkey still defaults to it: in
 the deployment form Azure ignores the body's model, so callers of a gpt-image
 deployment should name their model to get its limits instead of dall-e-3's.
-Newer models (gpt-image-2) are not listed and pass with generic checks.
+Newer models (gpt-image-2) are not listed and pass with generic checks, with OpenAI's
+GPT-image defaults (base64 unless ``url`` is asked). The cross-field rules (compression
+only with jpeg or webp, transparency only with png or webp, no partial images without
+streaming) come with the specs.
 """
 
 from __future__ import annotations
@@ -22,4 +25,5 @@ CAPABILITIES = Capabilities(
     models={name: OPENAI.models[name] for name in MODELS},
     model_only=OPENAI.model_only,
     implied_by=OPENAI.implied_by,
+    family_defaults=OPENAI.family_defaults,
 )
