@@ -50,9 +50,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(settings.log_level)
     db.prepare(settings.data_dir, settings.db_path)
     try:
-        providers.get(settings.default_provider)
+        if settings.default_provider is not None:  # None: GATEWAY_DEFAULT_PROVIDER=none
+            providers.get(settings.default_provider)
     except GatewayError:
-        raise SettingsError("GATEWAY_DEFAULT_PROVIDER: not a known provider") from None
+        raise SettingsError(
+            "GATEWAY_DEFAULT_PROVIDER: not a known provider (name one, or set it to none)"
+        ) from None
     app = Flask(__name__)
     # Werkzeug would answer //v1/... with an HTML 308 redirect that bypasses our handlers.
     app.url_map.merge_slashes = False

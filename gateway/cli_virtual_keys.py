@@ -45,7 +45,11 @@ def virtual_keys() -> None:
 @virtual_keys.command()
 @click.argument("name")
 @click.option("--provider", required=True, help="Provider id, e.g. openai, azure-openai.")
-@click.option("--base-url", help="Admin-set https endpoint stored with the key.")
+@click.option(
+    "--base-url",
+    help="Admin-set https endpoint stored with the key (http only if on "
+    "GATEWAY_ALLOWED_CUSTOM_HOSTS).",
+)
 @click.option("--field", "fields", multiple=True, help="Provider field key=value (repeatable).")
 @click.option("--team", "teams", multiple=True, help="Team allowed to use it (default: all).")
 def create(
@@ -55,10 +59,12 @@ def create(
     _checked("NAME", vk.check_name, name)
     _checked("--provider", vk.check_provider, provider)
     parsed = _checked("--field", vk.check_fields, provider, fields)
-    url = _checked("--base-url", vk.check_base_url, base_url) if base_url else None
     for team in teams:
         _checked("--team", vk.check_name, team, "team")
-    _, creds = open_admin()
+    settings, creds = open_admin()
+    # http only for an intranet host on GATEWAY_ALLOWED_CUSTOM_HOSTS (checked again at use).
+    allowed = settings.allowed_custom_hosts
+    url = _checked("--base-url", vk.check_base_url, base_url, allowed) if base_url else None
     secret, now = _secret(), time.time()
     info = VirtualKeyInfo(
         id="vk_" + secrets.token_hex(8),

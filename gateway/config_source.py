@@ -10,6 +10,7 @@ a team, a stored provider key must not be usable by whoever reaches the gateway.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,9 @@ CALLER_OPTIONS_WITH_KEYS = frozenset(
         "azure_deployment_name",
     }
 )
+# A saved config's name that is also JSON (42, true) cannot be told from a value.
+_JSON_LITERALS = frozenset({"true", "false", "null"})
+_JSON_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 SavedConfigs = Callable[[str], tuple[int, dict[str, Any]]]
 # (virtual key name, config param path) -> object with provider, secret, base_url, fields;
 # None when the request has no authenticated team.
@@ -61,11 +65,19 @@ def _node(
             param=CONFIG,
             code="config_too_large",
         )
-    if raw.lstrip().startswith("{"):
+    if _is_json(raw):
+        # An object is an inline config; JSON that is not one ([...], "openai", 42, true)
+        # is a 400 naming the header, never looked up as a saved config's name.
         data = loads_object(raw, what=f"'{CONFIG}' header", param=CONFIG)
         return load_config(data), None, None
     version, data = saved(raw.strip())
     return load_config(data, where=CONFIG), raw.strip(), version
+
+
+def _is_json(raw: str) -> bool:
+    """Whether the header is JSON rather than a saved config's name (a plain token)."""
+    text = raw.strip()
+    return text[:1] in {"{", "[", '"'} or text in _JSON_LITERALS or bool(_JSON_NUMBER.match(text))
 
 
 def _merge_headers(node: ConfigNode, options: RequestOptions) -> ConfigNode:
@@ -90,7 +102,7 @@ def build_plan(
     if options.virtual_key and needs_header_merge(node):
         node = dataclasses.replace(node, virtual_key=options.virtual_key)
     root = plan.build(_merge_headers(node, options))
-    root = plan.map_leaves(root, lambda leaf: _resolve(leaf, virtual_keys))
+    root = plan.map_leaves(root, lambda leaf: _resolve(leaf, options, virtual_keys))
     for leaf in plan.leaves(root):
         secrets = [v for k, v in leaf.provider_options.items() if k in SECRET_OPTIONS]
         remember(*secrets, *(v.removeprefix("Bearer ") for v in secrets))
@@ -102,10 +114,18 @@ def config_param(leaf: Leaf, key: str) -> str:
     return f"{CONFIG}{leaf.path[len('config') :]}.{key}" if leaf.path != "config" else key
 
 
-def _resolve(leaf: Leaf, virtual_keys: VirtualKeys) -> Leaf:
+def virtual_key_param(leaf: Leaf, options: RequestOptions) -> str:
+    """Where this target's virtual key was named: its path in the config, or the header."""
+    if leaf.path != "config":
+        return config_param(leaf, "virtual_key")
+    from_config = options.config is not None and leaf.virtual_key != options.virtual_key
+    return f"{CONFIG}.virtual_key" if from_config else VIRTUAL_KEY
+
+
+def _resolve(leaf: Leaf, options: RequestOptions, virtual_keys: VirtualKeys) -> Leaf:
     if not leaf.virtual_key:
         return leaf
-    param = config_param(leaf, "virtual_key") if leaf.path != "config" else VIRTUAL_KEY
+    param = virtual_key_param(leaf, options)
     if virtual_keys is None:
         raise InvalidRequest(
             "Virtual keys need a gateway API key: send 'x-portkey-api-key: pkgw_...' "

@@ -7,7 +7,9 @@ between check and connect cannot move the call (rebinding). Link-local and cloud
 metadata (also AWS's fd00:ec2::/32), multicast, reserved, unspecified, CGNAT and
 0.0.0.0/8 addresses are never allowed. Loopback and private addresses only when
 the allowlist entry itself is that IP address (or ``localhost``): a host name
-must resolve to public addresses. Pure apart from the injected resolver.
+must resolve to public addresses. The same check applies to a virtual key's
+``http://`` base URL (an intranet server the administrator listed), with the
+virtual key's ``param``. Pure apart from the injected resolver.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+class _Refused(ValueError):
+    """Why a host is refused; ``check`` turns it into the caller's 400 with its ``param``."""
+
+
 def _reject(reason: str) -> CustomHostRejected:
     return CustomHostRejected(f"Custom host refused: {reason}.", param=CUSTOM_HOST)
 
@@ -52,27 +58,44 @@ def _parsed(allowlist: tuple[str, ...]) -> frozenset[tuple[str, str, int]]:
 
 def _parse(custom_host: str) -> tuple[str, str, int, str]:
     if any(c in custom_host for c in "@\\%") or not custom_host.isascii():
-        raise _reject("credentials, escapes and non-ASCII characters are not allowed")
+        raise _Refused("credentials, escapes and non-ASCII characters are not allowed")
     try:
         parts = urlsplit(custom_host)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise _reject("it is not a valid URL") from None
+        raise _Refused("it is not a valid URL") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise _reject("it must be an http(s) URL")
+        raise _Refused("it must be an http(s) URL")
     if parts.query or parts.fragment or parts.hostname.endswith("."):
-        raise _reject("a query, fragment or trailing dot is not allowed")
+        raise _Refused("a query, fragment or trailing dot is not allowed")
     return parts.scheme, parts.hostname.lower(), port, parts.path.rstrip("/")
 
 
 def check(
-    custom_host: str, allowlist: Iterable[str], resolve: Resolver = system_resolver
+    custom_host: str,
+    allowlist: Iterable[str],
+    resolve: Resolver = system_resolver,
+    *,
+    param: str = CUSTOM_HOST,
+    what: str = "Custom host",
+    code: str | None = None,
 ) -> tuple[str, str]:
-    """Return ``(base_url, pinned_ip)`` for an allowed custom host, else raise."""
+    """Return ``(base_url, pinned_ip)`` for an allowed host, else raise a 400 at ``param``.
+
+    ``what`` names the URL in the message and ``code`` replaces the error code, for a
+    URL that is not a custom host (a virtual key's http base URL).
+    """
+    try:
+        return _checked(custom_host, allowlist, resolve)
+    except _Refused as exc:
+        raise CustomHostRejected(f"{what} refused: {exc}.", param=param, code=code) from None
+
+
+def _checked(custom_host: str, allowlist: Iterable[str], resolve: Resolver) -> tuple[str, str]:
     scheme, host, port, path = _parse(custom_host)
     allowed = _parsed(tuple(allowlist))
     if (scheme, host, port) not in allowed:
-        raise _reject("the host is not on the gateway's allowlist (GATEWAY_ALLOWED_CUSTOM_HOSTS)")
+        raise _Refused("the host is not on the gateway's allowlist (GATEWAY_ALLOWED_CUSTOM_HOSTS)")
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
@@ -84,16 +107,16 @@ def check(
             else [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
         )
     except (OSError, UnicodeError, ValueError):
-        raise _reject("the host name does not resolve") from None
+        raise _Refused("the host name does not resolve") from None
     if not addresses:
-        raise _reject("the host name does not resolve")
+        raise _Refused("the host name does not resolve")
     # The admin named this exact address (or localhost): it may be loopback or private.
     named_address = literal is not None or host == "localhost"
     for ip in addresses:
         if _always_blocked(ip) or any(ip in net for net in _ALWAYS_BLOCKED_NETS):
-            raise _reject("the host resolves to a blocked address range")
+            raise _Refused("the host resolves to a blocked address range")
         if (ip.is_loopback or ip.is_private) and not named_address:
-            raise _reject("the host name resolves to a loopback or private address")
+            raise _Refused("the host name resolves to a loopback or private address")
     netloc = f"[{host}]" if ":" in host else host
     return f"{scheme}://{netloc}:{port}{path}", str(addresses[0])
 

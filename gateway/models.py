@@ -32,7 +32,8 @@ class ImageRequest:
 class RequestOptions:
     """What the ``x-portkey-*`` headers and ``Authorization`` asked for."""
 
-    provider: str
+    # None: no x-portkey-provider and GATEWAY_DEFAULT_PROVIDER=none.
+    provider: str | None
     trace_id: str
     api_key: str | None = field(default=None, repr=False)
     gateway_key: str | None = field(default=None, repr=False)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cost, custom_hosts, limits, providers
+from . import cost, custom_hosts, limits, preflight, providers
 from .cache import ImageCache
 from .config_source import SavedConfigs, build_plan
 from .delivery import Delivery
@@ -31,7 +31,7 @@ from .settings import Settings
 from .signing import Signer
 from .strict_json import loads_object
 from .transport import Transport
-from .upstream import Answered, Attempts, require_keys
+from .upstream import Answered, Attempts
 
 _BODY_SCHEMA = ImageGenerationSchema()
 # Every attempt, retry and back-off of one request fits in this (REL-2: below
@@ -116,10 +116,12 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
         options, deps.saved_configs, virtual_keys
     )
     leaves = list(plan.leaves(root))
-    for leaf in leaves:
-        providers.get(leaf.provider or "")
+    # The whole plan, before the first call: a target refused later would be refused
+    # after the earlier ones were called and paid for.
+    endpoints = preflight.check(
+        leaves, options, deps.settings.allowed_custom_hosts, deps.resolve_host
+    )
     trace.provider = leaves[0].provider
-    require_keys(leaves)
     params: dict[str, Any] = loads_object(raw)
     load(_BODY_SCHEMA, params)
     attempt = Attempts(
@@ -134,6 +136,7 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
         raw,
         many=len(leaves) > 1,
         cache=deps.cache.scope(team, options.cache_force_refresh) if deps.cache else None,
+        endpoints=endpoints,
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))

@@ -77,6 +77,20 @@ def _base_url(raw: str) -> str:
     return url
 
 
+def _provider(raw: str) -> str | None:
+    """A provider name, or ``none`` (None): no default, a request must name one.
+
+    Only the spelling is checked here: the provider registry is not imported in the
+    gunicorn master, so ``create_app`` checks that the provider exists.
+    """
+    name = raw.strip().lower()
+    if name == "none":
+        return None
+    if not name.replace("-", "").isalnum() or not name.isascii() or len(name) > 64:
+        raise ValueError("must be a provider name (such as openai) or none")
+    return name
+
+
 def _secret_text(raw: str) -> str:
     if len(raw.strip()) < 32:
         raise ValueError("must be at least 32 characters")
@@ -153,8 +167,9 @@ class Settings:
     log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
     # Number of reverse proxies in front of the gateway whose X-Forwarded-* we trust.
     trusted_proxies: int = _env("GATEWAY_TRUSTED_PROXIES", _int(0, 5), 0)
-    # The provider used when a request names none (OpenAI SDK clients send no x-portkey-*).
-    default_provider: str = _env("GATEWAY_DEFAULT_PROVIDER", str, "openai")
+    # The provider used when a request names none (OpenAI SDK clients send no x-portkey-*);
+    # "none" (None): such a request is a 400 that asks for x-portkey-provider or a config.
+    default_provider: str | None = _env("GATEWAY_DEFAULT_PROVIDER", _provider, "openai")
     # Admin allowlist for x-portkey-custom-host: exact scheme://host[:port] entries.
     allowed_custom_hosts: tuple[str, ...] = _env("GATEWAY_ALLOWED_CUSTOM_HOSTS", _csv, ())
     openai_base_url: str = _env("GATEWAY_OPENAI_BASE_URL", _base_url, "https://api.openai.com/v1")

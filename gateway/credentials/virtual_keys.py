@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..providers import REGISTRY
+from ..settings import parse_allow_entry
 
 # The fields each provider's virtual key may carry (Portkey's names). A provider absent
 # here but present in gateway.providers.REGISTRY takes no fields.
@@ -100,19 +101,36 @@ def check_fields(provider: str, pairs: Iterable[str]) -> dict[str, str]:
     return fields
 
 
-def check_base_url(url: str) -> str:
-    """An admin-set endpoint: https, a host, no credentials, query or fragment."""
+def check_base_url(url: str, allowed_hosts: Iterable[str] = ()) -> str:
+    """An admin-set endpoint: https, a host, no credentials, query or fragment.
+
+    ``http://`` only for an intranet server whose ``scheme://host[:port]`` is an entry of
+    ``allowed_hosts`` (GATEWAY_ALLOWED_CUSTOM_HOSTS). Each request checks it again,
+    with the custom hosts' address checks, so a key whose entry is later dropped is
+    refused at use.
+    """
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
-    if len(url) > 2048 or parts.scheme != "https" or not parts.hostname:
+    if len(url) > 2048 or parts.scheme not in {"https", "http"} or not parts.hostname:
         raise ValueError("base URL must be an https URL with a host")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ValueError("base URL must not contain credentials, a query or a fragment")
     try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
+        port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise ValueError("base URL has an invalid port") from None
+    if parts.scheme == "http" and not _allowed_http(url, parts.hostname, port, allowed_hosts):
+        raise ValueError(
+            "base URL must be https; http is allowed only for a scheme://host[:port] "
+            "listed in GATEWAY_ALLOWED_CUSTOM_HOSTS"
+        )
     return url
+
+
+def _allowed_http(url: str, host: str, port: int, allowed_hosts: Iterable[str]) -> bool:
+    if any(c in url for c in "\\%") or not url.isascii() or host.endswith("."):
+        return False  # what a custom host may not hold either
+    return ("http", host.lower(), port) in {parse_allow_entry(e) for e in allowed_hosts}
 
 
 def check_secret(raw: str) -> str:

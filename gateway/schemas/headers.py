@@ -163,18 +163,35 @@ def trace_id(raw: str | None) -> str:
     return _safe(raw.strip(), h.TRACE_ID, _TRACE)
 
 
-def parse(headers: Mapping[str, str], default_provider: str, trace: str) -> RequestOptions:
+def provider(headers: Mapping[str, str], default: str | None) -> str | None:
+    """``x-portkey-provider``, else ``default`` (None: ``GATEWAY_DEFAULT_PROVIDER=none``,
+    so a request that names no provider is refused once its config is known).
+
+    A header that is present but empty is a 400: it must not quietly mean the default.
+    """
+    raw = headers.get(h.PROVIDER)
+    if raw is None:
+        return default
+    if not raw.strip():
+        raise InvalidRequest(
+            f"Header '{h.PROVIDER}' is empty: name a provider, or leave the header out.",
+            param=h.PROVIDER,
+            code="missing_provider",
+        )
+    return raw.strip().lower()
+
+
+def parse(headers: Mapping[str, str], default_provider: str | None, trace: str) -> RequestOptions:
     """``headers`` must be case-insensitive (werkzeug's ``EnvironHeaders`` is)."""
     given = headers.get(h.TRACE_ID, "").strip()
     if given:
         _safe(given, h.TRACE_ID, _TRACE)  # malformed: reported, not silently replaced
     gateway_key, provider_key = keys(headers)
-    provider = headers.get(h.PROVIDER, "").strip().lower() or default_provider
     org = headers.get(h.OPENAI_ORGANIZATION, "").strip()
     project = headers.get(h.OPENAI_PROJECT, "").strip()
     custom = headers.get(h.CUSTOM_HOST, "").strip()
     return RequestOptions(
-        provider=provider,
+        provider=provider(headers, default_provider),
         trace_id=trace,
         gateway_key=gateway_key,
         api_key=provider_key,

@@ -114,7 +114,7 @@ def test_the_team_restriction_holds(data_dir):
         (["--provider", "my-llm"], "Invalid value for --provider: unknown provider"),
         (["--provider", "openai", "--field", "resource_name=x"], "'resource_name' is not allowed"),
         (["--provider", "azure-openai", "--field", "resource_name=a.b"], "has an invalid value"),
-        (["--provider", "openai", "--base-url", "http://h.example"], "must be an https URL"),
+        (["--provider", "openai", "--base-url", "http://h.example"], "base URL must be https"),
         (["--provider", "openai", "--team", "a b"], "team must be 1-64 letters"),
         (["--provider", "openai", "--secret", PROVIDER_KEY], "No such option"),
     ],
@@ -123,6 +123,19 @@ def test_bad_input_is_refused_before_the_secret_is_read(data_dir, args, message)
     out = Session()("create", "k", *args, input=PROVIDER_KEY, code=2)
     assert message in out.stderr
     assert PROVIDER_KEY not in out.output
+
+
+def test_an_http_base_url_is_stored_only_for_a_host_on_the_allowlist(data_dir, monkeypatch):
+    vk = Session()
+    args = ("--provider", "openai", "--base-url")
+    out = vk("create", "intranet", *args, "http://10.0.0.7:8080/v1", input=PROVIDER_KEY, code=2)
+    assert "http is allowed only for a scheme://host[:port] listed in" in out.stderr
+    assert creds(data_dir).store.virtual_key("intranet") is None
+
+    monkeypatch.setenv("GATEWAY_ALLOWED_CUSTOM_HOSTS", "http://10.0.0.7:8080")
+    vk("create", "other-port", *args, "http://10.0.0.7:9090/v1", input=PROVIDER_KEY, code=2)
+    vk("create", "intranet", *args, "http://10.0.0.7:8080/v1/", input=PROVIDER_KEY)
+    assert vk("show", "intranet").stdout.splitlines()[8] == "base_url: http://10.0.0.7:8080/v1"
 
 
 def test_secret_problems_never_echo_the_secret(data_dir):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
+import pytest
+
 from gateway.config_source import build_plan
+from gateway.errors import InvalidRequest, VirtualKeyNotFound
 from gateway.models import RequestOptions
 from gateway.routing import plan
 
@@ -75,3 +78,63 @@ def test_an_azure_ad_token_may_carry_its_bearer_prefix_and_both_forms_are_redact
         assert scrub(f"echo {token}") == "echo ***"
     finally:
         forget()
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ('[{"provider": "openai"}]', "must be a JSON object"),
+        ('"openai"', "must be a JSON object"),
+        ("42", "must be a JSON object"),
+        ("-1.5e3", "must be a JSON object"),
+        ("true", "must be a JSON object"),
+        ("null", "must be a JSON object"),
+        ("[1, 2", "is not valid JSON"),
+    ],
+)
+def test_a_config_header_that_is_json_but_not_an_object_is_a_400_not_a_lookup(header, message):
+    looked_up = []
+
+    def saved(name):
+        looked_up.append(name)
+        return 1, {}
+
+    options = RequestOptions(provider="openai", trace_id="t", api_key="k" * 20, config=header)
+    with pytest.raises(InvalidRequest) as info:
+        build_plan(options, saved, None)
+    error = info.value
+    assert (error.status, error.code, error.param) == (400, "invalid_json", "x-portkey-config")
+    assert message in error.message
+    assert looked_up == []
+
+
+@pytest.mark.parametrize("name", ["prod-images", "2024-main", "42x", "true-config"])
+def test_a_plain_token_is_still_a_saved_configs_name(name):
+    looked_up = []
+
+    def saved(name):
+        looked_up.append(name)
+        return 3, {"provider": "openai", "api_key": "k" * 20}
+
+    options = RequestOptions(provider="openai", trace_id="t", config=f" {name} ")
+    _, found, version = build_plan(options, saved, None)
+    assert (looked_up, found, version) == ([name], name, 3)
+
+
+def test_an_unknown_virtual_key_is_named_where_the_caller_wrote_it():
+    def missing(name, param):
+        raise VirtualKeyNotFound("Virtual key was not found.", param=param)
+
+    def param_of(**fields):
+        options = RequestOptions(provider="openai", trace_id="t", **fields)
+        with pytest.raises(VirtualKeyNotFound) as info:
+            build_plan(options, lambda name: (1, {}), missing)
+        return info.value.param
+
+    nested = {"strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a"}]}
+    assert param_of(config=json.dumps(nested)) == "x-portkey-config.targets[0].virtual_key"
+    assert param_of(config=json.dumps({"virtual_key": "a"})) == "x-portkey-config.virtual_key"
+    assert param_of(virtual_key="a") == "x-portkey-virtual-key"
+    # A config without provider or targets takes the header's virtual key.
+    retry_only = json.dumps({"retry": {"attempts": 1}})
+    assert param_of(config=retry_only, virtual_key="a") == "x-portkey-virtual-key"

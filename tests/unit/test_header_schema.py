@@ -39,6 +39,26 @@ def test_provider_is_case_insensitive_and_trimmed():
     assert opts(**{"x-portkey-provider": " OpenAI "}).provider == "openai"
 
 
+def test_without_a_default_provider_an_absent_header_leaves_the_provider_open():
+    # GATEWAY_DEFAULT_PROVIDER=none: refused once the config is known (it may name one).
+    assert parse(Headers({}), None, "t" * 32).provider is None
+    given = Headers({"x-portkey-provider": "Stability-AI"})
+    assert parse(given, None, "t" * 32).provider == "stability-ai"
+
+
+@pytest.mark.parametrize("default", ["openai", None])
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_provider_header_is_a_400_not_the_default(default, value):
+    with pytest.raises(InvalidRequest) as info:
+        parse(Headers({"x-portkey-provider": value}), default, "t" * 32)
+    error = info.value
+    assert (error.status, error.code) == (400, "missing_provider")
+    assert error.param == "x-portkey-provider"
+    assert error.message == (
+        "Header 'x-portkey-provider' is empty: name a provider, or leave the header out."
+    )
+
+
 @pytest.mark.parametrize("value", ["Basic abc", "Bearer", "Token x"])
 def test_malformed_authorization_is_401(value):
     with pytest.raises(AuthenticationError):

@@ -61,6 +61,8 @@ def test_values_are_parsed_and_typed():
         ("GATEWAY_UNPRICED_IMAGE_USD", "-0.04"),
         ("GATEWAY_UNPRICED_IMAGE_USD", "0.0000001"),
         ("GATEWAY_UNPRICED_IMAGE_USD", "99999999999999"),
+        ("GATEWAY_DEFAULT_PROVIDER", "open ai"),
+        ("GATEWAY_DEFAULT_PROVIDER", "openai/v1"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_not_the_value(name, value):
@@ -124,3 +126,11 @@ def test_the_metrics_dir_may_not_be_the_data_dir_spelt_differently(tmp_path, mon
     env = {"GATEWAY_DATA_DIR": "data", "GATEWAY_METRICS_DIR": str(tmp_path / "data")}
     with pytest.raises(SettingsError, match="GATEWAY_METRICS_DIR: must not be GATEWAY_DATA_DIR"):
         Settings.from_env(env)
+
+
+def test_the_default_provider_is_openai_a_named_one_or_none():
+    assert Settings.from_env({}).default_provider == "openai"
+    given = {"GATEWAY_DEFAULT_PROVIDER": " Stability-AI "}
+    assert Settings.from_env(given).default_provider == "stability-ai"
+    assert Settings.from_env({"GATEWAY_DEFAULT_PROVIDER": "none"}).default_provider is None
+    assert Settings.from_env({"GATEWAY_DEFAULT_PROVIDER": "NONE"}).default_provider is None

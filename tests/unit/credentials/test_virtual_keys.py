@@ -75,6 +75,31 @@ def test_base_url(url, ok):
             vk.check_base_url(url)
 
 
+INTRANET = ("http://10.1.2.3:8080", "https://api.partner.example")
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        # http: only when scheme://host[:port] is exactly an allowlist entry.
+        ("http://10.1.2.3:8080/v1/", "http://10.1.2.3:8080/v1"),
+        ("HTTP://10.1.2.3:8080", "HTTP://10.1.2.3:8080"),
+        ("http://10.1.2.3:8081/v1", None),  # another port
+        ("http://10.1.2.3/v1", None),  # port 80 is not 8080
+        ("http://api.partner.example", None),  # the entry is https
+        ("http://10.1.2.3:8080/%2e%2e/v1", None),  # escapes are refused like a custom host's
+        ("http://10.1.2.3:8080?x=1", None),
+        ("https://api.partner.example/v1", "https://api.partner.example/v1"),
+    ],
+)
+def test_an_http_base_url_needs_its_host_on_the_allowlist(url, ok):
+    if ok:
+        assert vk.check_base_url(url, INTRANET) == ok
+    else:
+        with pytest.raises(ValueError, match="base URL"):
+            vk.check_base_url(url, INTRANET)
+
+
 def test_secret_checks_and_hint():
     assert vk.check_secret(f"  {PROVIDER_KEY}\n") == PROVIDER_KEY
     for bad, message in [

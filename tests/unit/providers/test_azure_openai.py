@@ -13,10 +13,10 @@ from gateway.errors import (
     ProviderError,
 )
 from gateway.models import ImageResult, ProviderReply, Target
+from gateway.preflight import require_keys
 from gateway.providers import get
 from gateway.providers.azure_openai import PROVIDER
 from gateway.providers.capabilities import resolve
-from gateway.upstream import require_keys
 from tests.e2e.fakes import TINY_PNG_B64
 
 OPTIONS = {"resource_name": "My-Res", "deployment_id": "dalle3", "api_version": "2024-10-21"}

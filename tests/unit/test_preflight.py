@@ -1,0 +1,195 @@
+"""The pre-flight: every target of a plan is checked before the first upstream call."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from gateway import preflight
+from gateway.config_source import build_plan
+from gateway.errors import AuthenticationError, CustomHostRejected, InvalidRequest
+from gateway.models import RequestOptions
+from gateway.routing import plan
+from gateway.routing.nodes import Leaf
+
+KEY = "sk-preflight-0123456789"
+ALLOWED = ("http://127.0.0.1:9", "http://img.partner.example:8080", "http://10.1.2.3:8080")
+
+
+class Resolver:
+    """Records every lookup; answers one public address."""
+
+    def __init__(self, address: str = "93.184.216.34") -> None:
+        self.address = address
+        self.asked: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append((host, port))
+        return [self.address]
+
+
+def options(config=None, **extra):
+    return RequestOptions(
+        provider="openai",
+        trace_id="t",
+        api_key=KEY,
+        config=None if config is None else json.dumps(config),
+        **extra,
+    )
+
+
+def leaves_of(opts, virtual_keys=None):
+    root, _, _ = build_plan(opts, lambda name: (1, {}), virtual_keys)
+    return list(plan.leaves(root))
+
+
+def check(opts, resolve=None, virtual_keys=None):
+    resolve = resolve or Resolver()
+    return preflight.check(leaves_of(opts, virtual_keys), opts, ALLOWED, resolve)
+
+
+def target(**extra):
+    return {"provider": "openai", "api_key": KEY, **extra}
+
+
+def fallback(*targets):
+    return {"strategy": {"mode": "fallback"}, "targets": list(targets)}
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "http://127.0.0.1:9999/v1",  # an allowed host on another port
+        "http://[::1]:9/v1",  # loopback, not on the list
+        "http://localhost:9/v1",
+    ],
+)
+def test_a_refused_nested_custom_host_is_named_by_its_path(host):
+    config = fallback(target(), fallback(target(custom_host=host)))
+    with pytest.raises(CustomHostRejected) as info:
+        check(options(config))
+    assert info.value.param == "x-portkey-config.targets[1].targets[0].custom_host"
+    assert info.value.status == 400
+
+
+def test_every_target_of_a_conditional_group_is_checked_even_one_never_chosen():
+    config = {
+        "strategy": {
+            "mode": "conditional",
+            "conditions": [{"query": {"metadata.tier": {"$eq": "pro"}}, "then": "main"}],
+            "default": "main",
+        },
+        "targets": [
+            target(name="main"),
+            target(name="spare", custom_host="http://127.0.0.1:9999/v1"),
+        ],
+    }
+    with pytest.raises(CustomHostRejected) as info:
+        check(options(config))
+    assert info.value.param == "x-portkey-config.targets[1].custom_host"
+
+
+def test_a_header_custom_host_keeps_the_header_as_param():
+    with pytest.raises(CustomHostRejected) as info:
+        check(options(custom_host="http://127.0.0.1:9999/v1"))
+    assert info.value.param == "x-portkey-custom-host"
+
+
+def test_an_inline_single_target_config_names_its_own_custom_host():
+    with pytest.raises(CustomHostRejected) as info:
+        check(options(target(custom_host="http://127.0.0.1:9999/v1")))
+    assert info.value.param == "x-portkey-config.custom_host"
+
+
+def test_targets_sharing_a_host_are_resolved_once_and_pinned():
+    resolve = Resolver()
+    host = "http://img.partner.example:8080/v1"
+    config = fallback(target(custom_host=host), target(custom_host=host), target())
+    endpoints = check(options(config), resolve)
+    pinned = ("http://img.partner.example:8080/v1", "93.184.216.34")
+    assert endpoints == {"config.targets[0]": pinned, "config.targets[1]": pinned}
+    assert resolve.asked == [("img.partner.example", 8080)]
+
+
+def test_a_host_name_resolving_to_a_private_address_is_refused_before_any_call():
+    config = fallback(target(), target(custom_host="http://img.partner.example:8080/v1"))
+    with pytest.raises(CustomHostRejected, match="loopback or private") as info:
+        check(options(config), Resolver("10.0.0.8"))
+    assert info.value.param == "x-portkey-config.targets[1].custom_host"
+
+
+def test_an_unknown_provider_in_a_nested_target_is_named_by_its_path():
+    config = fallback(target(), fallback(target(), target(provider="open-ai")))
+    with pytest.raises(InvalidRequest) as info:
+        check(options(config))
+    assert (info.value.code, info.value.param) == (
+        "unknown_provider",
+        "x-portkey-config.targets[1].targets[1].provider",
+    )
+
+
+def test_a_missing_key_in_a_later_target_is_refused_with_its_path():
+    config = fallback(target(), {"provider": "stability-ai"})
+    with pytest.raises(AuthenticationError) as info:
+        check(options(config))
+    assert info.value.param == "x-portkey-config.targets[1].api_key"
+
+
+def test_no_provider_at_all_is_a_400_asking_for_the_header_or_a_config():
+    opts = RequestOptions(provider=None, trace_id="t", api_key=KEY)
+    with pytest.raises(InvalidRequest) as info:
+        check(opts)
+    error = info.value
+    assert (error.status, error.code) == (400, "missing_provider")
+    assert error.param == "x-portkey-provider"
+    assert error.message == (
+        "No provider: send the 'x-portkey-provider' header, or an 'x-portkey-config' that "
+        "names a provider or a virtual key."
+    )
+
+
+def stored(base_url):
+    return SimpleNamespace(provider="openai", secret="s" * 32, base_url=base_url, fields={})
+
+
+def test_an_http_virtual_key_on_the_allowlist_is_checked_and_pinned_like_a_custom_host():
+    config = fallback(target(), {"virtual_key": "intranet"})
+    resolve = Resolver()
+    keys = lambda name, param: stored("http://10.1.2.3:8080/v1")  # noqa: E731
+    endpoints = check(options(config), resolve, keys)
+    assert endpoints == {"config.targets[1]": ("http://10.1.2.3:8080/v1", "10.1.2.3")}
+    assert resolve.asked == []  # an address literal: nothing to resolve
+
+
+def test_an_http_virtual_key_whose_entry_was_dropped_is_refused_at_use():
+    config = fallback(target(), {"virtual_key": "intranet"})
+    keys = lambda name, param: stored("http://10.9.9.9:8080/v1")  # noqa: E731
+    with pytest.raises(CustomHostRejected) as info:
+        check(options(config), virtual_keys=keys)
+    error = info.value
+    assert (error.code, error.param) == (
+        "virtual_key_base_url_not_allowed",
+        "x-portkey-config.targets[1].virtual_key",
+    )
+    assert error.message.startswith("Base URL of virtual key 'intranet' refused: the host is not")
+
+
+def test_an_https_virtual_key_is_used_as_stored_without_a_lookup():
+    resolve = Resolver()
+    keys = lambda name, param: stored("https://proxy.internal/v1")  # noqa: E731
+    opts = RequestOptions(provider="openai", trace_id="t", virtual_key="prod")
+    assert preflight.check(leaves_of(opts, keys), opts, ALLOWED, resolve) == {}
+    assert resolve.asked == []
+
+
+def test_endpoint_reuses_the_preflight_answer_and_checks_a_leaf_it_never_saw():
+    leaf = Leaf(path="config", provider="openai", custom_host="http://img.partner.example:8080")
+    resolve, opts = Resolver(), options()
+    known = {"config": ("http://img.partner.example:8080", "198.51.100.7")}
+    assert preflight.endpoint(leaf, opts, ALLOWED, resolve, known) == known["config"]
+    assert resolve.asked == []
+    checked = preflight.endpoint(leaf, opts, ALLOWED, resolve, {})
+    assert checked == ("http://img.partner.example:8080", "93.184.216.34")
+    assert resolve.asked == [("img.partner.example", 8080)]
