@@ -232,16 +232,21 @@ class ReadmeCheckout:
         return done
 
     def stop(self) -> None:
-        """SIGTERM the command's process group, wait (bounded), then SIGKILL what is left."""
-        if self.server is None:
-            return
-        pgid = self.server.pid
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            with suppress(ProcessLookupError):
-                os.killpg(pgid, sig)
-            deadline = time.monotonic() + STOP_TIMEOUT
-            while time.monotonic() < deadline:
-                self.server.poll()  # reap the leader, else it stays in the group as a zombie
-                if not _group_members(pgid):
-                    return
-                time.sleep(0.1)
+        """Stop the long-lived command and everything it started."""
+        if self.server is not None:
+            stop_process_group(self.server)
+
+
+def stop_process_group(leader: subprocess.Popen, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM the process group ``leader`` heads (``start_new_session=True``), wait
+    (bounded), then SIGKILL what is left; gunicorn's workers are in that group too."""
+    pgid = leader.pid
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            leader.poll()  # reap the leader, else it stays in the group as a zombie
+            if not _group_members(pgid):
+                return
+            time.sleep(0.1)
