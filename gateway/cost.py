@@ -27,6 +27,7 @@ from dataclasses import replace
 from .models import ImageRequest, ImageResult
 
 HIT = "HIT"
+MISS = "MISS"  # any status but HIT: the provider was paid
 _IMAGE_KEY = re.compile(rb'"(?:url|b64_json)"\s*:\s*"')
 _STATED = {
     key: re.compile(b'"' + key + rb'"\s*:\s*"([^"\\]{1,32})"') for key in (b"size", b"quality")

@@ -58,7 +58,8 @@ class Trace:
     api_key_id: str | None = None
     # HIT, MISS, REFRESH or DISABLED (x-portkey-cache-status).
     cache_status: str = "DISABLED"
-    images: int | None = None  # images in the answer
+    # Images made: the answer's, plus those of a failed fan-out's calls (not returned).
+    images: int | None = None
     cost_micro_usd: int | None = None  # millionths of a US dollar; 0 for cache hits
 
 
@@ -147,6 +148,7 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
     try:
         return _route(root, attempt, params, trace, deps, public_url, unpriced)
     finally:  # the actual cost replaces the estimate; a failure releases it
+        _charge_discarded(trace, attempt.discarded, unpriced)
         deps.usage.settle(held, trace.cost_micro_usd or 0)
 
 
@@ -216,12 +218,29 @@ def _described(provider: str, request: ImageRequest) -> str:
 
 def _charge(trace: Trace, answered: Answered, unpriced: int | None) -> None:
     """Images and cost of the answer, for the log, the header and the budget."""
-    trace.images = cost.images_in(answered.result, answered.request.n)
-    price_of = providers.get(trace.provider or "").price
+    trace.images, trace.cost_micro_usd = _made(answered, unpriced, trace.cache_status)
+
+
+def _charge_discarded(trace: Trace, discarded: list[Answered], unpriced: int | None) -> None:
+    """Add the answers of fan-out calls whose attempt failed: never returned to the
+    caller, but made and billed by the provider, so logged and charged like the rest."""
+    if not discarded:
+        return
+    images = trace.images or 0
+    spent = trace.cost_micro_usd if trace.images is not None else 0  # no answer: 0 so far
+    for answered in discarded:
+        count, price = _made(answered, unpriced, cost.MISS)
+        images += count
+        spent = None if spent is None or price is None else spent + price
+    trace.images, trace.cost_micro_usd = images, spent
+
+
+def _made(answered: Answered, unpriced: int | None, cache_status: str) -> tuple[int, int | None]:
+    """(images, micro-USD) of one answer, priced by the provider that made it."""
+    images = cost.images_in(answered.result, answered.request.n)
+    price_of = providers.get(answered.origin.provider).price
     price = cost.price_made(price_of, answered.request, answered.result)
-    trace.cost_micro_usd = cost.cost(
-        price if price is not None else unpriced, trace.images, trace.cache_status
-    )
+    return images, cost.cost(price if price is not None else unpriced, images, cache_status)
 
 
 def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:

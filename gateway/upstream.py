@@ -66,9 +66,7 @@ def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], Ima
     return provider.local
 
 
-def retry_after(
-    headers: Mapping[str, str], now: Callable[[], float] = time.time
-) -> float | None:
+def retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time) -> float | None:
     """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``
     (seconds, or an HTTP date: RFC 9110 allows both)."""
     for name, scale in (

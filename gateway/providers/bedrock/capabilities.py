@@ -16,6 +16,10 @@
   (docs.aws.amazon.com/nova/latest/userguide/image-gen-req-resp-structure.html).
 
 Cross-region inference profiles (``us.``, ``eu.``, ``apac.`` ...) name the same models.
+
+Bedrock invokes a model once per call, so those per-call limits are ``n_per_call``: a
+request may ask for up to 10 images (OpenAI's limit) and the gateway makes as many
+calls as needed, in parallel (``gateway.fanout``): 10 calls for Stability, 2 for Titan.
 """
 
 from __future__ import annotations
@@ -83,7 +87,8 @@ NOVA_MAX_PIXELS = 4_194_304
 
 _SDXL = ModelSpec(
     prompt_max=2000,
-    n_max=1,
+    n_max=10,
+    n_per_call=1,
     sizes=SDXL_SIZES,
     qualities=OPENAI_QUALITIES,
     styles=OPENAI_STYLES + STYLE_PRESETS,
@@ -98,7 +103,8 @@ _SDXL = ModelSpec(
 )
 _STABILITY = ModelSpec(
     prompt_max=10000,
-    n_max=1,
+    n_max=10,
+    n_per_call=1,
     sizes=(*ratio_sizes(RATIOS), "auto"),
     qualities=OPENAI_QUALITIES,
     styles=OPENAI_STYLES,
@@ -113,7 +119,8 @@ _STABILITY = ModelSpec(
 _AMAZON = {"negative_prompt": None, "cfg_scale": None, "seed": None}
 _TITAN = ModelSpec(
     prompt_max=512,
-    n_max=5,
+    n_max=10,
+    n_per_call=5,
     sizes=TITAN_SIZES,
     qualities=(*OPENAI_QUALITIES, "premium"),
     styles=OPENAI_STYLES,
@@ -122,7 +129,8 @@ _TITAN = ModelSpec(
 )
 _NOVA = ModelSpec(
     prompt_max=1024,
-    n_max=5,
+    n_max=10,
+    n_per_call=5,
     sizes=None,  # a rule, not a list; ratio and pixel count checked when the body is built
     side_range=NOVA_SIDES,
     side_step=16,
@@ -147,6 +155,9 @@ _PROFILES = ("", "us.", "eu.", "apac.")
 
 CAPABILITIES = Capabilities(
     default_model="stability.stable-image-core-v1:1",
+    # A model id the table does not know (an ARN, a new model): one image per call suits
+    # every family (Stability models make no more).
+    n_per_call=1,
     models={prefix + model: spec for model, spec in _BASE.items() for prefix in _PROFILES},
     model_only={
         "cfg_scale": "SDXL, Titan Image Generator and Nova Canvas",

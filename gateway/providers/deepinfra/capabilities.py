@@ -3,7 +3,8 @@
 From each model's API page (e.g. https://deepinfra.com/black-forest-labs/FLUX-1-schnell/api):
 ``n`` is 1 to 4 and ``response_format`` can only be ``b64_json``; sizes "depend on the
 model" and are not listed, so the provider judges them. The model list is the one
-https://deepinfra.com/models/text-to-image offers.
+https://deepinfra.com/models/text-to-image offers. A request may ask for up to 10
+images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.fanout``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from ..capabilities import Capabilities, ModelSpec
 
 # No prompt limit is documented; the provider enforces its own.
-_SPEC = ModelSpec(prompt_max=32000, n_max=4, response_formats=("b64_json",))
+_SPEC = ModelSpec(prompt_max=32000, n_max=10, n_per_call=4, response_formats=("b64_json",))
 
 CAPABILITIES = Capabilities(
     default_model="black-forest-labs/FLUX-1-schnell",

@@ -13,7 +13,8 @@ Two families, each with its own endpoint and parameters:
   the size names the ratio asked for.
 
 Models are known by their short name and by Fireworks' full path
-(``accounts/fireworks/models/<name>``, what Portkey users send).
+(``accounts/fireworks/models/<name>``, what Portkey users send). A FLUX request may ask
+for up to 10 images (OpenAI's limit): one call each, made in parallel (``gateway.fanout``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ IMAGE_GENERATION = ModelSpec(
 )
 WORKFLOW = ModelSpec(
     prompt_max=32000,
-    n_max=1,
+    n_max=10,
+    n_per_call=1,
     sizes=(*ratio_sizes(RATIOS), "auto"),  # auto: no aspect_ratio sent
     qualities=_OPENAI_QUALITIES,
     styles=_OPENAI_STYLES,

@@ -5,7 +5,8 @@ are required; ``height``/``width`` default to 1024; ``backend`` is auto, tvm or 
 the answer is base64 only. Hyperbolic has announced that these image models are
 being retired. ``n`` (1 to 4) and the side bounds (64 to 2048 pixels) come from the
 OpenAPI description published at apis.io (api-evangelist/hyperbolic-ai); no size
-list is published, so any WxH within the bounds is sent.
+list is published, so any WxH within the bounds is sent. A request may ask for up to 10
+images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.fanout``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ BACKENDS = ("auto", "tvm", "torch")
 SIDES = (64, 2048)
 _SPEC = ModelSpec(
     prompt_max=32000,
-    n_max=4,
+    n_max=10,
+    n_per_call=4,
     response_formats=("b64_json",),
     side_range=SIDES,
     extras={"backend": BACKENDS},
@@ -24,7 +26,8 @@ _SPEC = ModelSpec(
 # prompt_2, negative_prompt_2 and enable_refiner exist for the SDXL models only.
 _SDXL = ModelSpec(
     prompt_max=32000,
-    n_max=4,
+    n_max=10,
+    n_per_call=4,
     response_formats=("b64_json",),
     side_range=SIDES,
     extras={

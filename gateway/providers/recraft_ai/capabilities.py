@@ -6,7 +6,9 @@ V4; sizes come from the appendix's per-model tables (vector models are documente
 with aspect ratios only, so their pixel sizes are left to Recraft); ``style`` and
 ``style_id`` pick V2/V3 styles and "are not supported for V4 models";
 ``negative_prompt`` is V2/V3 only, ``text_layout`` and ``controls.artistic_level``
-(0 to 5) V3 only. Portkey clamps ``n`` to 2 silently; here more than 6 is a 400.
+(0 to 5) V3 only. Portkey clamps ``n`` to 2 silently; here up to 10 images (OpenAI's
+limit) may be asked for: more than 6 become two calls, made in parallel
+(``gateway.fanout``), for any model.
 """
 
 from __future__ import annotations
@@ -37,18 +39,21 @@ _V3: Extras = {"negative_prompt": None, "text_layout": None, "artistic_level": t
 
 
 def _v2_v3(sizes: tuple[str, ...] | None, extras: Extras) -> ModelSpec:
-    return ModelSpec(prompt_max=1000, n_max=N_MAX, sizes=sizes, extras=extras)
+    return ModelSpec(prompt_max=1000, n_max=10, n_per_call=N_MAX, sizes=sizes, extras=extras)
 
 
 def _v4(sizes: tuple[str, ...] | None) -> ModelSpec:
     default = {"size": sizes[0]} if sizes else {}
-    return ModelSpec(prompt_max=10000, n_max=N_MAX, sizes=sizes, styles=(), defaults=default)
+    return ModelSpec(
+        prompt_max=10000, n_max=10, n_per_call=N_MAX, sizes=sizes, styles=(), defaults=default
+    )
 
 
 CAPABILITIES = Capabilities(
     # The model Portkey's users know and the one every documented style works with.
     # Recraft's own default moves with each release, so the model is always sent.
     default_model="recraftv3",
+    n_per_call=N_MAX,  # "1 to 6 for every model"
     models={
         "recraftv2": _v2_v3(V2_V3_SIZES, _V2),
         "recraftv2_vector": _v2_v3(None, _V2),

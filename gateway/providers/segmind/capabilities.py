@@ -9,6 +9,8 @@ limits of their API pages (segmind.com/models/<model>/api):
 - ``ssd-1b``: 1024x1024 only, 1 to 4 samples, 20 to 100 steps, guidance 1 to 25.
 
 Any other model passes through with generic checks and Portkey's parameter set.
+A known model's ``samples`` limit is per call: a request may ask for up to 10 images
+(OpenAI's limit), made as calls of at most 4, in parallel (``gateway.fanout``).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def _spec(
     # OpenAI's quality values (and vivid/natural styles) are accepted and not sent.
     return ModelSpec(
         prompt_max=32000,
-        n_max=4,
+        n_max=10,
+        n_per_call=4,
         sizes=sizes,
         qualities=("standard", "hd"),
         styles=styles,

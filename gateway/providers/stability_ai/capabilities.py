@@ -8,7 +8,9 @@ Two API generations live under one provider id:
   schemas DiffuseImageHeight/Width, Samples, Steps, Seed, CfgScale).
 - v2beta services (multipart ``/v2beta/stable-image/generate/{core|ultra|sd3}``): one
   image per call, no pixel size but an ``aspect_ratio`` from nine values, prompt at most
-  10000 characters (platform.stability.ai/docs/api-reference#tag/Generate).
+  10000 characters (platform.stability.ai/docs/api-reference#tag/Generate). A request
+  for up to 10 images becomes that many calls, made in parallel (``gateway.fanout``);
+  so does one for a model the table does not know, which goes to v2beta too.
 
 The v2beta services render about one megapixel (Core about 1.5), so each ratio is
 offered as the ~1 MP size SD3 renders for it; the size names the ratio asked for.
@@ -94,7 +96,8 @@ def _v1(sizes: tuple[str, ...] | None) -> ModelSpec:
 def _v2(extras: dict[str, tuple[str, ...] | None]) -> ModelSpec:
     return ModelSpec(
         prompt_max=10000,
-        n_max=1,
+        n_max=10,
+        n_per_call=1,
         sizes=V2_SIZES,
         qualities=OPENAI_QUALITIES,
         styles=_STYLES,
@@ -112,6 +115,7 @@ CAPABILITIES = Capabilities(
     # Portkey sends a request without a model to v2beta (as ".../generate/undefined");
     # Core is Stability's general-purpose, lowest-cost v2beta service.
     default_model="core",
+    n_per_call=1,  # an unknown model is a v2beta one: one image per call
     models={
         SDXL_V1: _v1(SDXL_SIZES),
         SD_V16: _v1(None),

@@ -6,7 +6,8 @@
   (cloud.google.com/vertex-ai/generative-ai/docs/models/imagen/3-0-generate-002).
 - ``sampleCount`` 1 to 4; Vertex defaults to 4 when it is absent
   (cloud.google.com/vertex-ai/generative-ai/docs/image/use-prompt-rewriter), so the
-  gateway always sends ``n``.
+  gateway always sends ``n``. A request may ask for up to 10 (OpenAI's limit): more
+  than 4 become several calls of at most 4, made in parallel (``gateway.fanout``).
 - Negative prompts only on imagen-3.0-generate-001 and imagen-3.0-fast-generate-001
   (cloud.google.com/vertex-ai/generative-ai/docs/image/omit-content-using-a-negative-prompt).
 - ``enhancePrompt`` (the prompt rewriter) on Imagen 4 and imagen-3.0-generate-002;
@@ -69,7 +70,8 @@ _TWO_K = {"sampleImageSize": ("1K", "2K")}
 def _spec(**extras: tuple[object, ...] | None) -> ModelSpec:
     return ModelSpec(
         prompt_max=32000,
-        n_max=4,
+        n_max=10,
+        n_per_call=4,
         sizes=(*ratio_sizes(RATIOS), "auto"),
         qualities=OPENAI_QUALITIES,
         styles=OPENAI_STYLES,
@@ -80,6 +82,7 @@ def _spec(**extras: tuple[object, ...] | None) -> ModelSpec:
 
 CAPABILITIES = Capabilities(
     default_model="imagen-4.0-generate-001",
+    n_per_call=4,  # every Imagen model, known or not, takes sampleCount 1 to 4
     models={
         "imagen-4.0-generate-001": _spec(**_REWRITER, **_TWO_K),
         "imagen-4.0-ultra-generate-001": _spec(**_REWRITER, **_TWO_K),

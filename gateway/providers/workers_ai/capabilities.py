@@ -6,7 +6,8 @@ From each model's input schema in Cloudflare's catalogue
 schnell takes no size (it draws 1024x1024) and names its step count ``steps``; the
 Stable Diffusion family and Leonardo's models take ``width``/``height`` and
 ``num_steps``. SDXL, SDXL-Lightning, DreamShaper and Phoenix answer raw image bytes,
-FLUX and Lucid Origin JSON with base64.
+FLUX and Lucid Origin JSON with base64. A request may ask for up to 10 images (OpenAI's
+limit), for any model: one run each, made in parallel (``gateway.fanout``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def _spec(model: Model) -> ModelSpec:
         extras["negative_prompt"] = None
     return ModelSpec(
         prompt_max=model.prompt_max,
-        n_max=1,
+        n_max=10,
+        n_per_call=1,
         sizes=("1024x1024", "auto") if model.sides is None else None,
         side_range=model.sides,
         qualities=OPENAI_QUALITIES,
@@ -100,6 +102,7 @@ def _spec(model: Model) -> ModelSpec:
 
 CAPABILITIES = Capabilities(
     default_model=FLUX_SCHNELL,
+    n_per_call=1,  # every run makes one image, whatever the model
     models={name: _spec(model) for name, model in MODELS.items()},
     model_only={
         "negative_prompt": "the Stable Diffusion models and Phoenix",

@@ -233,7 +233,7 @@ def test_nova_style_and_free_size():
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 2}, "n"),  # Stable Image: one per call
+        ({"n": 11}, "n"),  # Stable Image: one per call, up to 10 calls
         ({"model": "stability.sd4-v1:0", "n": 2}, "n"),
         ({"size": "1792x1024"}, "size"),
         ({"aspect_ratio": "16:9", "size": "1024x1024"}, "aspect_ratio"),
@@ -243,7 +243,7 @@ def test_nova_style_and_free_size():
         ({"cfg_scale": 5}, "cfg_scale"),  # not a Stable Image parameter
         ({"quality": "premium"}, "quality"),
         ({"model": SDXL, "size": "1024x768"}, "size"),
-        ({"model": SDXL, "n": 2}, "n"),
+        ({"model": SDXL, "n": 11}, "n"),
         ({"model": SDXL, "cfg_scale": 36}, "cfg_scale"),
         ({"model": SDXL, "steps": 5}, "steps"),
         ({"model": SDXL, "steps": 20.5}, "steps"),
@@ -251,7 +251,7 @@ def test_nova_style_and_free_size():
         ({"model": SDXL, "negative_prompt": ""}, "negative_prompt"),
         ({"model": TITAN, "size": "1792x1024"}, "size"),
         ({"model": TITAN, "size": "auto"}, "size"),
-        ({"model": TITAN, "n": 6}, "n"),
+        ({"model": TITAN, "n": 11}, "n"),
         ({"model": TITAN, "cfg_scale": 1.0}, "cfg_scale"),
         ({"model": TITAN, "seed": 2147483647}, "seed"),
         ({"model": TITAN, "style": "PHOTOREALISM"}, "style"),

@@ -76,10 +76,12 @@ def test_custom_host_replaces_the_base_and_forwarded_headers_never_replace_auth(
     assert "AUTHORIZATION" not in call.headers
 
 
-def test_n_above_four_is_refused_for_a_known_model():
+def test_n_above_ten_is_refused_and_four_is_one_calls_share():
     with pytest.raises(InvalidRequest) as info:
-        request_for(model="black-forest-labs/FLUX-1-dev", n=5)
+        request_for(model="black-forest-labs/FLUX-1-dev", n=11)
     assert info.value.param == "n"
+    assert request_for(model="black-forest-labs/FLUX-1-dev", n=5).n == 5  # two calls
+    assert PROVIDER.capabilities.per_call("black-forest-labs/FLUX-1-dev") == 4
 
 
 def test_unknown_model_passes_through_with_generic_checks():

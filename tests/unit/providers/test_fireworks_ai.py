@@ -132,7 +132,7 @@ def test_custom_host_replaces_the_base_and_forwarded_headers_never_override():
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 2}, "n"),
+        ({"n": 11}, "n"),
         ({"size": "1024x768"}, "size"),
         ({"model": SDXL, "size": "512x512"}, "size"),
         ({"model": SDXL, "size": "auto"}, "size"),

@@ -84,7 +84,7 @@ def test_custom_host_replaces_the_base():
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"n": 5}, "n"),
+        ({"n": 11}, "n"),
         ({"size": "4096x1024"}, "size"),
         ({"model": "FLUX.1-dev", "size": "32x32"}, "size"),
         ({"backend": "gpu"}, "backend"),

@@ -65,10 +65,12 @@ def test_custom_host_replaces_the_base():
 
 
 @pytest.mark.parametrize("model", ["stable-diffusion-xl", "dall-e-3", None])
-def test_n_above_eight_is_refused_whatever_the_model_name(model):
+def test_n_above_ten_is_refused_and_eight_is_one_calls_share_whatever_the_model_name(model):
     with pytest.raises(InvalidRequest) as info:
-        request_for(model=model, n=9)
+        request_for(model=model, n=11)
     assert info.value.param == "n"
+    assert request_for(model=model, n=9).n == 9  # two calls (gateway.fanout)
+    assert PROVIDER.capabilities.per_call(model or "stable-diffusion-xl") == 8
 
 
 def test_eight_images_are_allowed():

@@ -92,7 +92,7 @@ def test_custom_host_replaces_the_base():
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"n": 7}, "n"),  # Portkey clamps to 2; Recraft documents 1 to 6
+        ({"n": 11}, "n"),  # Portkey clamps to 2; 7 to 10 are two calls of at most 6
         ({"size": "1024x768"}, "size"),
         ({"size": "auto"}, "size"),
         ({"model": "recraftv4", "size": "1365x1024"}, "size"),

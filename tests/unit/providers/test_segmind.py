@@ -129,7 +129,7 @@ def test_a_field_a_known_model_does_not_take_is_dropped_as_portkey_does():
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 5}, "n"),
+        ({"n": 11}, "n"),
         ({"model": "ssd-1b", "size": "512x512"}, "size"),
         ({"model": "ssd-1b", "style": "anime"}, "style"),
         ({"refiner": "yes"}, "refiner"),

@@ -90,8 +90,8 @@ def test_custom_host_replaces_the_base():
 @pytest.mark.parametrize(
     ("body", "param"),
     [
-        ({"n": 5}, "n"),
-        ({"model": "Qwen/Qwen-Image", "n": 2}, "n"),
+        ({"n": 11}, "n"),
+        ({"model": "Qwen/Qwen-Image", "n": 11}, "n"),
         ({"model": "Qwen/Qwen-Image", "guidance_scale": 7}, "guidance_scale"),
         ({"cfg": 4}, "cfg"),
         ({"num_inference_steps": 101}, "num_inference_steps"),

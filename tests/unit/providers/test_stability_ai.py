@@ -218,8 +218,8 @@ def test_sd16_size_outside_its_rules_is_400(size):
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 2}, "n"),
-        ({"model": "sd3.5-large", "n": 4}, "n"),
+        ({"n": 11}, "n"),
+        ({"model": "sd3.5-large", "n": 11}, "n"),
         ({"size": "1024x768"}, "size"),
         ({"model": "stable-diffusion-xl-1024-v1-0", "size": "512x512"}, "size"),
         ({"model": "stable-diffusion-xl-1024-v1-0", "n": 11}, "n"),

@@ -170,7 +170,7 @@ def test_imagen_4_takes_the_prompt_rewriter_and_2k():
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 5}, "n"),
+        ({"n": 11}, "n"),
         ({"size": "1792x1024"}, "size"),
         ({"negativePrompt": "x"}, "negativePrompt"),  # not on Imagen 4
         ({"model": "imagen-3.0-generate-001", "enhancePrompt": True}, "enhancePrompt"),

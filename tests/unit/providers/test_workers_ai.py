@@ -140,7 +140,7 @@ def test_model_that_could_change_the_path_is_refused(model):
 @pytest.mark.parametrize(
     ("params", "param"),
     [
-        ({"n": 2}, "n"),
+        ({"n": 11}, "n"),
         ({"size": "512x512"}, "size"),  # FLUX draws 1024x1024 only
         ({"guidance": 3}, "guidance"),  # FLUX has no guidance
         ({"negative_prompt": "x"}, "negative_prompt"),

@@ -1,0 +1,189 @@
+"""``n`` for providers that make fewer images per call: several calls, one answer.
+
+Through the whole app with ``responses``: the calls made, the merged answer, the rule
+that one failed call fails the target (fallback moves on), and the images made by the
+other calls counted in the log row, the cost and the limits.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import pytest
+import responses
+
+from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
+from tests.factories import OPENAI_URL
+from tests.functional.conftest import log_rows
+from tests.functional.test_cost_and_limits import make_limited  # noqa: F401 - fixture
+
+URL = "/v1/images/generations"
+KEY = "sk-stab-fanout-0123456789abcdef"
+CORE_URL = "https://api.stability.ai/v2beta/stable-image/generate/core"
+TOGETHER_URL = "https://api.together.xyz/v1/images/generations"
+COST = "x-gateway-cost-usd"
+STABILITY_OK = {"image": TINY_PNG_B64, "finish_reason": "SUCCESS", "seed": 7}
+
+
+def stability(client, body, **headers):
+    headers = {"Authorization": f"Bearer {KEY}", "x-portkey-provider": "stability-ai", **headers}
+    return client.post(URL, json=body, headers=headers)
+
+
+class Counted:
+    """A ``responses`` callback that counts its calls and fails the ones listed."""
+
+    def __init__(self, failing: tuple[int, ...] = ()) -> None:
+        self.failing = failing
+        self.bodies: list[bytes] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request):
+        with self.lock:
+            self.bodies.append(request.body)
+            index = len(self.bodies) - 1
+        if index in self.failing:
+            return 500, {}, json.dumps({"id": "x", "name": "internal", "errors": ["boom"]})
+        return 200, {"Content-Type": "application/json"}, json.dumps(STABILITY_OK)
+
+
+def test_stability_v2beta_n3_makes_three_calls_without_n_and_answers_three_images(
+    app, client, upstream
+):
+    calls = Counted()
+    upstream.add_callback(responses.POST, CORE_URL, callback=calls)
+    res = stability(client, {"prompt": "a red fox", "n": 3, "response_format": "b64_json"})
+
+    assert res.status_code == 200, res.get_json()
+    data = res.get_json()["data"]
+    assert [item["b64_json"] for item in data] == [TINY_PNG_B64] * 3
+    assert len(calls.bodies) == 3
+    for body in calls.bodies:
+        assert b'name="prompt"' in body
+        assert b'name="n"' not in body
+    assert res.headers[COST] == "0.090000"  # 3 x 3 credits (Core)
+    [row] = log_rows(app)
+    assert (row["n"], row["images"], row["cost_micro_usd"], row["status"]) == (3, 3, 90_000, 200)
+
+
+def test_more_than_ten_is_still_a_400(client):
+    res = stability(client, {"prompt": "a red fox", "n": 11})
+    assert res.status_code == 400
+    assert res.get_json()["error"]["param"] == "n"
+
+
+def together_answer(request):
+    """n images whose revised prompt says which call (by its n) made which image."""
+    sent = json.loads(request.body)
+    data = [
+        {"b64_json": TINY_PNG_B64, "revised_prompt": f"n{sent['n']}-{i}"} for i in range(sent["n"])
+    ]
+    return 200, {"Content-Type": "application/json"}, json.dumps({"created": 1, "data": data})
+
+
+def test_calls_of_several_images_merge_in_call_order(client, upstream):
+    upstream.add_callback(responses.POST, TOGETHER_URL, callback=together_answer)
+    res = client.post(
+        URL,
+        json={"prompt": "a red fox", "n": 6, "response_format": "b64_json"},
+        headers={"Authorization": f"Bearer {KEY}", "x-portkey-provider": "together-ai"},
+    )
+    assert res.status_code == 200, res.get_json()
+    prompts = [item["revised_prompt"] for item in res.get_json()["data"]]
+    # Together makes at most 4 per call: a call for 4, then one for 2, in that order.
+    assert prompts == ["n4-0", "n4-1", "n4-2", "n4-3", "n2-0", "n2-1"]
+    sent = sorted(json.loads(call.request.body)["n"] for call in upstream.calls)
+    assert sent == [2, 4]
+
+
+def test_one_failed_call_fails_the_target_and_fallback_counts_the_images_made(
+    app, client, upstream
+):
+    calls = Counted(failing=(2,))
+    upstream.add_callback(responses.POST, CORE_URL, callback=calls)
+    answer = {"created": 1, "data": [{"url": f"https://img.example/{i}.png"} for i in range(3)]}
+    upstream.post(OPENAI_URL, json=answer)
+    config = {
+        "strategy": {"mode": "fallback"},
+        "targets": [
+            {"provider": "stability-ai", "api_key": KEY},
+            {"provider": "openai", "api_key": "sk-openai-fanout-0123456789"},
+        ],
+    }
+    res = client.post(
+        URL,
+        json={"prompt": "a red fox", "n": 3},
+        headers={"x-portkey-config": json.dumps(config)},
+    )
+
+    assert res.status_code == 200, res.get_json()
+    assert res.headers["x-portkey-last-used-option-index"] == "config.targets[1]"
+    assert [item["url"] for item in res.get_json()["data"]] == [
+        f"https://img.example/{i}.png" for i in range(3)
+    ]
+    assert len(calls.bodies) == 3
+    # 2 Stability images made and not returned (2 x $0.03) + 3 dall-e-2 images (3 x $0.02).
+    assert res.headers[COST] == "0.120000"
+    [row] = log_rows(app)
+    assert (row["provider"], row["images"], row["cost_micro_usd"]) == ("openai", 5, 120_000)
+
+
+def test_when_every_target_fails_the_images_made_are_still_logged_and_charged(
+    app, client, upstream
+):
+    calls = Counted(failing=(0,))
+    upstream.add_callback(responses.POST, CORE_URL, callback=calls)
+    res = stability(client, {"prompt": "a red fox", "n": 3})
+
+    assert res.status_code == 500
+    assert res.get_json()["error"]["provider"] == "stability-ai"
+    assert TINY_PNG_B64.encode() not in res.data
+    assert res.headers[COST] == "0.060000"
+    [row] = log_rows(app)
+    assert (row["status"], row["images"], row["cost_micro_usd"]) == (500, 2, 60_000)
+
+
+def test_the_cache_stores_the_merged_answer(app, client, upstream):
+    calls = Counted()
+    upstream.add_callback(responses.POST, CORE_URL, callback=calls)
+    cache = {"x-portkey-config": json.dumps({"cache": {"mode": "simple"}})}
+    body = {"prompt": "a red fox", "n": 3, "response_format": "b64_json"}
+    miss = stability(client, body, **cache)
+    hit = stability(client, body, **cache)
+
+    assert (miss.status_code, hit.status_code) == (200, 200)
+    assert hit.headers["x-portkey-cache-status"] == "HIT"
+    assert len(calls.bodies) == 3  # the hit made no call
+    images = [base64.b64decode(item["b64_json"]) for item in hit.get_json()["data"]]
+    assert images == [TINY_PNG] * 3
+
+
+@pytest.fixture
+def limited(make_limited):  # noqa: F811 - the imported fixture
+    return make_limited()
+
+
+def test_images_per_minute_count_every_image_of_a_fan_out(limited, upstream):
+    key = limited.key("design", "--ipm", "4")
+    upstream.add_callback(responses.POST, CORE_URL, callback=Counted())
+    client = limited.test_client()
+    first = stability(client, {"prompt": "a red fox", "n": 3}, **{"x-portkey-api-key": key})
+    second = stability(client, {"prompt": "a red fox", "n": 2}, **{"x-portkey-api-key": key})
+
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert second.get_json()["error"]["code"] == "rate_limit_ipm"
+    assert len(upstream.calls) == 3
+
+
+def test_a_fan_out_asking_more_than_the_images_per_minute_is_refused(limited):
+    key = limited.key("design", "--ipm", "2")
+    res = stability(
+        limited.test_client(), {"prompt": "a red fox", "n": 3}, **{"x-portkey-api-key": key}
+    )
+    assert res.status_code == 429
+    error = res.get_json()["error"]
+    assert (error["code"], error["param"]) == ("rate_limit_ipm", "n")
+    assert "this request asks for 3" in error["message"]
