@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 KEY = "sk-e2e-routing-0123456789"
+VK_SECRET = "sk-e2e-intranet-stored-0123456789"
+GATEWAY_CLI = Path(sys.executable).parent / "gateway"
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +63,77 @@ def test_retry_after_a_429_honours_retry_after(routed_gateway, fake_provider):
     assert [r.path for r in fake_provider.requests] == ["/flaky/1/v1/images/generations"] * 2
     rows = _attempts(routed_gateway, res.headers["x-request-id"])
     assert rows == [("config", 429), ("config", 200)]
+
+
+def test_a_refused_host_on_a_later_target_is_refused_before_anything_is_sent(
+    routed_gateway, fake_provider
+):
+    # The allowed host on another port: before the pre-flight, the first target was
+    # called (and paid for) before routing reached this one.
+    elsewhere = f"http://127.0.0.1:{fake_provider.port + 1}/v1"
+    nested = {"strategy": {"mode": "fallback"}, "targets": [target(fake_provider, "ok")]}
+    nested["targets"][0]["custom_host"] = elsewhere
+    config = {
+        "strategy": {"mode": "fallback"},
+        "targets": [target(fake_provider, "status/503"), nested],
+    }
+    res = post(routed_gateway, config)
+    assert res.status_code == 400
+    error = res.json()["error"]
+    assert (error["code"], error["param"]) == (
+        "custom_host_not_allowed",
+        "x-portkey-config.targets[1].targets[0].custom_host",
+    )
+    assert fake_provider.requests == []
+
+
+@pytest.fixture(scope="module")
+def intranet_gateway(start_gateway, fake_provider):
+    """Team keys required; an http virtual key for the fake, which is on the allowlist."""
+    gateway = start_gateway(
+        GATEWAY_ALLOWED_CUSTOM_HOSTS=fake_provider.base_url, GATEWAY_REQUIRE_API_KEY="true"
+    )
+    created = gateway.cli("api-keys", "create", "--name", "intranet")
+    assert created.returncode == 0, created.stderr
+    gateway.api_key = created.stdout.strip()
+    return gateway
+
+
+def create_virtual_key(gateway, name, base_url):
+    command = ["virtual-keys", "create", name, "--provider", "openai", "--base-url", base_url]
+    return subprocess.run(  # the secret on stdin, never on the command line
+        [str(GATEWAY_CLI), *command],
+        input=VK_SECRET,
+        env=gateway.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_an_http_virtual_key_on_the_allowlist_calls_its_server_over_http(
+    intranet_gateway, fake_provider
+):
+    done = create_virtual_key(intranet_gateway, "images", fake_provider.upstream("ok"))
+    assert done.returncode == 0, done.stderr
+    refused = create_virtual_key(intranet_gateway, "elsewhere", "http://127.0.0.1:1/v1")
+    assert refused.returncode == 2
+    assert "http is allowed only for a scheme://host[:port] listed in" in refused.stderr
+    res = requests.post(
+        intranet_gateway.base_url + "/v1/images/generations",
+        json={"model": "dall-e-3", "prompt": "a red fox"},
+        headers={
+            "Authorization": f"Bearer {intranet_gateway.api_key}",
+            "x-portkey-virtual-key": "images",
+        },
+        timeout=30,
+    )
+    assert res.status_code == 200
+    assert res.json()["data"][0]["url"] == "https://images.example/fake-0.png"
+    [call] = fake_provider.requests
+    assert call.path == "/ok/v1/images/generations"
+    assert call.headers["authorization"] == f"Bearer {VK_SECRET}"
 
 
 def _attempts(gateway, request_id):
