@@ -116,3 +116,27 @@ def test_upstream_error_is_normalised(stability_gateway, fake_provider):
         }
     }
     assert len(fake_provider.requests_to("stability-ai")) == 1
+
+
+def test_n3_on_v2beta_is_three_calls_in_parallel_and_one_answer(stability_gateway, fake_provider):
+    body = {"prompt": "a red fox", "n": 3, "seed": 7, "response_format": "b64_json"}
+    res = requests.post(
+        stability_gateway.url("/v1/images/generations"),
+        json=body,
+        headers={
+            "Authorization": f"Bearer {KEY}",
+            "x-portkey-provider": "stability-ai",
+            "x-portkey-custom-host": fake_provider.host("stability-ai"),
+            "x-portkey-trace-id": "stability-fan-out",
+        },
+        timeout=30,
+    )
+    assert res.status_code == 200, res.text
+    assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 3
+    assert res.headers["x-gateway-cost-usd"] == "0.090000"
+    sent = fake_provider.requests_to("stability-ai")
+    assert [r.path for r in sent] == [f"{PREFIX}/v2beta/stable-image/generate/core"] * 3
+    for call in sent:  # each call asks for one image: Stability's v2beta has no n
+        assert form_fields(call) == {"prompt": "a red fox", "aspect_ratio": "1:1", "seed": "7"}
+    [row] = stability_gateway.log_rows("stability-fan-out")
+    assert (row["n"], row["images"], row["cost_micro_usd"]) == (3, 3, 90_000)
