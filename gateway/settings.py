@@ -123,6 +123,11 @@ def _bind(raw: str) -> str:
     return bind
 
 
+def _absolute_bind(bind: str) -> str:
+    """A ``unix:`` socket path made absolute; ``HOST:PORT`` as it is."""
+    return "unix:" + os.path.abspath(bind[5:]) if bind.startswith("unix:") else bind
+
+
 def _fernet_keys(raw: str) -> tuple[str, ...]:
     """Comma-separated Fernet keys, newest first (the first one encrypts, all decrypt)."""
     keys = _csv(raw)
@@ -145,12 +150,13 @@ def _env(
     default: Any,
     *,
     secret: bool = False,
-    path: bool = False,
+    path: Callable[[str], str] | None = None,
 ) -> Any:
     """Declare a field read from ``name``; the parser and default travel in its metadata.
 
     ``secret`` keeps the value out of ``repr(settings)``, which may end up in a log line.
-    ``path`` marks a filesystem path, made absolute when the settings are built.
+    ``path`` makes a value that is or holds a filesystem path absolute when the settings
+    are built (``os.path.abspath`` for a directory).
     """
     metadata = {"env": name, "parse": parse, "path": path}
     return field(default=default, repr=not secret, metadata=metadata)
@@ -161,7 +167,7 @@ class Settings:
     """Typed settings; tests build one directly, production uses :meth:`from_env`."""
 
     # Where the SQLite store (request log) lives.
-    data_dir: str = _env("GATEWAY_DATA_DIR", str, "data", path=True)
+    data_dir: str = _env("GATEWAY_DATA_DIR", str, "data", path=os.path.abspath)
     # Keep prompts in the request log (user data; an operator may turn it off).
     log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", _bool, True)
     log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
@@ -191,7 +197,7 @@ class Settings:
     max_body_bytes: int = _env("GATEWAY_MAX_BODY_BYTES", _int(1024, 64 << 20), 1 << 20)
     max_upstream_bytes: int = _env("GATEWAY_MAX_UPSTREAM_BYTES", _int(1 << 16, 1 << 30), 64 << 20)
     # gunicorn (read by gunicorn.conf.py; here so that every variable is validated once).
-    bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787")
+    bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787", path=_absolute_bind)
     workers: int = _env("GATEWAY_WORKERS", _int(1, 64), 2)
     threads: int = _env("GATEWAY_THREADS", _int(1, 256), 32)
     worker_timeout: int = _env("GATEWAY_WORKER_TIMEOUT", _int(5, 3600), 60)
@@ -212,7 +218,7 @@ class Settings:
     metrics: bool = _env("GATEWAY_METRICS", _bool, True)
     # gunicorn workers' metric files (multiprocess mode); unset: <data_dir>/metrics.
     # gunicorn.conf.py empties it at each start.
-    metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None, path=True)
+    metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None, path=os.path.abspath)
     # Price per image, in dollars, of a request whose provider publishes no price, for
     # keys with a spending budget: estimated and charged with it. Unset: such keys are
     # refused requests that cannot be priced (400 unpriced_request_with_budget).
@@ -230,7 +236,7 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.metadata.get("path") and value is not None:
-                object.__setattr__(self, f.name, os.path.abspath(value))
+                object.__setattr__(self, f.name, f.metadata["path"](value))
 
     def path_environ(self) -> dict[str, str]:
         """The path settings as absolute ``GATEWAY_*`` values, for a process to export so

@@ -113,12 +113,26 @@ def test_an_absolute_data_dir_is_kept():
 
 def test_path_environ_exports_the_absolute_paths_that_are_set(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert Settings.from_env({}).path_environ() == {"GATEWAY_DATA_DIR": str(tmp_path / "data")}
+    assert Settings.from_env({}).path_environ() == {
+        "GATEWAY_DATA_DIR": str(tmp_path / "data"),
+        "GATEWAY_BIND": "0.0.0.0:8787",
+    }
     env = {"GATEWAY_DATA_DIR": "d", "GATEWAY_METRICS_DIR": "/run/gw-metrics"}
+    env["GATEWAY_BIND"] = "unix:gw.sock"
     assert Settings.from_env(env).path_environ() == {
         "GATEWAY_DATA_DIR": str(tmp_path / "d"),
+        "GATEWAY_BIND": f"unix:{tmp_path}/gw.sock",
         "GATEWAY_METRICS_DIR": "/run/gw-metrics",
     }
+
+
+def test_a_relative_unix_socket_becomes_absolute_and_a_port_stays(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"GATEWAY_BIND": "unix:run/gw.sock"}).bind == (
+        f"unix:{tmp_path}/run/gw.sock"
+    )
+    assert Settings(bind="unix:/run/gw.sock").bind == "unix:/run/gw.sock"
+    assert Settings(bind="127.0.0.1:8787").bind == "127.0.0.1:8787"
 
 
 def test_the_metrics_dir_may_not_be_the_data_dir_spelt_differently(tmp_path, monkeypatch):
