@@ -115,3 +115,32 @@ def test_wrong_secret_is_aws_403_normalised(bedrock_gateway, fake_provider):
         }
     }
     assert len(fake_provider.requests_to("bedrock")) == 1
+
+
+def test_titan_n7_is_two_signed_calls_of_five_and_two(bedrock_gateway, fake_provider):
+    body = {
+        "model": "amazon.titan-image-generator-v2:0",
+        "prompt": "a red fox",
+        "n": 7,
+        "response_format": "b64_json",
+    }
+    res = post(bedrock_gateway, fake_provider, body, **AWS)
+    assert res.status_code == 200, res.text
+    assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 7
+    sent = fake_provider.requests_to("bedrock")
+    # The fake checks each call's SigV4 signature: both were signed for their own body.
+    counts = sorted(r.json()["imageGenerationConfig"]["numberOfImages"] for r in sent)
+    assert counts == [2, 5]
+    assert all(r.headers["authorization"].startswith("AWS4-HMAC-SHA256 ") for r in sent)
+
+
+def test_stable_image_n2_is_two_calls_of_one_image(bedrock_gateway, fake_provider):
+    body = {"prompt": "a red fox", "n": 2, "response_format": "b64_json"}
+    res = post(bedrock_gateway, fake_provider, body, **AWS)
+    assert res.status_code == 200, res.text
+    assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 2
+    sent = fake_provider.requests_to("bedrock")
+    assert [r.path for r in sent] == [
+        f"{PREFIX}/model/stability.stable-image-core-v1%3A1/invoke"
+    ] * 2
+    assert all("n" not in r.json() for r in sent)
