@@ -140,3 +140,20 @@ def test_google_error_is_normalised(vertex_gateway, fake_provider):
         }
     }
     assert len(upstream(fake_provider)) == 1
+
+
+def test_n6_is_two_predict_calls_of_four_and_two(vertex_gateway, fake_provider):
+    body = {"model": "imagen-4.0-fast-generate-001", "prompt": "a red fox", "n": 6}
+    headers = {"x-portkey-vertex-project-id": "e2e-project"}
+    res = post(
+        vertex_gateway,
+        fake_provider,
+        {**body, "response_format": "b64_json"},
+        Authorization=f"Bearer {ACCESS_TOKEN}",
+        **headers,
+    )
+    assert res.status_code == 200, res.text
+    assert res.json()["data"] == [{"b64_json": TINY_PNG_B64}] * 6
+    sent = upstream(fake_provider, ":predict")
+    assert sorted(r.json()["parameters"]["sampleCount"] for r in sent) == [2, 4]
+    assert {r.headers["authorization"] for r in sent} == {f"Bearer {ACCESS_TOKEN}"}
