@@ -8,6 +8,7 @@ other calls counted in the log row, the cost and the limits.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import threading
 
@@ -187,3 +188,27 @@ def test_a_fan_out_asking_more_than_the_images_per_minute_is_refused(limited):
     error = res.get_json()["error"]
     assert (error["code"], error["param"]) == ("rate_limit_ipm", "n")
     assert "this request asks for 3" in error["message"]
+
+
+def test_a_retry_repeats_the_whole_fan_out_and_both_rounds_are_counted(make_app, upstream):
+    app = make_app()
+    state = app.extensions["gateway"]
+    sleeps: list[float] = []
+    deps = dataclasses.replace(state.deps, sleep=sleeps.append)
+    app.extensions["gateway"] = dataclasses.replace(state, deps=deps)
+    calls = Counted(failing=(1,))  # the first round: one of its 3 calls fails
+    upstream.add_callback(responses.POST, CORE_URL, callback=calls)
+    config = {"retry": {"attempts": 1, "on_status_codes": [500]}}
+    res = stability(
+        app.test_client(),
+        {"prompt": "a red fox", "n": 3, "response_format": "b64_json"},
+        **{"x-portkey-config": json.dumps(config)},
+    )
+
+    assert res.status_code == 200, res.get_json()
+    assert res.headers["x-portkey-retry-attempt-count"] == "1"
+    assert len(res.get_json()["data"]) == 3
+    assert len(calls.bodies) == 6
+    assert len(sleeps) == 1
+    [row] = log_rows(app)
+    assert (row["images"], row["cost_micro_usd"]) == (5, 150_000)  # 2 discarded + 3 returned
