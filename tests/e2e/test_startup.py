@@ -3,6 +3,7 @@ relative data directory is the one under the directory gunicorn was started in."
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("GATEWAY_WORKERS", "many"),
         ("GATEWAY_OPENAI_BASE_URL", "ftp://nope"),
         ("GATEWAY_ALLOWED_CUSTOM_HOSTS", "not-a-url"),
+        ("GATEWAY_DEFAULT_PROVIDER", "no-such-provider"),
     ],
 )
 def test_bad_setting_stops_start_up_and_names_the_variable(tmp_path, name, value):
@@ -111,7 +113,7 @@ def test_a_relative_data_dir_is_the_one_under_the_start_directory(tmp_path, wher
         answer = session.post(
             base + "/v1/images/generations",
             json={"prompt": "a lighthouse", "n": 1, "size": "256x256"},
-            headers={"x-portkey-provider": "placeholder"},
+            headers={"x-portkey-provider": "placeholder", "x-portkey-trace-id": relative},
             timeout=30,
         )
         assert answer.status_code == 200, answer.text
@@ -123,6 +125,9 @@ def test_a_relative_data_dir_is_the_one_under_the_start_directory(tmp_path, wher
         assert (run_dir / relative / "images" / name).read_bytes() == image.content
         assert (run_dir / relative / "gateway.db").is_file()
         assert not (REPO / relative).exists()
+        # The CLI, run from the same directory with the same setting, reads the same store.
+        rows = poll(lambda: _cli_json(run_dir, env, "logs", "--json", "--trace-id", relative), 10)
+        assert [(row["status"], row["provider"]) for row in rows] == [(200, "placeholder")]
     finally:
         session.close()
         stop_process_group(proc)
@@ -137,3 +142,18 @@ def _healthy(session: requests.Session, base: str, proc: subprocess.Popen) -> bo
         return session.get(base + "/healthz", timeout=1).status_code == 200
     except requests.RequestException:
         return False
+
+
+def _cli_json(cwd: Path, env: dict[str, str], *args: str) -> list[dict]:
+    gateway_cli = Path(sys.executable).parent / "gateway"
+    done = subprocess.run(
+        [str(gateway_cli), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
