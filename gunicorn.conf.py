@@ -1,17 +1,20 @@
 """gunicorn settings, all from GATEWAY_* variables validated by gateway.settings.
 
-It imports only ``gateway.settings`` (stdlib-only, no app, no sockets) so that a bad
-value stops the master before any worker starts, with a message naming the variable.
+It reads ``gateway.settings`` and checks it with ``gateway.check_settings`` (no app, no
+sockets yet) so that a bad value stops the master before any worker starts, with one line
+naming the variable.
 (The metrics hooks below import ``gateway.metrics_files`` when they run, in the master.)
 """
 
 import os
 import sys
 
+from gateway import check_settings
 from gateway.settings import Settings, SettingsError
 
 try:
     _s = Settings.from_env()
+    check_settings(_s)
 except SettingsError as exc:
     sys.stderr.write(f"gateway: configuration error: {exc}\n")
     sys.exit(2)

@@ -45,10 +45,10 @@ def _virtual_key(credentials: Credentials, name: str, team: str | None, param: s
     return credentials.resolve_virtual_key(name, team, param=param)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    settings = settings or Settings.from_env()
-    configure_logging(settings.log_level)
-    db.prepare(settings.data_dir, settings.db_path)
+def check_settings(settings: Settings) -> None:
+    """The checks ``Settings`` cannot make itself: ``settings.py`` stays stdlib-only, and
+    the provider names live in the registry. Called by gunicorn.conf.py and the CLI too,
+    so a bad value stops them with one line that names the variable."""
     try:
         if settings.default_provider is not None:  # None: GATEWAY_DEFAULT_PROVIDER=none
             providers.get(settings.default_provider)
@@ -56,6 +56,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         raise SettingsError(
             "GATEWAY_DEFAULT_PROVIDER: not a known provider (name one, or set it to none)"
         ) from None
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    check_settings(settings)
+    configure_logging(settings.log_level)
+    db.prepare(settings.data_dir, settings.db_path)
     app = Flask(__name__)
     # Werkzeug would answer //v1/... with an HTML 308 redirect that bypasses our handlers.
     app.url_map.merge_slashes = False

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import click
 
 from . import (
+    check_settings,
     cli_api_keys,
     cli_cache,
     cli_configs,
@@ -29,7 +30,9 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
+        check_settings(settings)
+        return settings
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 

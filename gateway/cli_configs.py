@@ -9,15 +9,19 @@ from typing import BinaryIO
 import click
 
 from .cli_io import open_admin, print_table, when
+from .config_source import is_json
 from .credentials.configs import MAX_CONFIG_BYTES, ConfigRejected, canonical, validate
 from .credentials.virtual_keys import check_name
 
 
 def _name(name: str) -> str:
     try:
-        return check_name(name, "NAME")
+        checked = check_name(name, "NAME")
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if is_json(checked):  # x-portkey-config would read it as inline JSON, not a name
+        raise click.BadParameter("must not read as JSON (42, true, null)", param_hint="NAME")
+    return checked
 
 
 @click.group()

@@ -65,7 +65,7 @@ def _node(
             param=CONFIG,
             code="config_too_large",
         )
-    if _is_json(raw):
+    if is_json(raw):
         # An object is an inline config; JSON that is not one ([...], "openai", 42, true)
         # is a 400 naming the header, never looked up as a saved config's name.
         data = loads_object(raw, what=f"'{CONFIG}' header", param=CONFIG)
@@ -74,7 +74,7 @@ def _node(
     return load_config(data, where=CONFIG), raw.strip(), version
 
 
-def _is_json(raw: str) -> bool:
+def is_json(raw: str) -> bool:
     """Whether the header is JSON rather than a saved config's name (a plain token)."""
     text = raw.strip()
     return text[:1] in {"{", "[", '"'} or text in _JSON_LITERALS or bool(_JSON_NUMBER.match(text))

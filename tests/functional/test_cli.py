@@ -103,3 +103,12 @@ def test_migrate_and_check_config(tmp_path, monkeypatch):
     assert runner.invoke(main, ["migrate"]).exit_code == 0
     assert (tmp_path / "fresh" / "gateway.db").exists()
     assert runner.invoke(main, ["check-config"]).output == "configuration OK\n"
+
+
+def test_check_config_refuses_an_unknown_default_provider(monkeypatch):
+    monkeypatch.setenv("GATEWAY_DEFAULT_PROVIDER", "no-such-provider")
+    result = CliRunner().invoke(main, ["check-config"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: GATEWAY_DEFAULT_PROVIDER: not a known provider (name one, or set it to none)\n"
+    )

@@ -72,3 +72,14 @@ def test_a_bad_config_name_is_a_usage_error(data_dir, tmp_path):
     file.write_text("{}")
     out = put(CliRunner(), file, name="../etc", code=2)
     assert "NAME must be 1-64 letters" in out.stderr
+
+
+def test_a_name_that_reads_as_json_is_refused(data_dir, tmp_path):
+    """x-portkey-config: 42 is refused as JSON that is not an object, so no config may be
+    saved under a name a caller could never send."""
+    file = tmp_path / "c.json"
+    file.write_text(json.dumps(FALLBACK))
+    for name in ("42", "true", "null"):
+        out = put(CliRunner(), file, name=name, code=2)
+        assert "must not read as JSON" in out.stderr
+    assert put(CliRunner(), file, name="2024-main").stdout == "2024-main version 1\n"
