@@ -180,7 +180,7 @@ def test_provider_error_echoing_the_key_is_scrubbed(client, upstream):
         (
             {"body": "<html>oops</html>", "content_type": "text/html"},
             502,
-            "invalid_upstream_response",
+            "upstream_invalid_response",
             "false",
         ),
         (
@@ -192,7 +192,7 @@ def test_provider_error_echoing_the_key_is_scrubbed(client, upstream):
         (
             {"status": 500, "body": "plain failure", "content_type": "text/plain"},
             502,
-            "invalid_upstream_response",
+            "upstream_invalid_response",
             "false",
         ),
     ],
