@@ -208,19 +208,20 @@ class Attempts:
         request: ImageRequest,
         target: Target,
         call: ProviderCall | None,
+        deadline: float | None = None,
     ) -> AttemptResult:
         if call is None:  # a local provider (the placeholder): no network
             local = Origin(provider.name, (), "", None)
             answered = Answered(request, _local(provider)(request, target), local)
             return AttemptResult(status=200, payload=answered)
-        limit = self.settings.read_timeout
-        if leaf.request_timeout is not None:
-            limit = min(limit, leaf.request_timeout / 1000)
-        signed = self._sign(call, limit)
+        limit = self._limit(leaf)
+        # A fan-out's calls share the attempt's time: a later call gets what is left.
+        left = limit if deadline is None else min(limit, deadline - time.monotonic())
+        signed = self._sign(call, left)
         if isinstance(signed, AttemptResult):
             return signed
         try:
-            reply = self.transport.send(signed, self.settings.connect_timeout, limit)
+            reply = self.transport.send(signed, self.settings.connect_timeout, left)
         except (UpstreamTimeout, UpstreamUnavailable) as exc:
             return self._timed_out(leaf, provider, exc, limit)
         except InvalidRequest:
@@ -257,7 +258,8 @@ class Attempts:
         the attempt (``fanout``)."""
         if parts is None or len(parts) == 1:
             return self._call(leaf, provider, request, target, parts[0].call if parts else None)
-        results = fanout.run(lambda part: self._part(leaf, provider, target, part), parts)
+        deadline = time.monotonic() + self._limit(leaf)
+        results = fanout.run(lambda part: self._part(leaf, provider, target, part, deadline), parts)
         made: list[Answered] = [r.payload for r in results if r is not None and r.ok]
         failed = fanout.first_failure(results)
         if failed is not None:
@@ -269,10 +271,19 @@ class Attempts:
         )
 
     def _part(
-        self, leaf: Leaf, provider: providers.Provider, target: Target, part: fanout.Part
+        self,
+        leaf: Leaf,
+        provider: providers.Provider,
+        target: Target,
+        part: fanout.Part,
+        deadline: float,
     ) -> AttemptResult:
-        """One call of a fan-out, its answer read into images (the merge renders anew)."""
-        result = self._call(leaf, provider, part.request, target, part.call)
+        """One call of a fan-out, its answer read into images (the merge renders anew).
+        A call whose turn comes after the attempt's time is up is not made: it timed out."""
+        if time.monotonic() >= deadline:
+            late = UpstreamTimeout("The provider did not make every image in time.")
+            return self._timed_out(leaf, provider, late, self._limit(leaf))
+        result = self._call(leaf, provider, part.request, target, part.call, deadline)
         if not result.ok:
             return result
         answered: Answered = result.payload
@@ -282,6 +293,13 @@ class Attempts:
             exc.provider = provider.name
             return AttemptResult(status=exc.status, payload=exc)
         return dataclasses.replace(result, payload=dataclasses.replace(answered, result=images))
+
+    def _limit(self, leaf: Leaf) -> float:
+        """Seconds one attempt may take: the read timeout, or the config's shorter one."""
+        limit = self.settings.read_timeout
+        if leaf.request_timeout is not None:
+            limit = min(limit, leaf.request_timeout / 1000)
+        return limit
 
     def _prepare(
         self, leaf: Leaf, provider: providers.Provider

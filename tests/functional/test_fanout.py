@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import json
 import threading
+import time
 
 import pytest
 import responses
@@ -212,3 +213,31 @@ def test_a_retry_repeats_the_whole_fan_out_and_both_rounds_are_counted(make_app,
     assert len(sleeps) == 1
     [row] = log_rows(app)
     assert (row["images"], row["cost_micro_usd"]) == (5, 150_000)  # 2 discarded + 3 returned
+
+
+def test_the_calls_share_the_attempts_time_and_a_call_after_it_is_not_made(app, upstream):
+    def slow(request):
+        time.sleep(0.3)
+        return calls(request)
+
+    calls = Counted()
+    upstream.add_callback(responses.POST, CORE_URL, callback=slow)
+    upstream.assert_all_requests_are_fired = False
+    config = {"request_timeout": 500}
+    res = stability(
+        app.test_client(),
+        {"prompt": "a red fox", "n": 10},
+        **{"x-portkey-config": json.dumps(config)},
+    )
+
+    # 10 calls, 4 at a time, 0.3 s each: the first round answers in time, the second
+    # starts with 0.2 s left and its answers come too late, the third is never made.
+    assert res.status_code == 408, res.get_json()
+    assert res.get_json()["error"]["message"] == (
+        "Request exceeded the timeout sent in the request: 500ms"
+    )
+    assert len(calls.bodies) <= 8
+    [row] = log_rows(app)
+    # Only the images whose answers arrived in time are counted (4 on an idle machine).
+    assert 0 < row["images"] <= 4
+    assert row["cost_micro_usd"] == row["images"] * 30_000
