@@ -185,3 +185,14 @@ def test_each_call_sees_the_callers_context_variables():
     _SECRET.set("sk-request-secret")
     results = fanout.run(lambda i: AttemptResult(status=200, payload=_SECRET.get()), [0, 1, 2])
     assert [r.payload for r in results] == ["sk-request-secret"] * 3
+
+
+def test_every_table_allows_ten_except_where_the_api_itself_forbids_more():
+    from gateway.providers import REGISTRY
+
+    for name, provider in REGISTRY.items():
+        caps = provider.capabilities
+        for model, spec in caps.models.items():
+            assert spec.n_per_call is None or 1 <= spec.n_per_call < spec.n_max, (name, model)
+            if spec.n_max != 10:  # OpenAI's dall-e-3 rule, mirrored by its resellers
+                assert (model, spec.n_max) == ("dall-e-3", 1), name
