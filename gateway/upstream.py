@@ -215,8 +215,9 @@ class Attempts:
             answered = Answered(request, _local(provider)(request, target), local)
             return AttemptResult(status=200, payload=answered)
         limit = self._limit(leaf)
-        # A fan-out's calls share the attempt's time: a later call gets what is left.
-        left = limit if deadline is None else min(limit, deadline - time.monotonic())
+        # A fan-out's calls share the attempt's time: a later call gets what is left
+        # (never 0 or less, which the transport would take for a bad request).
+        left = limit if deadline is None else min(limit, max(deadline - time.monotonic(), 0.01))
         signed = self._sign(call, left)
         if isinstance(signed, AttemptResult):
             return signed
