@@ -198,3 +198,16 @@ def flagged_output(provider: str, reply: ProviderReply, why: str) -> ProviderErr
     return content_filtered(
         provider, reply, f"the provider's content filter flagged the output ({clip(why, 200)})."
     )
+
+
+def refused_prompt(provider: str, reply: ProviderReply, message: Any) -> ProviderError:
+    """A provider's documented refusal of the prompt itself (its safety filter said no
+    before any image was made): the same 400 ``content_policy_violation`` as filtered
+    output, with the provider's own words, clipped and scrubbed, so the caller sees why.
+
+    Only for errors the provider documents as a content refusal: anything looser would
+    turn a bad key or a forbidden model into a 400 that fallback treats differently.
+    """
+    return content_filtered(
+        provider, reply, clip(message) or "the provider's content filter refused the prompt."
+    )

@@ -78,13 +78,14 @@ def test_b64_json_is_asked_as_base64(gateway, fake_provider):
 
 
 def test_errors_are_normalised_and_bad_sizes_never_sent(gateway, fake_provider):
+    # The safety checker's documented 422 is OpenAI's answer for a refused prompt.
     res = post(gateway, fake_provider, {"prompt": "nsfw fox"})
-    assert res.status_code == 422
+    assert res.status_code == 400
     assert res.json()["error"] == {
         "message": "together-ai error: NSFW content detected. Try a different prompt.",
         "type": "invalid_request_error",
         "param": None,
-        "code": "upstream_422",
+        "code": "content_policy_violation",
         "provider": "together-ai",
     }
     fake_provider.clear()

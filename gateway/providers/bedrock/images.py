@@ -4,7 +4,8 @@ The family comes from the model id (a cross-region prefix such as ``us.`` stripp
 ``stability.stable-diffusion-xl*`` -> SDXL, other ``stability.*`` -> SD3/Core/Ultra,
 ``amazon.titan-image-generator*`` and ``amazon.nova-canvas*`` -> the TEXT_IMAGE task.
 Portkey 1.15.2 only knows the Stability ones (Titan and Nova give it a 500). Errors
-are ``{"message"}`` with the HTTP status and an ``x-amzn-ErrorType`` header.
+are ``{"message"}`` with the HTTP status and an ``x-amzn-ErrorType`` header; a prompt
+the content filters refused is a 400 ``content_policy_violation`` (``filtered.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ...errors import GatewayError, InvalidRequest
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
 from .. import answers, calls
 from ..errors import decoded, openai_style_error, provider_error
-from . import amazon, api, stability
+from . import amazon, api, filtered, stability
 from .capabilities import AMAZON, SDXL, STABILITY, family
 
 NAME = api.NAME
@@ -77,4 +78,7 @@ def parse_error(reply: ProviderReply) -> GatewayError:
         return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
     # "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/"
     kind = reply.headers.get("x-amzn-errortype", "").split(":", 1)[0]
+    refusal = filtered.refused(reply, kind, message)
+    if refusal is not None:  # the content filters refused the prompt
+        return refusal
     return provider_error(NAME, reply, message, error_type=kind, code=kind)

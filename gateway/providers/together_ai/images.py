@@ -6,17 +6,19 @@ Together's body is its own (https://docs.together.ai/reference/post-images-gener
 (PARAMS) pass through when the caller sends them, type-checked first. OpenAI-only
 fields (quality, style, user, background, moderation, ...) are not sent: Together
 has no such settings. Its answer ``{id, model, object, data: [{index, url | b64_json,
-type}]}`` has no ``created``, so it becomes images for the gateway to render.
+type}]}`` has no ``created``, so it becomes images for the gateway to render. A prompt
+its safety checker refused (a 422) is a 400 ``content_policy_violation``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ...errors import InvalidRequest
+from ...errors import GatewayError, InvalidRequest
 from ...models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
 from .. import answers, calls, sizes
-from ..errors import openai_style_error
+from ..errors import decoded, openai_style_error, refused_prompt
 from . import api
 from .capabilities import ASPECT_RATIO_MODELS
 
@@ -40,6 +42,8 @@ _KIND_NAMES = {int: "an integer", str: "a string", bool: "a boolean", list: "a l
 MAX_N = 4
 # Ratios offered when a Kontext model gets a ``size`` (BFL Kontext: 21:9 to 9:21).
 RATIOS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9", "9:21")
+# Words of a safety checker refusal, looked for in a 422's message, type or code.
+SAFETY = re.compile(r"nsfw|safety|unsafe|moderat", re.IGNORECASE)
 
 
 def _checked(name: str, value: Any, kinds: tuple[type, ...]) -> Any:
@@ -90,7 +94,7 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
 
 def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     if not 200 <= reply.status < 300:
-        raise openai_style_error(NAME, reply)  # Together's errors are OpenAI-shaped
+        raise parse_error(reply)
     if reply.content_type.startswith("image/"):
         return answers.raw_image(NAME, reply)
     data = answers.json_object(NAME, reply)
@@ -101,3 +105,37 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
         raise answers.invalid_answer(NAME, reply, "its body has no 'data' list")
     images = [answers.openai_item(NAME, reply, item) for item in items]
     return answers.result(NAME, reply, images, answers.created_seconds(data.get("created")))
+
+
+def parse_error(reply: ProviderReply) -> GatewayError:
+    """Together's OpenAI-shaped errors, status kept, but for its safety checker.
+
+    Together documents that its built-in safety checker, unless
+    ``disable_safety_checker`` is sent, refuses a prompt with NSFW words with a
+    ``422 Unprocessable Entity`` (Safety Checker, https://docs.together.ai/docs/images-overview;
+    https://docs.together.ai/docs/inference/images/parameters). The body is not
+    documented, so only a 422 whose message, type or code names NSFW, safety or
+    moderation becomes the 400 ``content_policy_violation`` OpenAI answers for a
+    refused prompt; any other 422 keeps its status.
+    """
+    if reply.status == 422:
+        message = _refusal(decoded(reply))
+        if message is not None:
+            return refused_prompt(NAME, reply, message)
+    return openai_style_error(NAME, reply)  # Together's errors are OpenAI-shaped
+
+
+def _refusal(data: Any) -> str | None:
+    """The message of a safety checker refusal ("" when it has none), or None."""
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error", data)
+    if isinstance(error, str):
+        error = {"message": error}
+    if not isinstance(error, dict):
+        return None
+    fields = [error.get(name) for name in ("message", "type", "code")]
+    if not any(isinstance(value, str) and SAFETY.search(value) for value in fields):
+        return None
+    message = error.get("message")
+    return message if isinstance(message, str) else ""

@@ -432,6 +432,55 @@ def test_aws_error_keeps_status_and_error_type(status, kind, message, retry):
     }
 
 
+@pytest.mark.parametrize("model", [NOVA, TITAN, ULTRA])
+@pytest.mark.parametrize(
+    ("message", "headers"),
+    [
+        (
+            "This request has been blocked by our content filters. Please adjust your text "
+            "prompt to submit a new request.",
+            {"x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/"},
+        ),
+        (  # a proxy that drops the type header
+            "This request has been blocked by our content filters. Please adjust your input "
+            "image to submit a new request.",
+            {},
+        ),
+    ],
+)
+def test_a_prompt_the_content_filters_refused_is_a_content_policy_400(model, message, headers):
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(
+            reply(400, {"message": message}, **headers),
+            request_for({"prompt": "p", "model": model}),
+        )
+    assert info.value.status == 400
+    assert info.value.to_body() == {
+        "error": {
+            "message": f"bedrock error: {message}",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_policy_violation",
+            "provider": "bedrock",
+        }
+    }
+    assert info.value.response_headers() == {"x-should-retry": "false"}
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(403, "AccessDeniedException"), (400, "ModelErrorException"), (500, "ValidationException")],
+)
+def test_the_content_filter_wording_elsewhere_keeps_status_and_type(status, kind):
+    message = "This request has been blocked by our content filters."
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(
+            reply(status, {"message": message}, **{"x-amzn-errortype": kind}),
+            request_for({"prompt": "p"}),
+        )
+    assert (info.value.status, info.value.code) == (status, kind)
+
+
 def test_error_without_type_header_and_non_json_error():
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(500, {"Message": "boom"}), request_for({"prompt": "p"}))

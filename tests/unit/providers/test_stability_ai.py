@@ -442,16 +442,66 @@ def test_v2beta_error_list_is_joined():
     }
 
 
-def test_content_moderation_403_keeps_status_and_name():
+@pytest.mark.parametrize(
+    ("body", "request_", "text"),
+    [
+        (  # v2beta, as its reference documents the 403
+            {
+                "id": "ed14",
+                "name": "content_moderation",
+                "errors": [
+                    "Your request was flagged by our content moderation system, as a result "
+                    "your request was denied and you were not charged."
+                ],
+            },
+            V2,
+            "Your request was flagged by our content moderation system, as a result your "
+            "request was denied and you were not charged.",
+        ),
+        (  # v1's {id, name, message} shape with the same name
+            {"id": "9c1a", "name": "content_moderation", "message": "prompt flagged"},
+            V1,
+            "prompt flagged",
+        ),
+    ],
+)
+def test_content_moderation_403_is_a_content_policy_400(body, request_, text):
+    failure = error_body(403, body, request_)
+    assert failure.status == 400
+    assert failure.to_body() == {
+        "error": {
+            "message": f"stability-ai error: {text}",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_policy_violation",
+            "provider": "stability-ai",
+        }
+    }
+    assert failure.response_headers() == {"x-should-retry": "false"}
+
+
+def test_content_moderation_message_is_clipped_and_scrubbed():
+    key = "sk-" + "a" * 48
     failure = error_body(
-        403,
-        {"id": "x", "name": "content_moderation", "errors": ["Your request was flagged."]},
+        403, {"id": "x", "name": "content_moderation", "errors": [f"{key} " + "x" * 900]}
     )
-    assert (failure.status, failure.code, failure.message) == (
-        403,
-        "content_moderation",
-        "stability-ai error: Your request was flagged.",
-    )
+    assert failure.status == 400
+    assert key not in failure.message
+    assert failure.message.startswith("stability-ai error: ")
+    assert failure.message.endswith("...")
+    assert len(failure.message) == len("stability-ai error: ") + 500
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"id": "x", "name": "permission_denied", "message": "no access"}, "permission_denied"),
+        ({"id": "x", "name": "forbidden", "errors": ["model not allowed"]}, "forbidden"),
+    ],
+)
+def test_other_403s_keep_their_status(body, code):
+    failure = error_body(403, body)
+    assert (failure.status, failure.code) == (403, code)
 
 
 def test_rate_limit_keeps_retry_after_and_may_be_retried():

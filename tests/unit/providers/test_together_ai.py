@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gateway.errors import InvalidRequest, InvalidUpstreamResponse, ProviderError
+from gateway.errors import GatewayError, InvalidRequest, InvalidUpstreamResponse, ProviderError
 from gateway.models import GeneratedImage, ProviderReply, Target
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
@@ -156,20 +156,52 @@ def test_raw_image_answer_does_not_crash():
     assert result.images == (GeneratedImage(data=TINY_PNG, content_type="image/png"),)
 
 
-def test_nsfw_422_keeps_status_and_is_prefixed():
-    body = b'{"error": {"message": "NSFW content detected", "type": "invalid_request_error"}}'
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"error": {"message": "NSFW content detected", "type": "invalid_request_error"}}',
+            "together-ai error: NSFW content detected",
+        ),
+        (
+            b'{"error": {"message": "Prompt was flagged", "type": "safety_checker_error"}}',
+            "together-ai error: Prompt was flagged",
+        ),
+        (
+            b'{"error": {"type": "nsfw", "message": null}}',
+            "together-ai error: the provider's content filter refused the prompt.",
+        ),
+    ],
+)
+def test_safety_checker_422_is_a_content_policy_400(body, message):
     with pytest.raises(ProviderError) as info:
         PROVIDER.parse_reply(reply(422, body), request_for())
-    assert info.value.status == 422
+    assert info.value.status == 400
     assert info.value.to_body() == {
         "error": {
-            "message": "together-ai error: NSFW content detected",
+            "message": message,
             "type": "invalid_request_error",
             "param": None,
-            "code": "upstream_422",
+            "code": "content_policy_violation",
             "provider": "together-ai",
         }
     }
+    assert info.value.response_headers() == {"x-should-retry": "false"}
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (422, b'{"error": {"message": "steps must be at most 50", "type": "invalid_request"}}'),
+        (422, b"not json"),
+        (400, b'{"error": {"message": "NSFW content detected", "type": "invalid_request"}}'),
+    ],
+)
+def test_other_errors_keep_their_status(status, body):
+    with pytest.raises(GatewayError) as info:
+        PROVIDER.parse_reply(reply(status, body), request_for())
+    assert info.value.code != "content_policy_violation"
+    assert info.value.status == (502 if body == b"not json" else status)
 
 
 def test_rate_limit_429_may_be_retried_by_the_client():
