@@ -60,8 +60,16 @@ def test_b64_json_is_asked_upstream_and_passed_through(http, gateway, fake_provi
     assert sent.json() == {"prompt": "a red fox", "response_format": "b64_json"}
 
 
-def test_n_above_eight_never_reaches_lemonfox(http, gateway, fake_provider):
+def test_n_above_eight_is_two_lemonfox_calls(http, gateway, fake_provider):
     res = post(http, gateway, fake_provider, {"prompt": "a red fox", "n": 9})
+    assert res.status_code == 200, res.text
+    assert len(res.json()["data"]) == 9
+    sent = fake_provider.requests_to("lemonfox-ai")
+    assert sorted(r.json()["n"] for r in sent) == [1, 8]
+
+
+def test_n_above_ten_never_reaches_lemonfox(http, gateway, fake_provider):
+    res = post(http, gateway, fake_provider, {"prompt": "a red fox", "n": 11})
     assert res.status_code == 400
     assert res.json()["error"]["param"] == "n"
     assert fake_provider.requests_to("lemonfox-ai") == []
