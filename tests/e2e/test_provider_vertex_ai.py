@@ -74,7 +74,7 @@ def test_oauth_token_call_and_b64_answer(vertex_gateway, fake_provider):
     assert sent.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
     assert sent.json() == {
         "instances": [{"prompt": "a red fox"}],
-        "parameters": {"sampleCount": 2, "aspectRatio": "16:9"},
+        "parameters": {"sampleCount": 2, "aspectRatio": "16:9", "includeRaiReason": True},
     }
 
 

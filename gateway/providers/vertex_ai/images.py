@@ -5,12 +5,15 @@ The body is ``{"instances": [{"prompt"}], "parameters": {...}}``; the answer
 the safety filters removed is missing or, with ``includeRaiReason``, carries
 ``raiFilteredReason`` instead
 (https://cloud.google.com/vertex-ai/generative-ai/docs/image/configure-responsible-ai-safety-settings).
-One such reason, or no image at all, is a 400 ``content_policy_violation``. Errors
-are Google's ``{"error": {"code", "message", "status"}}``.
+The gateway always asks for the reason, so one such reason, or no image at all, is a
+400 ``content_policy_violation`` rather than fewer images. Errors are Google's
+``{"error": {"code", "message", "status"}}``; a prompt the safety filters refused is
+the same 400.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +28,13 @@ from ...models import (
     Target,
 )
 from .. import answers, calls, options, sizes
-from ..errors import decoded, flagged_output, openai_style_error, provider_error
+from ..errors import (
+    decoded,
+    flagged_output,
+    openai_style_error,
+    provider_error,
+    refused_prompt,
+)
 from . import api, auth
 from .capabilities import OUTPUT_FORMATS, RATIO_OF_SIZE, RATIOS
 
@@ -33,6 +42,16 @@ NAME = api.NAME
 TEXTS = ("personGeneration", "safetySetting", "language", "sampleImageSize")
 FLAGS = ("addWatermark", "includeRaiReason", "enhancePrompt")
 SEED_MAX = 4294967295
+# Sent unless the caller sets it: without it a filtered image is silently left out.
+RAI_REASON = "includeRaiReason"
+# Google's wording when the safety filters refuse the prompt itself ("The prompt
+# couldn't be submitted", "it might violate our policies"), from
+# https://cloud.google.com/vertex-ai/generative-ai/docs/image/responsible-ai-imagen
+# (Safety filters); its error text also says "could not".
+REFUSED = re.compile(
+    r"prompt (?:could not|couldn't|can't|cannot) be submitted|might violate our policies",
+    re.IGNORECASE,
+)
 
 
 def _typed(params: Mapping[str, Any], name: str, kind: type) -> Any:
@@ -94,7 +113,12 @@ def _output_options(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parameters(request: ImageRequest) -> dict[str, Any]:
-    """Imagen's parameters; OpenAI's quality, style and user have no equivalent, not sent."""
+    """Imagen's parameters; OpenAI's quality, style and user have no equivalent, not sent.
+
+    ``includeRaiReason`` is always sent: ``true``, or the caller's own boolean as
+    given. With ``true`` a filtered image comes back as a ``raiFilteredReason``
+    (which fails the answer) instead of being silently left out of ``n``.
+    """
     params = request.params
     # Always sent: Vertex makes 4 images when sampleCount is absent.
     result: dict[str, Any] = {"sampleCount": request.n}
@@ -112,6 +136,7 @@ def parameters(request: ImageRequest) -> dict[str, Any]:
     for name in FLAGS:
         if (value := _typed(params, name, bool)) is not None:
             result[name] = value
+    result.setdefault(RAI_REASON, True)
     if output := _output_options(params):
         result["outputOptions"] = output
     return result
@@ -154,8 +179,8 @@ def parse_reply(reply: ProviderReply, request: ImageRequest) -> ImageResult:
     images = [
         _image(reply, p) for p in predictions if isinstance(p, dict) and "bytesBase64Encoded" in p
     ]
-    if not images:  # every image removed, without a reason (no includeRaiReason)
-        raise flagged_output(NAME, reply, "no image returned; send includeRaiReason: true")
+    if not images:  # every image removed, without a reason (the caller turned it off)
+        raise flagged_output(NAME, reply, "no image returned")
     return answers.result(NAME, reply, images)
 
 
@@ -172,7 +197,11 @@ def _image(reply: ProviderReply, prediction: dict[str, Any]) -> GeneratedImage:
 
 
 def parse_error(reply: ProviderReply) -> GatewayError:
-    """Google's ``{"error": {"code", "message", "status"}}`` as our error, status kept."""
+    """Google's ``{"error": {"code", "message", "status"}}`` as our error, status kept.
+
+    A 400 whose message is the safety filters' refusal of the prompt (``REFUSED``)
+    is the 400 ``content_policy_violation`` OpenAI answers for a refused prompt.
+    """
     data = decoded(reply)
     if isinstance(data, list) and data:  # some Google front ends wrap it in a list
         data = data[0]
@@ -180,4 +209,7 @@ def parse_error(reply: ProviderReply) -> GatewayError:
     if not (400 <= reply.status <= 599 and isinstance(error, dict)):
         return openai_style_error(NAME, reply)  # not JSON, odd status, another shape
     status = error.get("status")  # "RESOURCE_EXHAUSTED": type and code
-    return provider_error(NAME, reply, error.get("message"), error_type=status, code=status)
+    message = error.get("message")
+    if reply.status == 400 and isinstance(message, str) and REFUSED.search(message):
+        return refused_prompt(NAME, reply, message)
+    return provider_error(NAME, reply, message, error_type=status, code=status)

@@ -64,9 +64,11 @@ def test_oauth_token_request_is_exact():
         "Accept": "application/json",
         "Authorization": "Bearer ya29.token",
     }
-    # sampleCount is always sent: Vertex makes 4 images when it is absent.
+    # sampleCount is always sent: Vertex makes 4 images when it is absent; and
+    # includeRaiReason, so that a filtered image is reported instead of left out.
     assert call.body == (
-        b'{"instances":[{"prompt":"a red fox"}],"parameters":{"sampleCount":1,"aspectRatio":"1:1"}}'
+        b'{"instances":[{"prompt":"a red fox"}],"parameters":{"sampleCount":1,'
+        b'"aspectRatio":"1:1","includeRaiReason":true}}'
     )
     assert call.signing is None
 
@@ -86,16 +88,20 @@ def test_default_model_is_imagen_4():
     ],
 )
 def test_size_becomes_the_aspect_ratio_of_the_declared_table(size, ratio):
-    assert parameters({"size": size, "n": 4}) == {"sampleCount": 4, "aspectRatio": ratio}
+    assert parameters({"size": size, "n": 4}) == {
+        "sampleCount": 4,
+        "aspectRatio": ratio,
+        "includeRaiReason": True,
+    }
 
 
 def test_size_auto_leaves_the_ratio_to_google():
-    assert parameters({"size": "auto"}) == {"sampleCount": 1}
+    assert parameters({"size": "auto"}) == {"sampleCount": 1, "includeRaiReason": True}
 
 
 def test_unknown_model_takes_the_nearest_ratio():
     params = parameters({"model": "imagen-5.0-generate-001", "size": "1792x1024"})
-    assert params == {"sampleCount": 1, "aspectRatio": "16:9"}
+    assert params == {"sampleCount": 1, "aspectRatio": "16:9", "includeRaiReason": True}
 
 
 def test_global_region_uses_the_global_host():
@@ -164,7 +170,13 @@ def test_imagen_4_takes_the_prompt_rewriter_and_2k():
         "aspectRatio": "9:16",
         "sampleImageSize": "2K",
         "enhancePrompt": False,
+        "includeRaiReason": True,
     }
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_the_callers_own_include_rai_reason_is_kept(given):
+    assert parameters({"includeRaiReason": given})["includeRaiReason"] is given
 
 
 @pytest.mark.parametrize(
@@ -282,7 +294,7 @@ def test_predictions_become_images_with_type_and_rewritten_prompt():
             },
             "raiFilteredReason: filtered for safety",
         ),
-        ({}, "no image returned; send includeRaiReason: true"),
+        ({}, "no image returned"),
     ],
 )
 def test_a_filtered_image_is_a_400_saying_so(payload, why):
@@ -336,6 +348,41 @@ def test_google_error_keeps_status_and_names_the_provider(wrap):
             "provider": "vertex-ai",
         }
     }
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Image generation failed with the following error: The prompt could not be "
+        "submitted. This prompt contains sensitive words that violate Google's Responsible "
+        "AI practices. Try rephrasing the prompt. Support codes: 42876398",
+        "The prompt couldn't be submitted: it might violate our policies.",
+    ],
+)
+def test_a_refused_prompt_is_a_content_policy_400(message):
+    error = {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(400, error), request_for({"prompt": "p"}))
+    assert info.value.status == 400
+    assert info.value.to_body() == {
+        "error": {
+            "message": f"vertex-ai error: {message}",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_policy_violation",
+            "provider": "vertex-ai",
+        }
+    }
+    assert info.value.response_headers() == {"x-should-retry": "false"}
+
+
+def test_the_refusal_wording_on_another_status_keeps_it():
+    error = {
+        "error": {"code": 500, "message": "prompt could not be submitted", "status": "INTERNAL"}
+    }
+    with pytest.raises(ProviderError) as info:
+        PROVIDER.parse_reply(reply(500, error), request_for({"prompt": "p"}))
+    assert (info.value.status, info.value.code) == (500, "INTERNAL")
 
 
 def test_quota_429_is_kept_and_may_be_retried():
