@@ -5,7 +5,9 @@ with botocore from the headers the request says it signed, for the fixed test
 credentials below, and a mismatch is AWS's 403 ``InvalidSignatureException``; a
 Bedrock API key is ``Authorization: Bearer``. Bodies follow the Bedrock user guide per
 model family (Stability SDXL, Stable Image/SD3, Titan Image Generator and Nova Canvas);
-errors are ``{"message"}`` with an ``x-amzn-ErrorType`` header. Stdlib plus botocore.
+errors are ``{"message"}`` with an ``x-amzn-ErrorType`` header. A Titan or Nova prompt
+containing "refused" gets the documented input deflection, a 400 ``ValidationException``
+"This request has been blocked by our content filters. ...". Stdlib plus botocore.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ _SIGNATURE_MISMATCH = (
 )
 STABLE_IMAGE_KEYS = {"prompt", "negative_prompt", "aspect_ratio", "seed", "output_format", "mode"}
 RATIOS = {"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"}
+REFUSED = "refused"  # in a Titan/Nova prompt: the content filters refuse it
+INPUT_DEFLECTION = (
+    "This request has been blocked by our content filters. Please adjust your text prompt "
+    "to submit a new request."
+)
 
 
 def error(status: int, kind: str, message: str) -> FakeReply:
@@ -166,4 +173,6 @@ def _amazon(body: dict[str, Any]) -> FakeReply:
         return error(400, "ValidationException", "numberOfImages must be between 1 and 5")
     if config.get("quality", "standard") not in ("standard", "premium"):
         return error(400, "ValidationException", "quality must be standard or premium")
+    if REFUSED in task["text"]:
+        return error(400, "ValidationException", INPUT_DEFLECTION)
     return json_reply(200, {"images": [TINY_PNG_B64] * count, "error": None})

@@ -7,7 +7,9 @@ PNG for ``image/*``) and errors ``{id, name, errors: [...]}``. Bad input is a 40
 the provider's own shape. A prompt containing "filtered" gets the moderated answer: a
 200 whose finish reason is ``CONTENT_FILTERED`` (every v1 artifact; v2beta's
 ``finish_reason`` field and ``finish-reason`` header), the image still in it, as
-Stability sends a blurred one. Stdlib only.
+Stability sends a blurred one. A prompt containing "refused" gets the refusal of a
+moderated prompt instead: a 403 named ``content_moderation`` (v2beta's ``errors``
+list, v1's ``message``). Stdlib only.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ V2_FIELDS = {
 }  # fmt: skip
 SEED = 343940597
 MODERATED = "filtered"  # in a prompt: the answer is flagged CONTENT_FILTERED
+REFUSED = "refused"  # in a prompt: the moderation refuses it with a 403
+REFUSAL = "Your request was flagged by our content moderation system."
 
 
 def _v1_error(status: int, name: str, message: str) -> FakeReply:
@@ -71,6 +75,8 @@ def _v1(req: FakeRequest, engine: str) -> FakeReply:
         return _v1_error(400, "bad_request", "samples: must be from 1 to 10")
     if engine.startswith("stable-diffusion-xl") and size not in SDXL_SIZES:
         return _v1_error(400, "invalid_sdxl_v1_dimensions", "width/height: not an SDXL size")
+    if any(REFUSED in p["text"] for p in prompts):
+        return _v1_error(403, "content_moderation", REFUSAL)
     reason = "CONTENT_FILTERED" if any(MODERATED in p["text"] for p in prompts) else "SUCCESS"
     artifacts = [
         {"base64": TINY_PNG_B64, "finishReason": reason, "seed": SEED + i} for i in range(samples)
@@ -107,6 +113,8 @@ def _v2(req: FakeRequest, service: str) -> FakeReply:
         errors.append("model, cfg_scale: only accepted by the sd3 service")
     if errors:
         return _v2_error(400, "bad_request", *errors)
+    if REFUSED in fields["prompt"]:
+        return _v2_error(403, "content_moderation", REFUSAL)
     reason = "CONTENT_FILTERED" if MODERATED in fields["prompt"] else "SUCCESS"
     headers = {"finish-reason": reason, "seed": str(SEED)}
     if not req.headers.get("accept", "").startswith("application/json"):

@@ -3,7 +3,11 @@
 Follows cloud.google.com/vertex-ai/generative-ai/docs/model-reference/imagen-api:
 ``Authorization: Bearer <OAuth token>``; ``{"instances": [{"prompt"}], "parameters":
 {...}}`` answered by ``{"predictions": [{"bytesBase64Encoded", "mimeType"}]}``; errors
-``{"error": {"code", "message", "status"}}``. ``POST /token`` acts as
+``{"error": {"code", "message", "status"}}``. Safety, as Google's responsible-AI page
+describes it: a prompt containing "filtered" loses its last image to the output filter
+(a ``raiFilteredReason`` in its place with ``includeRaiReason: true``, else just
+missing); one containing "refused" is refused before generation with a 400
+``INVALID_ARGUMENT`` "The prompt could not be submitted...". ``POST /token`` acts as
 ``https://oauth2.googleapis.com/token`` for the JWT-bearer grant: it verifies the
 assertion's RS256 signature with the public key registered for its ``kid`` (a test
 registers one with ``POST /keys {"kid", "public_key_pem"}``) and answers
@@ -36,6 +40,14 @@ PARAMETERS = {
     "safetySetting", "addWatermark", "includeRaiReason", "enhancePrompt", "language",
     "sampleImageSize", "outputOptions", "storageUri",
 }  # fmt: skip
+FILTERED = "filtered"  # in a prompt: the last image is filtered out
+REFUSED = "refused"  # in a prompt: the prompt itself is refused
+RAI_REASON = "Unable to show generated images. Support codes: 29578790"
+PROMPT_REFUSAL = (
+    "Image generation failed with the following error: The prompt could not be submitted. "
+    "This prompt contains sensitive words that violate Google's Responsible AI practices. "
+    "Try rephrasing the prompt. Support codes: 42876398"
+)
 _lock = threading.Lock()
 _keys: dict[str, str] = {}  # kid -> public key PEM
 _issued: set[str] = set()
@@ -94,9 +106,18 @@ def _predict(req: FakeRequest) -> FakeReply:
         return error(400, "INVALID_ARGUMENT", "sampleCount must be between 1 and 4")
     if parameters.get("aspectRatio", "1:1") not in RATIOS:
         return error(400, "INVALID_ARGUMENT", "Unsupported aspect ratio")
+    prompt = instances[0]["prompt"]
+    if REFUSED in prompt:
+        return error(400, "INVALID_ARGUMENT", PROMPT_REFUSAL)
     mime = parameters.get("outputOptions", {}).get("mimeType", "image/png")
-    prediction = {"bytesBase64Encoded": TINY_PNG_B64, "mimeType": mime}
-    return json_reply(200, {"predictions": [prediction] * count})
+    predictions: list[dict[str, Any]] = [
+        {"bytesBase64Encoded": TINY_PNG_B64, "mimeType": mime}
+    ] * count
+    if FILTERED in prompt:
+        predictions = predictions[:-1]
+        if parameters.get("includeRaiReason") is True:
+            predictions.append({"raiFilteredReason": RAI_REASON})
+    return json_reply(200, {"predictions": predictions})
 
 
 def _b64(part: str) -> bytes:
