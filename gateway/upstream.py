@@ -230,7 +230,9 @@ class Attempts:
         except GatewayError as exc:  # lost connection, redirect, oversized answer
             exc.provider = exc.provider or provider.name
             failure = LOST if isinstance(exc, UpstreamBroken) else None
-            return AttemptResult(status=exc.status, failure=failure, payload=exc)
+            # An oversized answer was made (and billed); a redirect will redirect again.
+            again = isinstance(exc, InvalidUpstreamResponse)
+            return AttemptResult(status=exc.status, failure=failure, payload=exc, no_retry=again)
         try:
             # Parsed here, not after routing: a 2xx that is not an image answer must
             # count as a failure, so that fallback can move on.

@@ -207,3 +207,26 @@ def test_a_rate_limit_429_is_still_retried(routed, ordered):
     res = post(routed, target("sk-a1", retry={"attempts": 1}))
     assert res.status_code == 200
     assert res.headers["x-portkey-retry-attempt-count"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("mock", "code"),
+    [
+        (
+            {"status": 302, "headers": {"location": "https://elsewhere.example/"}},
+            "upstream_redirect",
+        ),
+        (
+            {"body": b"x" * 70_000, "content_type": "application/json"},
+            "upstream_response_too_large",
+        ),
+    ],
+)
+def test_a_redirect_or_an_oversized_answer_is_not_retried(make_app, mock, code):
+    app = make_app(max_upstream_bytes=65_536)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as upstream:
+        upstream.post(OPENAI_URL, **mock)
+        res = post(app, target("sk-a1", retry={"attempts": 2}))
+        assert len(upstream.calls) == 1
+    assert res.status_code == 502
+    assert res.get_json()["error"]["code"] == code
