@@ -117,14 +117,14 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
         options, deps.saved_configs, virtual_keys
     )
     leaves = list(plan.leaves(root))
+    params: dict[str, Any] = loads_object(raw)  # a bad body costs no DNS lookup
+    load(_BODY_SCHEMA, params)
     # The whole plan, before the first call: a target refused later would be refused
     # after the earlier ones were called and paid for.
     endpoints = preflight.check(
         leaves, options, deps.settings.allowed_custom_hosts, deps.resolve_host
     )
     trace.provider = leaves[0].provider
-    params: dict[str, Any] = loads_object(raw)
-    load(_BODY_SCHEMA, params)
     attempt = Attempts(
         deps.settings,
         deps.transport,

@@ -89,6 +89,21 @@ def test_a_checked_host_is_resolved_once_for_every_attempt_and_target(make_app):
     assert asked == [("img.partner.example", 8080)]
 
 
+def test_a_bad_body_is_refused_before_any_dns_lookup(make_app):
+    asked = []
+    app = with_deps(
+        make_app(allowed_custom_hosts=("http://img.partner.example:8080",)),
+        resolve_host=lambda host, port: asked.append(host) or ["93.184.216.34"],
+    )
+    config = target(custom_host="http://img.partner.example:8080/v1")
+    res = app.test_client().post(
+        URL, data=b'{"prompt": ', headers={**JSON, "x-portkey-config": json.dumps(config)}
+    )
+    assert res.status_code == 400
+    assert res.get_json()["error"]["code"] == "invalid_json"
+    assert asked == []
+
+
 def test_a_json_config_header_that_is_not_an_object_is_a_400_not_config_not_found(make_app):
     app = make_app()
     for header in ('["openai"]', '"openai"', "42", "true"):
