@@ -121,14 +121,14 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
     load(_BODY_SCHEMA, params)
     # The whole plan, before the first call: a target refused later would be refused
     # after the earlier ones were called and paid for.
-    endpoints = preflight.check(
+    checked = preflight.check(
         leaves, options, deps.settings.allowed_custom_hosts, deps.resolve_host
     )
     trace.provider = leaves[0].provider
     attempt = Attempts(
         deps.settings,
         deps.transport,
-        deps.signer,
+        deps.signer.checked(checked.accounts),
         deps.base_urls,
         deps.resolve_host,
         options,
@@ -137,7 +137,7 @@ def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str
         raw,
         many=len(leaves) > 1,
         cache=deps.cache.scope(team, options.cache_force_refresh) if deps.cache else None,
-        endpoints=endpoints,
+        endpoints=checked.endpoints,
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))

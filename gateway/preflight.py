@@ -7,23 +7,40 @@ targets, but a config is accepted or refused whole, so the answer never depends 
 which target the metadata or the dice pick. Cheap checks come first (provider,
 credentials), then the hosts, which need DNS: a custom host, or a virtual key's
 ``http://`` base URL, is resolved and checked once here, and the attempt connects
-to the address pinned here (``Attempts.target``), never resolving it again.
+to the address pinned here (``Attempts.target``), never resolving it again. A Vertex
+service-account JSON is parsed and checked here too, once per request, its
+``token_uri`` resolved and pinned; the signer uses that result (``Signer.checked``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import custom_hosts, providers
 from .config_source import config_param, virtual_key_param
 from .errors import AuthenticationError, InvalidRequest, UnknownProvider
-from .headers import CONFIG, CUSTOM_HOST, PROVIDER
+from .headers import CONFIG, CUSTOM_HOST, PROVIDER, PROVIDER_OPTION_HEADERS
 from .models import RequestOptions
+from .providers.vertex_ai import auth as vertex_auth
+from .providers.vertex_ai.api import NAME as VERTEX
 from .routing.nodes import Leaf
+from .signing import CheckedAccount, check_account
 
 # (base URL, pinned IP address) of a checked host.
 Endpoint = tuple[str, str]
+_ACCOUNT_HEADER = {o: h for h, o in PROVIDER_OPTION_HEADERS.items()}[vertex_auth.OPTION]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the pre-flight checked, for the attempts to use as it is."""
+
+    # Custom hosts and ``http://`` virtual-key base URLs, by target path.
+    endpoints: dict[str, Endpoint]
+    # Vertex service accounts, by their JSON text: parsed, token_uri pinned.
+    accounts: dict[str, CheckedAccount]
 
 
 def check(
@@ -31,10 +48,10 @@ def check(
     options: RequestOptions,
     allowlist: Iterable[str],
     resolve: custom_hosts.Resolver,
-) -> dict[str, Endpoint]:
+) -> Checked:
     """Refuse the plan at the first unusable target (400 at its path, 401 for a missing
     key); return the checked endpoint of every target that has a custom host or an
-    ``http://`` virtual-key base URL, by target path."""
+    ``http://`` virtual-key base URL, and every Vertex service account, checked."""
     for leaf in leaves:
         provider_of(leaf)
     require_keys(leaves)
@@ -48,7 +65,30 @@ def check(
         if url not in checked:  # one DNS answer per host, even when targets share it
             checked[url] = _check(leaf, url, options, allowed, resolve)
         endpoints[leaf.path] = checked[url]
-    return endpoints
+    return Checked(endpoints, service_accounts(leaves, options, allowed, resolve))
+
+
+def service_accounts(
+    leaves: list[Leaf],
+    options: RequestOptions,
+    allowlist: tuple[str, ...],
+    resolve: custom_hosts.Resolver,
+) -> dict[str, CheckedAccount]:
+    """Each Vertex target's service-account JSON, checked once by the signer's own rules:
+    an unusable key is a 400 at the target's path before any target is called."""
+    accounts: dict[str, CheckedAccount] = {}
+    for leaf in leaves:
+        if leaf.provider != VERTEX:
+            continue
+        text = vertex_auth.service_account_text(leaf.api_key, leaf.provider_options)
+        if text is None or text in accounts:
+            continue
+        try:
+            accounts[text] = check_account(text, allowlist, resolve)
+        except InvalidRequest as exc:
+            exc.param = _account_param(leaf, options, text)
+            raise
+    return accounts
 
 
 def endpoint(
@@ -134,10 +174,27 @@ def _check(
 
 
 def _host_param(leaf: Leaf, options: RequestOptions) -> str:
-    """Where the refused custom host came from: the header (which the whole config
-    inherits unless a target sets its own) or the target's path in the config."""
-    if options.custom_host is not None and leaf.custom_host == options.custom_host:
-        return CUSTOM_HOST
+    """Where the refused custom host came from."""
+    from_header = options.custom_host is not None and leaf.custom_host == options.custom_host
+    return _param(leaf, options, "custom_host", CUSTOM_HOST, from_header)
+
+
+def _account_param(leaf: Leaf, options: RequestOptions, text: str) -> str:
+    """Where the refused service-account JSON came from: its option, or the provider key
+    (a virtual key's secret, the ``Authorization`` header or a target's ``api_key``)."""
+    if leaf.provider_options.get(vertex_auth.OPTION) == text:
+        from_header = options.provider_options.get(vertex_auth.OPTION) == text
+        return _param(leaf, options, vertex_auth.OPTION, _ACCOUNT_HEADER, from_header)
+    if leaf.virtual_key:
+        return virtual_key_param(leaf, options)
+    return _param(leaf, options, "api_key", "authorization", options.api_key == text)
+
+
+def _param(leaf: Leaf, options: RequestOptions, key: str, header: str, from_header: bool) -> str:
+    """Where a target's ``key`` came from: its header (which the whole config inherits
+    unless a target sets its own) or the target's path in the config."""
+    if from_header:
+        return header
     if leaf.path == "config":
-        return f"{CONFIG}.custom_host" if options.config is not None else CUSTOM_HOST
-    return config_param(leaf, "custom_host")
+        return f"{CONFIG}.{key}" if options.config is not None else header
+    return config_param(leaf, key)

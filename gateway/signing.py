@@ -9,18 +9,21 @@ pay their import time.
 
 A service-account JSON names its own ``token_uri``; a caller could point it
 anywhere, so only Google's token endpoint (or an allowlisted custom host, for
-tests and private deployments) is ever called, through our own transport.
+tests and private deployments) is ever called, through our own transport. The
+pre-flight (``gateway/preflight.py``) checks each account with ``check_account``
+before the first call of a request, and hands the result to ``Signer.checked``.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import custom_hosts
@@ -43,6 +46,58 @@ _TOKEN_MARGIN_S = 300
 _MAX_TOKENS = 256
 
 
+@dataclasses.dataclass(frozen=True)
+class CheckedAccount:
+    """A service-account key that can sign its token requests, and where they go."""
+
+    credentials: Any = dataclasses.field(repr=False)  # google-auth's service_account.Credentials
+    pinned_ip: str | None  # the token_uri's checked address; None: Google's own endpoint
+
+
+def check_account(
+    text: str, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver
+) -> CheckedAccount:
+    """Parse and check a service-account JSON without calling anyone; 400 (param
+    ``vertex_service_account_json``) when it could not get a token."""
+    from google.oauth2 import service_account
+
+    info = _service_account_info(text)
+    pinned = _check_token_uri(info.get("token_uri", GOOGLE_TOKEN_URI), allowed_hosts, resolve)
+    try:
+        credentials = service_account.Credentials.from_service_account_info(
+            info, scopes=[GoogleServiceAccount.scope]
+        )
+    except (ValueError, KeyError, TypeError):
+        raise _bad_account("it is not a valid service-account key") from None
+    try:
+        credentials.signer.sign(b"check")  # an EC key loads, and fails only to sign
+    except (ValueError, TypeError):
+        raise _bad_account("its private key is not a usable RSA key") from None
+    return CheckedAccount(credentials, pinned)
+
+
+class _Fetch:
+    """One token request in flight: callers for the same account wait for its answer."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.token: str | None = None
+        self.error: GatewayError | None = None
+
+    def wait(self, limit: float) -> str:
+        """The token, or the fetch's own failure: not retried, as google-auth's own
+        retries are not (routing decides)."""
+        if not self.done.wait(limit):
+            raise UpstreamUnavailable(
+                "Google's token endpoint did not answer in time.", provider="vertex-ai"
+            )
+        if self.token is not None:
+            return self.token
+        if self.error is None:  # the fetch broke on a bug: its own caller sees it
+            raise UpstreamUnavailable("The token request failed.", provider="vertex-ai")
+        raise copy.copy(self.error)  # each caller gets its own (routing sets fields on it)
+
+
 class Signer:
     """Applies ``call.signing``; holds this process's cache of Google tokens."""
 
@@ -57,8 +112,18 @@ class Signer:
         self.allowed_hosts = allowed_hosts
         self.resolve_host = resolve_host
         self.clock = clock
+        # Service-account JSON -> its check by this request's pre-flight (``checked``).
+        self.accounts: Mapping[str, CheckedAccount] = {}
         self._tokens: dict[str, tuple[str, float]] = {}
+        self._fetches: dict[str, _Fetch] = {}
         self._lock = threading.Lock()
+
+    def checked(self, accounts: Mapping[str, CheckedAccount]) -> Signer:
+        """This signer for one request, using the accounts its pre-flight checked and
+        pinned as they are; the token cache and its fetches stay shared."""
+        scoped = copy.copy(self)
+        scoped.accounts = accounts
+        return scoped
 
     def apply(self, call: ProviderCall, connect_timeout: float, timeout: float) -> ProviderCall:
         signing = call.signing
@@ -73,34 +138,46 @@ class Signer:
     def google_token(
         self, account: GoogleServiceAccount, connect_timeout: float, timeout: float
     ) -> str:
+        """The cached token, else one fetch per account: concurrent callers (a fan-out's
+        calls) wait for it, at most as long as their own fetch could take."""
         key = hashlib.sha256(f"{account.scope}\0{account.info}".encode()).hexdigest()
-        now = self.clock()
         with self._lock:
             cached = self._tokens.get(key)
-        if cached is not None and cached[1] - _TOKEN_MARGIN_S > now:
-            return cached[0]
-        token, expires_at = self._fetch_token(account, connect_timeout, timeout)
-        with self._lock:
-            if len(self._tokens) >= _MAX_TOKENS:
-                self._tokens.clear()
-            self._tokens[key] = (token, expires_at)
-        return token
+            if cached is not None and cached[1] - _TOKEN_MARGIN_S > self.clock():
+                return cached[0]
+            fetch = self._fetches.get(key)
+            leader = fetch is None
+            if fetch is None:
+                fetch = self._fetches[key] = _Fetch()
+        if not leader:
+            return fetch.wait(connect_timeout + timeout)
+        try:
+            token, expires_at = self._fetch_token(account, connect_timeout, timeout)
+            with self._lock:
+                if len(self._tokens) >= _MAX_TOKENS:
+                    self._tokens.clear()
+                self._tokens[key] = (token, expires_at)
+            fetch.token = token
+            return token
+        except GatewayError as exc:
+            fetch.error = exc
+            raise
+        finally:
+            with self._lock:
+                del self._fetches[key]
+            fetch.done.set()
 
     def _fetch_token(
         self, account: GoogleServiceAccount, connect_timeout: float, timeout: float
     ) -> tuple[str, float]:
         from google.auth import exceptions as google_errors
-        from google.oauth2 import service_account
 
-        info = _service_account_info(account.info)
-        pinned = self._check_token_uri(info.get("token_uri", GOOGLE_TOKEN_URI))
-        try:
-            credentials = service_account.Credentials.from_service_account_info(
-                info, scopes=[account.scope]
-            )
-        except (ValueError, KeyError, TypeError):
-            raise _bad_account("it is not a valid service-account key") from None
-        request = _GoogleRequest(self.transport, pinned, connect_timeout, timeout)
+        checked = self.accounts.get(account.info) or check_account(
+            account.info, self.allowed_hosts, self.resolve_host
+        )
+        # A copy per fetch (same key, no re-parse): google-auth credentials are mutable.
+        credentials = checked.credentials.with_scopes([account.scope])
+        request = _GoogleRequest(self.transport, checked.pinned_ip, connect_timeout, timeout)
         try:
             credentials.refresh(request)
         except google_errors.RefreshError:
@@ -116,8 +193,6 @@ class Signer:
                 "Google's token endpoint could not be reached.", provider="vertex-ai"
             ) from None
         except (ValueError, TypeError, KeyError):
-            if request.calls == 0:  # failed before asking Google: the key cannot sign
-                raise _bad_account("its private key is not a usable RSA key") from None
             # A 200 that is not a token answer (not JSON, a bad expires_in): google-auth
             # does not wrap those.
             raise InvalidUpstreamResponse(
@@ -138,18 +213,21 @@ class Signer:
         remaining = (expiry - datetime.datetime.now(datetime.UTC)).total_seconds()
         return self.clock() + remaining
 
-    def _check_token_uri(self, uri: object) -> str | None:
-        if uri == GOOGLE_TOKEN_URI:
-            return None
-        if not isinstance(uri, str):
-            raise _bad_account("its token_uri is not a URL")
-        try:
-            _, pinned = custom_hosts.check(uri, self.allowed_hosts, self.resolve_host)
-        except GatewayError:
-            raise _bad_account(
-                "its token_uri is not Google's token endpoint nor an allowed custom host"
-            ) from None
-        return pinned
+
+def _check_token_uri(
+    uri: object, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver
+) -> str | None:
+    if uri == GOOGLE_TOKEN_URI:
+        return None
+    if not isinstance(uri, str):
+        raise _bad_account("its token_uri is not a URL")
+    try:
+        _, pinned = custom_hosts.check(uri, allowed_hosts, resolve)
+    except GatewayError:
+        raise _bad_account(
+            "its token_uri is not Google's token endpoint nor an allowed custom host"
+        ) from None
+    return pinned
 
 
 def _bad_account(why: str) -> InvalidRequest:

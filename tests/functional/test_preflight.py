@@ -3,18 +3,22 @@ the provider header (GATEWAY_DEFAULT_PROVIDER=none)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 
 import pytest
 import responses
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from responses import matchers
 
 from gateway import create_app
 from gateway.cli import main as cli
 from gateway.settings import SettingsError
+from gateway.signing import GOOGLE_TOKEN_URI
 from tests.factories import OK_BODY, OPENAI_URL, PROVIDER_KEY, encode, image_body, settings
+from tests.unit.test_signing import account_json
 
 URL = "/v1/images/generations"
 JSON = {"Content-Type": "application/json"}
@@ -213,3 +217,117 @@ def test_the_default_provider_openai_serves_an_unmodified_openai_sdk(make_app):
 def test_an_unknown_default_provider_stops_the_start(tmp_path):
     with pytest.raises(SettingsError, match=r"^GATEWAY_DEFAULT_PROVIDER: not a known provider"):
         create_app(settings(tmp_path, default_provider="dalle-service"))
+
+
+# --- Vertex service accounts and AWS keys: checked before the first target is called ---
+
+VERTEX_URL = (
+    "https://us-central1-aiplatform.googleapis.com/v1/projects/demo-project/locations/"
+    "us-central1/publishers/google/models/imagen-4.0-generate-001:predict"
+)
+PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+
+
+@pytest.fixture(scope="module")
+def rsa_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def vertex(account, **extra):
+    return {
+        "provider": "vertex-ai",
+        "vertex_region": "us-central1",
+        "vertex_service_account_json": account,
+        "override_params": {"model": "imagen-4.0-generate-001", "response_format": "b64_json"},
+        **extra,
+    }
+
+
+def unusable(rsa_key, kind):
+    if kind == "missing fields":
+        return {"type": "service_account", "token_uri": GOOGLE_TOKEN_URI}
+    if kind == "non-RSA key":
+        return json.loads(account_json(ec.generate_private_key(ec.SECP256R1())))
+    return json.loads(account_json(rsa_key, token_uri="https://evil.example/token"))
+
+
+@pytest.mark.parametrize("kind", ["missing fields", "non-RSA key", "token_uri not allowed"])
+def test_an_unusable_vertex_account_on_the_second_target_makes_no_call_at_all(
+    make_app, rsa_key, kind
+):
+    app = make_app()
+    config = fallback(target(), vertex(unusable(rsa_key, kind)))
+    # Before, openai was called (and paid for) first; the key was checked when signing.
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(OPENAI_URL, status=500, json={"error": {"message": "boom"}})
+        mock.post(GOOGLE_TOKEN_URI, json={"access_token": "ya29.x", "expires_in": 3600})
+        res = post(app, **{"x-portkey-config": json.dumps(config)})
+        assert len(mock.calls) == 0
+    assert res.status_code == 400
+    error = res.get_json()["error"]
+    assert (error["code"], error["param"]) == (
+        "invalid_value",
+        "x-portkey-config.targets[1].vertex_service_account_json",
+    )
+    assert error["message"].startswith("vertex_service_account_json is not usable: ")
+
+
+def test_malformed_account_json_in_the_header_is_named_by_the_header(make_app):
+    app = make_app()
+    headers = {
+        "x-portkey-provider": "vertex-ai",
+        "x-portkey-vertex-service-account-json": '{"type": "service_account", ',
+    }
+    with responses.RequestsMock() as mock:  # nothing registered: no call may be made
+        res = post(app, **headers)
+        assert len(mock.calls) == 0
+    assert res.status_code == 400
+    error = res.get_json()["error"]
+    assert (error["param"], error["message"]) == (
+        "x-portkey-vertex-service-account-json",
+        "vertex_service_account_json is not usable: it is not JSON.",
+    )
+
+
+def test_the_token_uri_pinned_by_the_preflight_is_used_without_a_second_lookup(make_app, rsa_key):
+    asked = []
+
+    def resolve(host, port):
+        asked.append((host, port))
+        return ["93.184.216.34"]
+
+    app = with_deps(
+        make_app(allowed_custom_hosts=("http://tokens.partner.example:8080",)),
+        resolve_host=resolve,
+    )
+    account = json.loads(account_json(rsa_key, token_uri="http://tokens.partner.example:8080/t"))
+    config = fallback(target(), vertex(account))
+    with responses.RequestsMock() as mock:
+        mock.post(OPENAI_URL, status=500, json={"error": {"message": "boom"}})
+        mock.post(
+            "http://93.184.216.34:8080/t",
+            json={"access_token": "ya29.pinned", "expires_in": 3600, "token_type": "Bearer"},
+            match=[matchers.header_matcher({"Host": "tokens.partner.example:8080"})],
+        )
+        mock.post(
+            VERTEX_URL,
+            json={"predictions": [{"bytesBase64Encoded": PNG_B64, "mimeType": "image/png"}]},
+            match=[matchers.header_matcher({"Authorization": "Bearer ya29.pinned"})],
+        )
+        res = post(app, **{"x-portkey-config": json.dumps(config)})
+    assert res.status_code == 200, res.get_json()
+    assert res.get_json()["data"] == [{"b64_json": PNG_B64}]
+    assert asked == [("tokens.partner.example", 8080)]
+
+
+def test_a_bedrock_key_id_without_its_secret_on_the_second_target_makes_no_call(make_app):
+    # AWS keys are checked for presence (and, as every option, for printable ASCII) up
+    # front; SigV4 cannot fail on such a key, so nothing else is left for signing time.
+    app = make_app()
+    bedrock = {"provider": "bedrock", "aws_access_key_id": "AKIAIOSFODNN7EXAMPLE"}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(OPENAI_URL, status=500, json={"error": {"message": "boom"}})
+        res = post(app, **{"x-portkey-config": json.dumps(fallback(target(), bedrock))})
+        assert len(mock.calls) == 0
+    assert res.status_code == 401
+    assert res.get_json()["error"]["param"] == "x-portkey-config.targets[1].api_key"

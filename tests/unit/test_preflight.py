@@ -6,13 +6,17 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from gateway import preflight
 from gateway.config_source import build_plan
 from gateway.errors import AuthenticationError, CustomHostRejected, InvalidRequest
 from gateway.models import RequestOptions
+from gateway.providers.vertex_ai.auth import OPTION
 from gateway.routing import plan
 from gateway.routing.nodes import Leaf
+from gateway.signing import GOOGLE_TOKEN_URI
+from tests.unit.test_signing import account_json
 
 KEY = "sk-preflight-0123456789"
 ALLOWED = ("http://127.0.0.1:9", "http://img.partner.example:8080", "http://10.1.2.3:8080")
@@ -107,7 +111,7 @@ def test_targets_sharing_a_host_are_resolved_once_and_pinned():
     resolve = Resolver()
     host = "http://img.partner.example:8080/v1"
     config = fallback(target(custom_host=host), target(custom_host=host), target())
-    endpoints = check(options(config), resolve)
+    endpoints = check(options(config), resolve).endpoints
     pinned = ("http://img.partner.example:8080/v1", "93.184.216.34")
     assert endpoints == {"config.targets[0]": pinned, "config.targets[1]": pinned}
     assert resolve.asked == [("img.partner.example", 8080)]
@@ -158,7 +162,7 @@ def test_an_http_virtual_key_on_the_allowlist_is_checked_and_pinned_like_a_custo
     config = fallback(target(), {"virtual_key": "intranet"})
     resolve = Resolver()
     keys = lambda name, param: stored("http://10.1.2.3:8080/v1")  # noqa: E731
-    endpoints = check(options(config), resolve, keys)
+    endpoints = check(options(config), resolve, keys).endpoints
     assert endpoints == {"config.targets[1]": ("http://10.1.2.3:8080/v1", "10.1.2.3")}
     assert resolve.asked == []  # an address literal: nothing to resolve
 
@@ -180,7 +184,7 @@ def test_an_https_virtual_key_is_used_as_stored_without_a_lookup():
     resolve = Resolver()
     keys = lambda name, param: stored("https://proxy.internal/v1")  # noqa: E731
     opts = RequestOptions(provider="openai", trace_id="t", virtual_key="prod")
-    assert preflight.check(leaves_of(opts, keys), opts, ALLOWED, resolve) == {}
+    assert preflight.check(leaves_of(opts, keys), opts, ALLOWED, resolve).endpoints == {}
     assert resolve.asked == []
 
 
@@ -193,3 +197,95 @@ def test_endpoint_reuses_the_preflight_answer_and_checks_a_leaf_it_never_saw():
     checked = preflight.endpoint(leaf, opts, ALLOWED, resolve, {})
     assert checked == ("http://img.partner.example:8080", "93.184.216.34")
     assert resolve.asked == [("img.partner.example", 8080)]
+
+
+# --- Vertex service accounts: checked here, not first when the call is signed ----------
+
+
+@pytest.fixture(scope="module")
+def rsa_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def vertex(**extra):
+    return {"provider": "vertex-ai", "vertex_project_id": "p", **extra}
+
+
+def unusable(rsa_key, kind):
+    """A service-account key (a config's JSON object) the signer could not use."""
+    if kind == "not a service account":
+        return {"type": "authorized_user"}
+    if kind == "missing fields":
+        return {"type": "service_account", "token_uri": GOOGLE_TOKEN_URI}
+    if kind == "non-RSA key":
+        return json.loads(account_json(ec.generate_private_key(ec.SECP256R1())))
+    return json.loads(account_json(rsa_key, token_uri="https://evil.example/token"))
+
+
+KINDS = ["not a service account", "missing fields", "non-RSA key", "token_uri not allowed"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unusable_service_account_in_a_later_target_is_refused_at_its_path(rsa_key, kind):
+    config = fallback(target(), vertex(vertex_service_account_json=unusable(rsa_key, kind)))
+    with pytest.raises(InvalidRequest) as info:
+        check(options(config))
+    assert (info.value.status, info.value.code, info.value.param) == (
+        400,
+        "invalid_value",
+        "x-portkey-config.targets[1].vertex_service_account_json",
+    )
+    assert info.value.message.startswith("vertex_service_account_json is not usable: ")
+
+
+@pytest.mark.parametrize(
+    ("opts", "param"),
+    [
+        (  # header mode keeps the header's name
+            {"provider": "vertex-ai", "provider_options": {OPTION: "{not json"}},
+            "x-portkey-vertex-service-account-json",
+        ),
+        ({"provider": "vertex-ai", "api_key": "{not json"}, "authorization"),
+        (  # an inline one-target config names its own key
+            {"provider": "openai", "config": json.dumps(vertex(**{OPTION: {}}))},
+            "x-portkey-config.vertex_service_account_json",
+        ),
+        (
+            {"provider": "openai", "config": json.dumps(fallback(target(), vertex(api_key="{}")))},
+            "x-portkey-config.targets[1].api_key",
+        ),
+    ],
+)
+def test_an_unusable_service_account_names_where_it_came_from(opts, param):
+    with pytest.raises(InvalidRequest) as info:
+        check(RequestOptions(trace_id="t", **opts))
+    assert info.value.param == param
+
+
+def test_a_virtual_key_whose_secret_is_an_unusable_account_names_the_virtual_key():
+    config = fallback(target(), {"virtual_key": "imagen"})
+    secret = SimpleNamespace(provider="vertex-ai", secret='{"type": "x"}', base_url=None, fields={})
+    with pytest.raises(InvalidRequest) as info:
+        check(options(config), virtual_keys=lambda name, param: secret)
+    assert info.value.param == "x-portkey-config.targets[1].virtual_key"
+
+
+def test_a_shared_account_is_checked_once_and_its_token_uri_pinned(rsa_key):
+    resolve = Resolver()
+    info = json.loads(account_json(rsa_key, token_uri="http://img.partner.example:8080/token"))
+    config = fallback(vertex(**{OPTION: info}), target(), vertex(**{OPTION: info}))
+    checked = check(options(config), resolve)
+    [account] = checked.accounts.values()
+    assert account.pinned_ip == "93.184.216.34"
+    assert resolve.asked == [("img.partner.example", 8080)]
+    assert checked.endpoints == {}
+
+
+def test_a_google_account_and_a_plain_token_need_no_lookup(rsa_key):
+    resolve = Resolver()
+    info = json.loads(account_json(rsa_key))
+    config = fallback(vertex(**{OPTION: info}), vertex(api_key="ya29.a-plain-oauth-token"))
+    checked = check(options(config), resolve)
+    [account] = checked.accounts.values()
+    assert account.pinned_ip is None
+    assert resolve.asked == []

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qs, quote, urlsplit
@@ -20,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from gateway import signing
 from gateway.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -28,7 +30,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.models import AwsSigning, GoogleServiceAccount, ProviderCall, ProviderReply
-from gateway.signing import GOOGLE_TOKEN_URI, Signer, sign_aws
+from gateway.signing import GOOGLE_TOKEN_URI, Signer, check_account, sign_aws
 
 BEDROCK_URL = (
     "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-canvas-v1%3A0/invoke"
@@ -364,3 +366,157 @@ def test_a_service_account_with_a_non_rsa_key_is_a_400_before_any_call():
         Signer(transport).apply(vertex_call(info), 2, 5)
     assert caught.value.message.endswith("its private key is not a usable RSA key.")
     assert transport.calls == []
+
+
+def test_a_checked_account_is_signed_with_as_is_without_a_second_lookup(rsa_key):
+    resolved = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        resolved.append((host, port))
+        return ["93.184.216.34"]
+
+    uri = "http://token.partner.example:8080/token"
+    info = account_json(rsa_key, token_uri=uri)
+    checked = check_account(info, ("http://token.partner.example:8080",), resolve)
+    assert (checked.pinned_ip, resolved) == ("93.184.216.34", [("token.partner.example", 8080)])
+    transport = FakeTransport(token_endpoint(rsa_key, ["ya29.pinned"]))
+    signer = Signer(transport)  # no allowlist of its own: only the check lets the uri in
+    signed = signer.checked({info: checked}).apply(vertex_call(info), 2, 5)
+    assert signed.headers["Authorization"] == "Bearer ya29.pinned"
+    assert [(c.url, c.pinned_ip) for c in transport.calls] == [(uri, "93.184.216.34")]
+    assert len(resolved) == 1
+    # The request-scoped signer shares the process's token cache.
+    assert signer.apply(vertex_call(info), 2, 5).headers["Authorization"] == "Bearer ya29.pinned"
+
+
+def test_check_account_refuses_what_signing_would_refuse_without_calling_anyone(rsa_key):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    no_email = json.loads(account_json(rsa_key))
+    del no_email["client_email"]
+    evil = "https://evil.example/token"
+    cases = {
+        "not json": "it is not JSON.",
+        json.dumps(no_email): "it is not a valid service-account key.",
+        account_json(ec.generate_private_key(ec.SECP256R1())): "not a usable RSA key.",
+        account_json(rsa_key, token_uri=evil): "nor an allowed custom host.",
+    }
+    for info, ending in cases.items():
+        with pytest.raises(InvalidRequest) as caught:
+            check_account(info, (), lambda host, port: pytest.fail("no lookup expected"))
+        assert caught.value.param == "vertex_service_account_json"
+        assert caught.value.message.endswith(ending), caught.value.message
+
+
+class GatedTokenEndpoint:
+    """A token endpoint that holds every request until ``release``; counts requests."""
+
+    def __init__(self, answer: Callable[[ProviderCall], ProviderReply]) -> None:
+        self.answer = answer
+        self.changed = threading.Condition()
+        self.requests = 0
+        self.waiting = 0  # callers waiting for another caller's fetch
+        self.released = threading.Event()
+
+    def __call__(self, call: ProviderCall) -> ProviderReply:
+        with self.changed:
+            self.requests += 1
+            self.changed.notify_all()
+        assert self.released.wait(10), "never released"
+        return self.answer(call)
+
+    def counting(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Count the callers that wait for a fetch in flight (``signing._Fetch.wait``)."""
+        original = signing._Fetch.wait
+
+        def wait(fetch: object, limit: float) -> str:
+            with self.changed:
+                self.waiting += 1
+                self.changed.notify_all()
+            return original(fetch, limit)
+
+        monkeypatch.setattr(signing._Fetch, "wait", wait)
+
+    def release_when(self, requests: int, waiting: int) -> None:
+        """Let the fetches answer once ``requests`` reached us, or once one did and
+        ``waiting`` callers wait for it (whichever the code does)."""
+        with self.changed:
+            reached = self.changed.wait_for(
+                lambda: self.requests >= requests or (self.requests, self.waiting) == (1, waiting),
+                timeout=10,
+            )
+        self.released.set()
+        assert reached, (self.requests, self.waiting)
+
+
+def concurrently(count: int, work: Callable[[], object]) -> list[object]:
+    """Run ``work`` on ``count`` threads at once; each one's result or exception."""
+    results: list[object] = [None] * count
+    start = threading.Barrier(count)
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = work()
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    return results if all(_joined(t) for t in threads) else pytest.fail("a thread hung")
+
+
+def _joined(thread: threading.Thread) -> bool:
+    thread.join(20)
+    return not thread.is_alive()
+
+
+def test_concurrent_signers_of_one_account_share_one_token_fetch(rsa_key, monkeypatch):
+    """A fan-out's parallel calls with a cold cache: one token request, not one each."""
+    endpoint = GatedTokenEndpoint(token_endpoint(rsa_key, ["ya29.shared", "ya29.extra"] * 2))
+    endpoint.counting(monkeypatch)
+    signer = Signer(FakeTransport(endpoint))
+    call = vertex_call(account_json(rsa_key))
+    releaser = threading.Thread(target=endpoint.release_when, args=(4, 3))
+    releaser.start()
+    results = concurrently(4, lambda: signer.apply(call, 2, 5).headers["Authorization"])
+    releaser.join()
+    assert endpoint.requests == 1
+    assert results == ["Bearer ya29.shared"] * 4
+
+
+def test_a_failed_fetch_fails_its_waiters_too_and_the_next_call_fetches_again(rsa_key, monkeypatch):
+    answers = [json_reply(503, {"error": "backend_error"})]
+    tokens = token_endpoint(rsa_key, ["ya29.later"])
+    endpoint = GatedTokenEndpoint(lambda call: answers.pop(0) if answers else tokens(call))
+    endpoint.counting(monkeypatch)
+    signer = Signer(FakeTransport(endpoint))
+    call = vertex_call(account_json(rsa_key))
+    releaser = threading.Thread(target=endpoint.release_when, args=(4, 3))
+    releaser.start()
+    results = concurrently(4, lambda: signer.apply(call, 2, 5))
+    releaser.join()
+    assert endpoint.requests == 1
+    assert all(isinstance(r, UpstreamUnavailable) for r in results), results
+    assert len({id(r) for r in results}) == 4  # each caller its own error object
+    assert [(r.status, r.provider) for r in results] == [(502, "vertex-ai")] * 4
+    # Nothing left in flight: the next caller asks again.
+    assert signer.apply(call, 2, 5).headers["Authorization"] == "Bearer ya29.later"
+    assert endpoint.requests == 2
+
+
+def test_a_waiter_gives_up_after_its_own_timeouts(rsa_key):
+    endpoint = GatedTokenEndpoint(token_endpoint(rsa_key, ["ya29.slow"]))
+    signer = Signer(FakeTransport(endpoint))
+    call = vertex_call(account_json(rsa_key))
+    leader = threading.Thread(target=signer.apply, args=(call, 2, 5))
+    leader.start()
+    with endpoint.changed:
+        assert endpoint.changed.wait_for(lambda: endpoint.requests == 1, timeout=10)
+    with pytest.raises(UpstreamUnavailable, match="did not answer in time"):
+        signer.apply(call, 0.01, 0.01)
+    endpoint.released.set()
+    leader.join(10)
+    assert signer.apply(call, 2, 5).headers["Authorization"] == "Bearer ya29.slow"
+    assert endpoint.requests == 1
