@@ -19,6 +19,7 @@ from tests.e2e.fake_provider import ok_body
 from tests.e2e.fakes import TINY_PNG_B64
 from tests.e2e.fakes.bedrock import API_KEY as BEDROCK_KEY
 from tests.e2e.fakes.bedrock import INPUT_DEFLECTION
+from tests.e2e.fakes.stability_ai import FILTERED_ERROR
 from tests.e2e.fakes.stability_ai import REFUSAL as STABILITY_REFUSAL
 from tests.e2e.fakes.vertex_ai import ACCESS_TOKEN, PROMPT_REFUSAL, RAI_REASON
 
@@ -59,16 +60,7 @@ def test_a_filtered_stability_answer_is_a_content_policy_400(
     }
     res = post(filtered_gateway, {"model": model, "prompt": PROMPT}, headers)
     assert res.status_code == 400
-    assert res.json() == {
-        "error": {
-            "message": "stability-ai error: the provider's content filter flagged the output "
-            "(finish reason CONTENT_FILTERED).",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "content_policy_violation",
-            "provider": "stability-ai",
-        }
-    }
+    assert res.json() == FILTERED_ERROR
     assert TINY_PNG_B64 not in res.text
     [sent] = fake_provider.requests_to("stability-ai")
     assert sent.path == f"/p/stability-ai{path}"

@@ -14,6 +14,7 @@ import responses
 from responses import matchers, registries
 
 from tests.e2e.fakes import TINY_PNG_B64
+from tests.e2e.fakes.stability_ai import FILTERED_ERROR as FILTERED
 from tests.factories import OK_BODY, OPENAI_URL
 from tests.functional.conftest import log_rows
 
@@ -21,16 +22,6 @@ URL = "/v1/images/generations"
 KEY = "sk-stab-functional-0123456789"
 V1_URL = "https://api.stability.ai/v1/generation/stable-diffusion-xl-1024-v1-0/text-to-image"
 CORE_URL = "https://api.stability.ai/v2beta/stable-image/generate/core"
-FILTERED = {
-    "error": {
-        "message": "stability-ai error: the provider's content filter flagged the output "
-        "(finish reason CONTENT_FILTERED).",
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "content_policy_violation",
-        "provider": "stability-ai",
-    }
-}
 
 
 @pytest.fixture

@@ -36,6 +36,18 @@ SEED = 343940597
 MODERATED = "filtered"  # in a prompt: the answer is flagged CONTENT_FILTERED
 REFUSED = "refused"  # in a prompt: the moderation refuses it with a 403
 REFUSAL = "Your request was flagged by our content moderation system."
+# What the gateway answers for a CONTENT_FILTERED reply (shared by the unit, functional
+# and e2e tests).
+FILTERED_ERROR = {
+    "error": {
+        "message": "stability-ai error: the provider's content filter flagged the output "
+        "(finish reason CONTENT_FILTERED).",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "content_policy_violation",
+        "provider": "stability-ai",
+    }
+}
 
 
 def _v1_error(status: int, name: str, message: str) -> FakeReply:
