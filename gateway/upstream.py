@@ -10,7 +10,6 @@ no call made).
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -58,6 +57,21 @@ def _not_worth_retrying(exc: GatewayError, ok: bool) -> bool:
     if isinstance(exc, ProviderError):
         return exc.quota_exhausted
     return ok and isinstance(exc, InvalidUpstreamResponse)
+
+
+def _unread(
+    exc: GatewayError, provider: str, status: int, headers: Mapping[str, str]
+) -> AttemptResult:
+    """An answer that could not be read: a 2xx one fails with the error's status and,
+    as ``_not_worth_retrying`` says, is not asked for again (single and fan-out calls)."""
+    exc.provider = exc.provider or provider
+    ok = 200 <= status < 300
+    return AttemptResult(
+        status=exc.status if ok else status,
+        retry_after_s=retry_after(headers),
+        payload=exc,
+        no_retry=_not_worth_retrying(exc, ok),
+    )
 
 
 def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], ImageResult]:
@@ -131,7 +145,7 @@ class Attempts:
         params, raw = self.params, self.raw
         if leaf.override_params:
             params = {**params, **leaf.override_params}
-            raw = json.dumps(params, ensure_ascii=False, allow_nan=False).encode()
+            raw = fanout.raw_body(params)
         return resolve(provider.capabilities, params, raw)
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
@@ -214,17 +228,14 @@ class Attempts:
             local = Origin(provider.name, (), "", None)
             answered = Answered(request, _local(provider)(request, target), local)
             return AttemptResult(status=200, payload=answered)
-        limit = self._limit(leaf)
-        # A fan-out's calls share the attempt's time: a later call gets what is left
-        # (never 0 or less, which the transport would take for a bad request).
-        left = limit if deadline is None else min(limit, max(deadline - time.monotonic(), 0.01))
-        signed = self._sign(call, left)
-        if isinstance(signed, AttemptResult):
-            return signed
+        ready = self._signed(leaf, provider, call, deadline)
+        if isinstance(ready, AttemptResult):
+            return ready
+        signed, left = ready
         try:
             reply = self.transport.send(signed, self.settings.connect_timeout, left)
         except (UpstreamTimeout, UpstreamUnavailable) as exc:
-            return self._timed_out(leaf, provider, exc, limit)
+            return self._timed_out(leaf, provider, exc, self._limit(leaf))
         except InvalidRequest:
             raise  # our own refusal (a header that cannot be sent): never a fallback
         except GatewayError as exc:  # lost connection, redirect, oversized answer
@@ -238,14 +249,7 @@ class Attempts:
             # count as a failure, so that fallback can move on.
             result = provider.parse_reply(reply, request)
         except GatewayError as exc:
-            exc.provider = exc.provider or provider.name
-            ok = 200 <= reply.status < 300
-            return AttemptResult(
-                status=exc.status if ok else reply.status,
-                retry_after_s=retry_after(reply.headers),
-                payload=exc,
-                no_retry=_not_worth_retrying(exc, ok),
-            )
+            return _unread(exc, provider.name, reply.status, reply.headers)
         origin = Origin(provider.name, provider.image_hosts, origin_of(call.url), call.pinned_ip)
         return AttemptResult(status=reply.status, payload=Answered(request, result, origin))
 
@@ -262,13 +266,21 @@ class Attempts:
         if parts is None or len(parts) == 1:
             return self._call(leaf, provider, request, target, parts[0].call if parts else None)
         deadline = time.monotonic() + self._limit(leaf)
-        results = fanout.run(lambda part: self._part(leaf, provider, target, part, deadline), parts)
-        made: list[Answered] = [r.payload for r in results if r is not None and r.ok]
-        failed = fanout.first_failure(results)
+        ran = fanout.run(
+            lambda part: self._part(leaf, provider, target, part, deadline),
+            parts,
+            deadline=deadline,
+            late=lambda part: self._late(leaf, provider),
+        )
+        made: list[Answered] = [r.payload for r in ran.results if r is not None and r.ok]
+        failed = fanout.failure(ran.results)
+        if ran.error is not None or failed is not None:
+            self.discarded.extend(made)  # never returned, but made and billed
+        if ran.error is not None:
+            raise ran.error  # our own refusal, as from a single call
         if failed is not None:
-            self.discarded.extend(made)
             return failed
-        merged = fanout.merge([answered.result for answered in made])
+        merged = fanout.merge([answered.result for answered in made], provider.name)
         return AttemptResult(
             status=merged.status, payload=Answered(request, merged, made[0].origin)
         )
@@ -281,21 +293,42 @@ class Attempts:
         part: fanout.Part,
         deadline: float,
     ) -> AttemptResult:
-        """One call of a fan-out, its answer read into images (the merge renders anew).
-        A call whose turn comes after the attempt's time is up is not made: it timed out."""
-        if time.monotonic() >= deadline:
-            late = UpstreamTimeout("The provider did not make every image in time.")
-            return self._timed_out(leaf, provider, late, self._limit(leaf))
+        """One call of a fan-out, its answer read into images (the merge renders anew)."""
         result = self._call(leaf, provider, part.request, target, part.call, deadline)
         if not result.ok:
             return result
         answered: Answered = result.payload
         try:
-            images = fanout.as_images(answered.result)
+            images = fanout.as_images(answered.result, provider.name)
         except GatewayError as exc:
-            exc.provider = provider.name
-            return AttemptResult(status=exc.status, payload=exc)
+            self.discarded.append(answered)  # unreadable, but made and maybe billed
+            return _unread(exc, provider.name, answered.result.status, answered.result.headers)
         return dataclasses.replace(result, payload=dataclasses.replace(answered, result=images))
+
+    def _signed(
+        self,
+        leaf: Leaf,
+        provider: providers.Provider,
+        call: ProviderCall,
+        deadline: float | None,
+    ) -> tuple[ProviderCall, float] | AttemptResult:
+        """``call`` signed, and the seconds it may take. A fan-out's calls share the
+        attempt's time: a call gets what is left once signed (a token fetch takes some),
+        and one with too little left to be answered is not made (``_late``)."""
+        limit = self._limit(leaf)
+        left = fanout.time_left(limit, deadline)
+        if left is None:
+            return self._late(leaf, provider)
+        signed = self._sign(call, left)
+        if isinstance(signed, AttemptResult):
+            return signed
+        left = fanout.time_left(limit, deadline)
+        return self._late(leaf, provider) if left is None else (signed, left)
+
+    def _late(self, leaf: Leaf, provider: providers.Provider) -> AttemptResult:
+        """A fan-out call whose turn came too late: not made, so the attempt timed out."""
+        late = UpstreamTimeout("The provider did not make every image in time.")
+        return self._timed_out(leaf, provider, late, self._limit(leaf))
 
     def _limit(self, leaf: Leaf) -> float:
         """Seconds one attempt may take: the read timeout, or the config's shorter one."""

@@ -139,7 +139,14 @@ def openai_compatible(
         images = _images(name, reply, data)
         if all(_has(image, fmt) for image in images) and _created_ok(data):
             return ImageResult(reply.status, reply.body, passed_headers(reply))
-    data = json_object(name, reply)  # the images themselves are needed
+    return images_from(name, reply, json_object(name, reply))  # the images are needed
+
+
+def images_from(name: str, reply: ProviderReply, data: dict[str, Any]) -> ImageResult:
+    """An OpenAI-shaped answer's JSON read into images, with its ``created``, ``size`` and
+    ``quality``; an error inside a 2xx, or no usable image, raises naming ``name``.
+    Also reads the bodies a fan-out's calls passed through, since their merge is rendered
+    anew: one reading for both, so they cannot disagree on what an answer holds."""
     parsed = result(name, reply, _images(name, reply, data), created_seconds(data.get("created")))
     return replace(parsed, size=_said(data.get("size")), quality=_said(data.get("quality")))
 

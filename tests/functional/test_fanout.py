@@ -16,6 +16,7 @@ import time
 import pytest
 import responses
 
+from gateway.errors import InvalidRequest
 from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
 from tests.factories import OPENAI_URL
 from tests.functional.conftest import log_rows
@@ -215,29 +216,141 @@ def test_a_retry_repeats_the_whole_fan_out_and_both_rounds_are_counted(make_app,
     assert (row["images"], row["cost_micro_usd"]) == (5, 150_000)  # 2 discarded + 3 returned
 
 
-def test_the_calls_share_the_attempts_time_and_a_call_after_it_is_not_made(app, upstream):
-    def slow(request):
-        time.sleep(0.3)
-        return calls(request)
+def with_deps(app, **deps):
+    state = app.extensions["gateway"]
+    app.extensions["gateway"] = dataclasses.replace(
+        state, deps=dataclasses.replace(state.deps, **deps)
+    )
+    return app
 
+
+def test_the_calls_share_the_attempts_time_and_a_call_after_it_is_not_made(app, upstream):
     calls = Counted()
-    upstream.add_callback(responses.POST, CORE_URL, callback=slow)
-    upstream.assert_all_requests_are_fired = False
-    config = {"request_timeout": 500}
+    never = threading.Event()
+
+    def first_four_at_once(request):
+        answer = calls(request)
+        if len(calls.bodies) > 4:  # the rest answer after the attempt's time is up
+            assert not never.wait(2.0)
+        return answer
+
+    upstream.add_callback(responses.POST, CORE_URL, callback=first_four_at_once)
+    config = {"request_timeout": 1500}
     res = stability(
         app.test_client(),
         {"prompt": "a red fox", "n": 10},
         **{"x-portkey-config": json.dumps(config)},
     )
 
-    # 10 calls, 4 at a time, 0.3 s each: the first round answers in time, the second
-    # starts with 0.2 s left and its answers come too late, the third is never made.
+    # 10 calls, 4 at a time, each started when one before it has succeeded: the first
+    # 4 answer at once, the 4 started then answer too late, the last 2 are never made.
     assert res.status_code == 408, res.get_json()
     assert res.get_json()["error"]["message"] == (
-        "Request exceeded the timeout sent in the request: 500ms"
+        "Request exceeded the timeout sent in the request: 1500ms"
     )
-    assert len(calls.bodies) <= 8
+    assert len(calls.bodies) == 8
     [row] = log_rows(app)
-    # Only the images whose answers arrived in time are counted (4 on an idle machine).
-    assert 0 < row["images"] <= 4
-    assert row["cost_micro_usd"] == row["images"] * 30_000
+    assert (row["images"], row["cost_micro_usd"]) == (4, 120_000)
+
+
+class Signer:
+    """Signs nothing; ``before`` runs first, as a token fetch would (``signing``)."""
+
+    def __init__(self, before) -> None:
+        self.before = before
+        self.timeouts: list[float] = []
+        self.lock = threading.Lock()
+
+    def checked(self, accounts):
+        return self
+
+    def apply(self, call, connect_timeout, timeout):
+        with self.lock:
+            self.timeouts.append(timeout)
+            index = len(self.timeouts) - 1
+        self.before(index)
+        return call
+
+
+def test_a_call_is_not_sent_when_signing_used_up_the_attempts_time(make_app, upstream):
+    signer = Signer(lambda index: time.sleep(0.35))  # 0.05 s or less left of 0.4 s
+    app = with_deps(make_app(), signer=signer)
+    config = {"request_timeout": 400}
+    res = stability(
+        app.test_client(),
+        {"prompt": "a red fox", "n": 2},
+        **{"x-portkey-config": json.dumps(config)},
+    )
+
+    assert res.status_code == 408, res.get_json()
+    assert res.get_json()["error"]["message"] == (
+        "Request exceeded the timeout sent in the request: 400ms"
+    )
+    assert len(upstream.calls) == 0  # nothing billable sent with no time to answer in
+    assert len(signer.timeouts) == 2
+    assert all(0 < timeout <= 0.4 for timeout in signer.timeouts)
+
+
+def test_a_call_that_raises_fails_the_request_and_the_images_made_are_counted(make_app, upstream):
+    calls = Counted()
+    two_made = threading.Event()
+
+    def answer(request):
+        reply = calls(request)
+        if len(calls.bodies) == 2:
+            two_made.set()
+        return reply
+
+    def third_refused(index: int) -> None:
+        if index == 2:
+            assert two_made.wait(5)
+            raise InvalidRequest("The service account key cannot be used.", param="api_key")
+
+    upstream.add_callback(responses.POST, CORE_URL, callback=answer)
+    app = with_deps(make_app(), signer=Signer(third_refused))
+    res = stability(app.test_client(), {"prompt": "a red fox", "n": 3})
+
+    assert res.status_code == 400, res.get_json()
+    assert res.get_json()["error"]["message"] == "The service account key cannot be used."
+    assert len(calls.bodies) == 2
+    [row] = log_rows(app)
+    assert (row["images"], row["cost_micro_usd"]) == (2, 60_000)
+
+
+DEEPINFRA_URL = "https://api.deepinfra.com/v1/openai/images/generations"
+
+
+def test_a_calls_unreadable_answer_is_not_retried_and_its_images_are_counted(app, upstream):
+    def answer(request):
+        n = json.loads(request.body)["n"]
+        if n == 2:  # whole in outline (checked without its base64), not as JSON
+            broken = b'"' + b"A" * 1100 + b"\x01" + b'"'
+            body = b'{"created": 1, "data": [{"b64_json": ' + broken + b"}]}"
+        else:
+            body = json.dumps({"created": 1, "data": [{"b64_json": TINY_PNG_B64}] * n})
+        return 200, {"Content-Type": "application/json"}, body
+
+    upstream.add_callback(responses.POST, DEEPINFRA_URL, callback=answer)
+    config = {"retry": {"attempts": 2, "on_status_codes": [502]}}
+    res = app.test_client().post(
+        URL,
+        json={
+            "prompt": "a red fox",
+            "n": 6,
+            "model": "black-forest-labs/FLUX-pro",
+            "response_format": "b64_json",  # passed through: read by the merge
+        },
+        headers={
+            "Authorization": f"Bearer {KEY}",
+            "x-portkey-provider": "deepinfra",
+            "x-portkey-config": json.dumps(config),
+        },
+    )
+
+    assert res.status_code == 502, res.get_json()
+    assert res.get_json()["error"]["code"] == "upstream_invalid_response"
+    assert res.headers["x-portkey-retry-attempt-count"] == "0"
+    assert sorted(json.loads(call.request.body)["n"] for call in upstream.calls) == [2, 4]
+    [row] = log_rows(app)
+    # 4 images from the readable call, 1 from the unreadable one: made, maybe billed.
+    assert (row["images"], row["cost_micro_usd"]) == (5, 250_000)
