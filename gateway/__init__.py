@@ -16,6 +16,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import access_log, db, error_handlers, metrics, providers
+from .admission import Admission
 from .api import register_blueprints
 from .cache import open_cache
 from .credentials import Credentials, open_credentials
@@ -39,6 +40,8 @@ class AppState:
     settings: Settings
     deps: Deps
     request_log: RequestLog
+    # Image calls in flight and the capacity; shared by gunicorn's workers (admission.py).
+    admission: Admission
 
 
 def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> Any:
@@ -95,9 +98,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         virtual_key=functools.partial(_virtual_key, credentials),
         usage=SQLiteUsageStore(settings.db_path),
     )
-    app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path))
+    admission = Admission(settings.max_in_flight)
+    app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path), admission)
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
-    metrics.init_app(app, settings)
+    metrics.init_app(app, settings, admission)
     error_handlers.register(app)
     register_blueprints(app)
     return app

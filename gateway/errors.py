@@ -184,6 +184,28 @@ class InvalidUpstreamResponse(GatewayError):
     should_retry = False
 
 
+class Overloaded(GatewayError):
+    """The instance already serves ``GATEWAY_MAX_IN_FLIGHT`` image calls (``gateway.admission``).
+
+    Refused before the body is read, so nothing reached a provider: a retry is safe. One
+    second is the shortest ``Retry-After`` there is, and image calls last 5 to 60 s, so
+    with any capacity worth having places free up every second; a longer wait would
+    leave them idle. The OpenAI SDK waits exactly this long (it honours up to 60 s).
+    """
+
+    status = 503
+    type = "server_error"  # OpenAI's own "engine is currently overloaded" 503
+    code = "gateway_overloaded"
+    should_retry = True
+    retry_after = 1
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(
+            f"The gateway is serving its maximum of {capacity} image calls; retry shortly.",
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+
 class LimitExceeded(GatewayError):
     """A gateway API key's rate limit or budget (``gateway.limits``).
 

@@ -7,11 +7,15 @@ labels, so none creates a value before its first use: under gunicorn the master
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from . import metrics_files
+from .admission import Admission
 from .metrics import Sample
 
 # Seconds: a cache hit or the placeholder answers in milliseconds, gpt-image-1 at high
@@ -27,9 +31,12 @@ class Instruments:
     the values live in that directory's files and a scrape reads every process's.
     """
 
-    def __init__(self, multiproc_dir: str | None) -> None:
+    def __init__(self, multiproc_dir: str | None, admission: Admission | None = None) -> None:
         self.multiproc_dir = multiproc_dir
         self.registry = registry = CollectorRegistry(auto_describe=True)
+        self.in_flight = InFlight(admission) if admission is not None else None
+        if self.in_flight is not None and multiproc_dir is None:
+            registry.register(self.in_flight)
 
         def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
             return Counter(name, doc, labels, registry=registry)
@@ -65,6 +72,16 @@ class Instruments:
             "gateway_cost_usd", "Cost of the answered requests in US dollars", ("provider", "model")
         )
         self.images = counter("gateway_images", "Images returned", ("provider", "model"))
+        self.overloaded = counter(
+            "gateway_overloaded",
+            "Image calls refused at once (503) because the instance was at capacity",
+            ("route",),
+        )
+        self.log_dropped = counter(
+            "gateway_request_log_dropped",
+            "Request log rows dropped because the log's queue was full",
+            ("reason",),
+        )
 
     def observe(self, s: Sample) -> None:
         self.requests.labels(s.provider, s.model, s.status).inc()
@@ -90,5 +107,30 @@ class Instruments:
             return encode(self.registry), content_type
         merged = CollectorRegistry()
         MultiProcessCollector(merged, path=self.multiproc_dir)
+        if self.in_flight is not None:
+            merged.register(self.in_flight)
         with metrics_files.reading(self.multiproc_dir):
             return encode(merged), content_type
+
+
+class InFlight:
+    """``gateway_in_flight`` and ``gateway_max_in_flight``, read from the admission count
+    at scrape time: already instance-wide, so no per-process gauge files are needed."""
+
+    def __init__(self, admission: Admission) -> None:
+        self.admission = admission
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "gateway_in_flight",
+            "Image calls in flight on this instance (every worker)",
+            value=self.admission.in_flight(),
+        )
+        yield GaugeMetricFamily(
+            "gateway_max_in_flight",
+            "Image calls the instance serves at once (GATEWAY_MAX_IN_FLIGHT)",
+            value=self.admission.capacity,
+        )
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()

@@ -26,6 +26,7 @@ from flask import Flask, current_app
 from . import providers
 
 if TYPE_CHECKING:
+    from .admission import Admission
     from .instruments import Instruments
     from .pipeline import Trace
     from .settings import Settings
@@ -86,11 +87,12 @@ def sample(trace: Trace, status: int, duration_s: float) -> Sample:
     )
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings, admission: Admission | None = None) -> None:
     """Metric objects for this app, or none when ``GATEWAY_METRICS`` is off.
 
     ``PROMETHEUS_MULTIPROC_DIR`` is prometheus_client's own variable (gunicorn.conf.py
     sets it); when set, every process writes there and a scrape adds them all up.
+    ``admission``'s in-flight count and capacity are read at scrape time.
     """
     if not settings.metrics:
         app.extensions[EXTENSION] = None
@@ -100,7 +102,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
     if multiproc_dir is not None:
         os.makedirs(multiproc_dir, mode=0o700, exist_ok=True)
-    app.extensions[EXTENSION] = Instruments(multiproc_dir)
+    app.extensions[EXTENSION] = Instruments(multiproc_dir, admission)
 
 
 def current() -> Instruments | None:
@@ -117,3 +119,17 @@ def record(trace: Trace, status: int, duration_s: float) -> None:
         metrics.observe(sample(trace, status, duration_s))
     except Exception:
         log.exception("could not record metrics for trace %s", trace.trace_id)
+
+
+def overloaded(route: str) -> None:
+    """Count a call refused for want of capacity; ``route`` is a fixed word."""
+    metrics = current()
+    if metrics is not None:
+        metrics.overloaded.labels(route).inc()
+
+
+def log_row_dropped(reason: str = "queue_full") -> None:
+    """Count a request log row that was dropped (``RequestLog.offer``)."""
+    metrics = current()
+    if metrics is not None:
+        metrics.log_dropped.labels(reason).inc()

@@ -3,8 +3,10 @@
 Rows go to a bounded queue; one writer thread per worker process commits them
 in batches (short ``BEGIN IMMEDIATE`` transactions), so a request never waits
 on SQLite's write lock. A full queue makes the caller write its row itself
-(back-pressure, never a drop). Rows that still cannot be written are reported
-in the error log with their count: nothing is lost silently. Never a secret in
+(back-pressure, never a drop), except for answers that must not wait (a 503
+``gateway_overloaded`` under a burst), which ``offer`` drops instead: each drop is
+counted and logged. Rows that still cannot be written are reported in the error log
+with their count: nothing is lost silently. Never a secret in
 a row; the prompt only while ``GATEWAY_LOG_PROMPTS`` allows.
 """
 
@@ -77,23 +79,45 @@ QUEUE_SIZE = 10_000
 WRITE_ATTEMPTS = 5
 
 
+def _item(row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> Item:
+    return (
+        tuple(row.get(c) for c in COLUMNS),
+        [tuple(a.get(c) for c in ATTEMPT_COLUMNS) for a in attempts],
+    )
+
+
 class RequestLog:
     def __init__(self, path: str) -> None:
         self.path = path
         self._queue: queue.Queue[Item] = queue.Queue(QUEUE_SIZE)
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self.dropped = 0  # rows ``offer`` could not queue, in this process
 
     def record(self, row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]] = ()) -> None:
-        item = (
-            tuple(row.get(c) for c in COLUMNS),
-            [tuple(a.get(c) for c in ATTEMPT_COLUMNS) for a in attempts],
-        )
+        item = _item(row, attempts)
         self._ensure_writer()
         try:
             self._queue.put_nowait(item)
         except queue.Full:
             self._write([item])
+
+    def offer(self, row: Mapping[str, Any]) -> bool:
+        """Queue a row, or drop it when the queue is full: for an answer that must not wait
+        on SQLite (a 503 under an overload burst). False: dropped, counted in ``dropped``
+        and logged (at the 1st, 2nd, 4th, 8th... drop, so a burst cannot flood the log)."""
+        item = _item(row, ())
+        self._ensure_writer()
+        try:
+            self._queue.put_nowait(item)
+            return True
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+                dropped = self.dropped
+            if dropped & (dropped - 1) == 0:
+                log.error("request log: queue full, %d rows dropped so far", dropped)
+            return False
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued row is committed (tests, shutdown)."""

@@ -1,4 +1,8 @@
-"""Liveness and readiness: no auth, never an upstream call."""
+"""Liveness and readiness: no auth, never an upstream call.
+
+``/readyz`` is what a load balancer asks before it sends a call: the store must answer
+and the instance must have room (``gateway.admission``), else 503.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from ..db import connect
-from ..errors import GatewayError
+from ..errors import GatewayError, Overloaded
 
 bp = Blueprint("health", __name__)
 
@@ -34,4 +38,8 @@ def readyz() -> ResponseReturnValue:
             code="store_unavailable",
             headers={"Retry-After": "5"},
         ) from None
-    return jsonify(status="ready")
+    admission = state.admission
+    in_flight = admission.in_flight()
+    if in_flight >= admission.capacity:
+        raise Overloaded(admission.capacity)
+    return jsonify(status="ready", in_flight=in_flight, capacity=admission.capacity)

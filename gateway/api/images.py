@@ -14,7 +14,7 @@ from .. import headers as h
 from .. import metrics
 from ..cost import dollars
 from ..error_handlers import http_response, render
-from ..errors import GatewayError, UnsupportedMediaType, http_error
+from ..errors import GatewayError, Overloaded, UnsupportedMediaType, http_error
 from ..pipeline import Trace, generate
 from ..redact import forget, remember
 from ..schemas.headers import trace_id_or_new
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger("gateway.images")
+ROUTE = "generations"  # the ``route`` label of gateway_overloaded_total
 
 
 def _check_content_type() -> None:
@@ -52,9 +53,35 @@ def _read_body(limit: int) -> bytes:
 
 @bp.post("/v1/images/generations")
 def generations() -> Response:
+    """Admit the call first: beyond the capacity it is refused before its body is read."""
     state = current_app.extensions["gateway"]
     started = time.monotonic()
     trace = Trace(trace_id=trace_id_or_new(request.headers.get(h.TRACE_ID)))
+    if not state.admission.enter():
+        return _overloaded(state, trace, started)
+    try:
+        # The answer is bytes, built in full here: its place is free once it is made.
+        return _generate(state, trace, started)
+    finally:
+        state.admission.leave()
+
+
+def _overloaded(state: AppState, trace: Trace, started: float) -> Response:
+    """503 at once: no body read, no pipeline, no wait on SQLite (the row is dropped,
+    and counted, if the request log's queue is full)."""
+    exc = Overloaded(state.admission.capacity)
+    response = render(exc)
+    _gateway_headers(response, trace)
+    row = _log_row(trace, g.request_id, response, exc.code, started, state)
+    if not state.request_log.offer(row):
+        metrics.log_row_dropped()
+    metrics.overloaded(ROUTE)
+    metrics.record(trace, response.status_code, time.monotonic() - started)
+    g.access_fields = row
+    return response
+
+
+def _generate(state: AppState, trace: Trace, started: float) -> Response:
     rid = g.request_id
     error_code = None
     _remember_secrets()

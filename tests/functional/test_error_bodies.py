@@ -282,7 +282,7 @@ def test_unexpected_failure_is_a_json_500_without_details(app, client, monkeypat
 
 def test_health_and_readiness(app, client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert client.get("/readyz").get_json() == {"status": "ready", "in_flight": 0, "capacity": 1000}
 
 
 def test_readiness_fails_when_the_store_is_gone(app, client):

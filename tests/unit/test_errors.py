@@ -5,6 +5,7 @@ import json
 from gateway.errors import (
     GatewayError,
     InvalidRequest,
+    Overloaded,
     ProviderError,
     RequestTimeout,
     UpstreamUnavailable,
@@ -45,3 +46,17 @@ def test_http_errors():
     assert http_error(404, "nope").to_body()["error"]["code"] == "not_found"
     assert http_error(503, "x").type == "server_error"
     assert http_error(418, "x").code == "http_418"
+
+
+def test_overloaded_is_a_retryable_503_with_retry_after():
+    err = Overloaded(1000)
+    assert err.status == 503
+    assert err.to_body() == {
+        "error": {
+            "message": "The gateway is serving its maximum of 1000 image calls; retry shortly.",
+            "type": "server_error",
+            "param": None,
+            "code": "gateway_overloaded",
+        }
+    }
+    assert err.response_headers() == {"Retry-After": "1", "x-should-retry": "true"}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import stat
 import threading
 
@@ -79,3 +80,25 @@ def test_unwritable_store_is_reported_not_silent(tmp_path, caplog, monkeypatch):
     log.record(row())
     assert log.flush()
     assert "request log: 1 rows could not be written" in caplog.text
+
+
+def test_offer_drops_when_the_queue_is_full_counted_and_logged(tmp_path, caplog):
+    log = RequestLog(prepared(tmp_path))
+    log._pid, log._queue = os.getpid(), queue.Queue(1)  # no writer thread: the queue stays full
+    assert log.offer(row(status=503)) is True
+    assert [log.offer(row(status=503)) for _ in range(5)] == [False] * 5
+    assert log.dropped == 5
+    # Logged at the 1st, 2nd and 4th drop: a burst cannot flood the error log.
+    assert [r.getMessage() for r in caplog.records] == [
+        f"request log: queue full, {n} rows dropped so far" for n in (1, 2, 4)
+    ]
+
+
+def test_offered_rows_are_written(tmp_path):
+    path = prepared(tmp_path)
+    log = RequestLog(path)
+    assert log.offer(row(status=503, error_code="gateway_overloaded"))
+    assert log.flush(10)
+    conn = db.connect(path)
+    got = conn.execute("SELECT status, error_code FROM request_log").fetchall()
+    assert [tuple(r) for r in got] == [(503, "gateway_overloaded")]
