@@ -3,7 +3,8 @@
 It reads ``gateway.settings`` and checks it with ``gateway.check_settings`` (no app, no
 sockets yet) so that a bad value stops the master before any worker starts, with one line
 naming the variable.
-(The metrics hooks below import ``gateway.metrics_files`` when they run, in the master.)
+(The metrics and admission hooks below import ``gateway.metrics_files`` and
+``gateway.admission`` when they run, in the master.)
 """
 
 import os
@@ -41,12 +42,29 @@ def on_starting(server):
         metrics_files.reset(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
+def when_ready(server):
+    """Admission control counts across every worker: its shared table is made here, in
+    the master, after the app is built (preload_app) and before the first fork."""
+    from gateway import admission
+
+    admission.share(server.app.wsgi())
+
+
 def child_exit(server, worker):
-    """Fold an exited worker's counts into the archive files (totals survive recycling).
+    """Free the admission slot of an exited worker (a SIGKILLed one still held calls), and
+    fold its counts into the metric archive files (totals survive recycling).
 
     Never raises: gunicorn's master stops every worker and exits on an exception from
     this hook, and a full disk or a damaged metric file must not take the gateway down.
     """
+    try:
+        from gateway import admission
+
+        held = admission.retire(server.app.wsgi(), worker.pid)
+        if held:
+            server.log.warning("admission: worker %s exited holding %d calls", worker.pid, held)
+    except Exception:  # logged: the slot stays taken until a new worker sweeps it
+        server.log.exception("admission: could not free the slot of worker %s", worker.pid)
     if _s.metrics:
         try:
             from gateway import metrics_files

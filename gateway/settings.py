@@ -200,6 +200,9 @@ class Settings:
     bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787", path=_absolute_bind)
     workers: int = _env("GATEWAY_WORKERS", _int(1, 64), 2)
     threads: int = _env("GATEWAY_THREADS", _int(1, 256), 32)
+    # Image calls the whole instance (every gunicorn worker together) serves at once;
+    # beyond it a call is refused at once with 503 gateway_overloaded (gateway/admission.py).
+    max_in_flight: int = _env("GATEWAY_MAX_IN_FLIGHT", _int(1, 100_000), 1000)
     worker_timeout: int = _env("GATEWAY_WORKER_TIMEOUT", _int(5, 3600), 60)
     graceful_timeout: int = _env("GATEWAY_GRACEFUL_TIMEOUT", _int(1, 3600), 330)
     keepalive: int = _env("GATEWAY_KEEPALIVE", _int(0, 300), 5)
