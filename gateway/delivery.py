@@ -6,6 +6,10 @@ bytes given: the gateway stores the image and links to itself (``image_store``).
 from the host the call went to or a host the provider declares for its images,
 over https to a public address (the fetch is pinned like a custom host), bounded
 in size and time like any provider answer.
+
+The body is joined from its parts, byte for byte what ``json.dumps`` would write, so
+that a cache hit's stored base64 text is copied into it once and never escaped or
+re-encoded (``StoredImage``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import binascii
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +43,18 @@ class Origin:
     pinned_ip: str | None
 
 
+@dataclass(frozen=True)
+class StoredImage(GeneratedImage):
+    """An image of a cache hit, as the base64 text the cache stored: checked against its
+    content address when read, so it holds the base64 alphabet only and goes into a
+    ``b64_json`` answer as is (no decoding, encoding or JSON escaping). ``hosted`` is the
+    name the image store gives its bytes: a ``url`` hit links to that file while it is
+    there, without reading the image; ``read`` gives the text when it is needed."""
+
+    read: Callable[[], bytes] = field(kw_only=True, repr=False, compare=False)
+    hosted: str | None = field(default=None, kw_only=True)
+
+
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -56,18 +72,29 @@ class Delivery:
     def render(
         self, result: ImageResult, request: ImageRequest, origin: Origin, public_url: str
     ) -> ImageResult:
+        """``{"created", "data", ...}`` in the format asked for, the answer's other
+        top-level fields (``extra``) after ``created`` and ``data``."""
         if result.images is None:
             return result
         fmt = request.response_format
-        data = [self._item(image, fmt, origin, public_url) for image in result.images]
-        body: dict[str, Any] = {"created": result.created or int(self.clock()), "data": data}
-        body.update((k, v) for k, v in result.extra.items() if k not in body)
-        encoded = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        return ImageResult(result.status, encoded, result.headers)
+        parts = [b'{"created":', _json(result.created or int(self.clock())), b',"data":[']
+        for n, image in enumerate(result.images):
+            if n:
+                parts.append(b",")
+            parts += self._item(image, fmt, origin, public_url)
+        parts.append(b"]")
+        for k, v in result.extra.items():
+            if k not in ("created", "data"):
+                parts += (b",", _json(k), b":", _json(v))
+        parts.append(b"}")
+        return ImageResult(result.status, b"".join(parts), result.headers)
 
     def _item(
         self, image: GeneratedImage, fmt: str, origin: Origin, public_url: str
-    ) -> dict[str, Any]:
+    ) -> list[bytes]:
+        """One ``data`` item as JSON, in parts."""
+        if isinstance(image, StoredImage):
+            return self._stored(image, fmt, public_url)
         item: dict[str, Any] = {}
         if fmt == "url":
             if image.url:
@@ -84,7 +111,34 @@ class Delivery:
             item["b64_json"] = base64.b64encode(fetched).decode()
         if image.revised_prompt is not None:
             item["revised_prompt"] = image.revised_prompt
-        return item
+        return [_json(item)]
+
+    def _stored(self, image: StoredImage, fmt: str, public_url: str) -> list[bytes]:
+        """A cache hit's item: a link to the hosted file, or the stored text as it is."""
+        if fmt == "url":
+            parts = [b'{"url":', _json(self.store.link(public_url, *self._hosted(image)))]
+        else:
+            parts = [b'{"b64_json":"', image.read(), b'"']
+        if image.revised_prompt is not None:
+            parts += (b',"revised_prompt":', _json(image.revised_prompt))
+        parts.append(b"}")
+        return parts
+
+    def _hosted(self, image: StoredImage) -> tuple[str, int]:
+        """The hosted file of a hit's image and its link's expiry: the file it was hosted
+        as if still there (not read), else the image hosted again from its text."""
+        if image.hosted is not None:
+            expires = self.store.reuse(image.hosted)
+            if expires is not None:
+                return image.hosted, expires
+        try:
+            text = image.read()
+        except (OSError, ValueError):  # evicted since the lookup, along with its hosted file
+            raise GatewayError(
+                "The gateway could not read a cached image; retry the request.",
+                code="cache_read_failed",
+            ) from None
+        return self.store.put(base64.b64decode(text))
 
     def image_bytes(self, image: GeneratedImage, origin: Origin) -> bytes:
         """The bytes of one image however the provider gave it; a URL is fetched (checked)."""
@@ -127,6 +181,11 @@ class Delivery:
             return custom_hosts.public_address(host, parts.port or 443, self.resolve_host)
         except GatewayError:
             raise _fetch_failed(origin.provider, "its image host is not a public address") from None
+
+
+def _json(value: Any) -> bytes:
+    """One JSON value as the body writes it: UTF-8, no spaces."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _bytes(image: GeneratedImage, provider: str) -> bytes:

@@ -79,6 +79,19 @@ def load_key(directory: Path, configured: str | None) -> bytes:
     raise GatewayError(f"The URL signing key file {path} is empty.")
 
 
+def namer(key: bytes) -> Callable[[bytes], str]:
+    """``ImageStore(directory, key, ...).name_of`` without a store: the cache names the file
+    an image would be hosted under when it stores the image, so that a ``url`` hit can link
+    to that file later without reading the image."""
+    name_key = hmac.new(key, b"image-store file names", hashlib.sha256).digest()
+
+    def name_of(data: bytes) -> str:
+        digest = hmac.new(name_key, data, hashlib.sha256).hexdigest()
+        return f"{digest[:32]}.{sniff(data)}"
+
+    return name_of
+
+
 class ImageStore:
     """Files under ``<data dir>/images``; names come from the bytes, links are signed."""
 
@@ -92,7 +105,7 @@ class ImageStore:
     ) -> None:
         self.directory = directory
         self.key = key
-        self._name_key = hmac.new(key, b"image-store file names", hashlib.sha256).digest()
+        self.name_of = namer(key)
         self.ttl_s = ttl_s
         self.clock = clock
         self.max_bytes = max_bytes
@@ -102,10 +115,6 @@ class ImageStore:
         self._used: int | None = None
         self._sweeper_pid: int | None = None
         self._lock = threading.Lock()
-
-    def name_of(self, data: bytes) -> str:
-        digest = hmac.new(self._name_key, data, hashlib.sha256).hexdigest()
-        return f"{digest[:32]}.{sniff(data)}"
 
     def put(self, data: bytes) -> tuple[str, int]:
         """Store ``data`` (or reuse the file that already holds it); return its name and
@@ -130,6 +139,22 @@ class ImageStore:
                 code="image_store_failed",
             ) from None
         return name, int(now) + self.ttl_s
+
+    def reuse(self, name: str) -> int | None:
+        """The Unix time a new link to the file ``name`` expires, if the store still holds
+        it (its modification time refreshed, as ``put`` does); None when it must be stored
+        again. The caller knows the name (``namer``), so the image is never read here."""
+        if not NAME.match(name):
+            return None
+        self._ensure_sweeper()
+        now = self.clock()
+        try:
+            with self._locked(fcntl.LOCK_SH):
+                if not self._refresh(name, now):
+                    return None
+        except OSError:  # no directory yet: nothing was ever stored
+            return None
+        return int(now) + self.ttl_s
 
     def _refresh(self, name: str, now: float) -> bool:
         """Reuse the file ``name`` if it is there: the sweeper now keeps it ``ttl_s`` more."""

@@ -198,7 +198,7 @@ class Attempts:
         """A hit answers without a call (status 200, ``cached``); a success is stored by
         ``save`` after routing, an error never."""
         key = cache.key(provider.name, request, target, parts[0].call.url if parts else None)
-        hit = cache.lookup(leaf, key)
+        hit = cache.lookup(leaf, key, request.response_format)
         if hit is not None:
             origin = Origin(provider.name, (), "", None)
             return AttemptResult(status=200, payload=Answered(request, hit, origin), cached=True)

@@ -1,10 +1,13 @@
-"""Between an answer and a cache entry: the bytes of every image, and back.
+"""Between an answer and a cache entry: every image as base64 text, and back.
 
 A provider's answer holds base64, raw bytes or URLs, or (for the OpenAI-shaped
-family) the provider's body passed through untouched. An entry keeps bytes only,
-because a provider's URL expires (OpenAI's after an hour) while the entry may live a
-day; a hit is then rendered like any base64 answer: inline, or hosted behind a
-signed link of the gateway's own. A passed-through body's other top-level fields
+family) the provider's body passed through untouched. An entry keeps the images
+themselves, because a provider's URL expires (OpenAI's after an hour) while the entry
+may live a day. It keeps them as base64 text (encoded here, once, from the bytes, so
+the text is canonical and holds the base64 alphabet only), which a hit asked as
+``b64_json`` copies into its answer as is; asked as ``url``, a hit links to the file the
+image store holds under the name recorded with the entry, and reads the text only to
+host it again once that file has expired. A passed-through body's other top-level fields
 (gpt-image's ``usage``, ``size``, ``quality``, ``output_format``, ``background``) are
 kept with the entry and rendered after ``created`` and ``data``, so a hit has the
 same fields as the miss had.
@@ -12,18 +15,22 @@ same fields as the miss had.
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..delivery import Origin
+from ..delivery import Origin, StoredImage
 from ..models import GeneratedImage, ImageResult, ProviderReply
 from ..providers.answers import created_seconds, invalid_answer, openai_item
 from .store import CachedImage, Entry, content_type
 
 # (image, where its call went) -> its bytes; Delivery.image_bytes decodes or fetches.
 ImageBytes = Callable[[GeneratedImage, Origin], bytes]
+# An image's bytes -> the name the image store hosts them under (``image_store.namer``).
+HostedName = Callable[[bytes], str]
 
 
 # A passed-through body's fields that the gateway renders itself on a hit.
@@ -57,22 +64,20 @@ def _parts(
 
 
 def to_entry(
-    result: ImageResult, origin: Origin, image_bytes: ImageBytes, clock: Callable[[], float]
+    result: ImageResult,
+    origin: Origin,
+    image_bytes: ImageBytes,
+    clock: Callable[[], float],
+    hosted_name: HostedName | None = None,
 ) -> tuple[Entry, ImageResult]:
     """The entry to store, and the answer to send on (its images now carry their bytes,
-    so a ``b64_json`` answer of a URL-only provider is not fetched twice)."""
+    so a ``b64_json`` answer of a URL-only provider is not fetched twice). ``hosted_name``
+    is given for an answer asked as ``url``: its hits link to hosted files."""
     images, created, extra = _parts(result, origin.provider)
     filled = tuple(replace(image, data=image_bytes(image, origin)) for image in images)
     entry = Entry(
         created or int(clock()),
-        tuple(
-            CachedImage(
-                image.data or b"",
-                content_type(image.data or b"", image.content_type),
-                image.revised_prompt,
-            )
-            for image in filled
-        ),
+        tuple(_cached(image.data or b"", image, hosted_name) for image in filled),
         extra,
     )
     if result.images is not None:
@@ -80,12 +85,32 @@ def to_entry(
     return entry, result
 
 
-def from_entry(entry: Entry) -> ImageResult:
-    """A hit: the stored bytes, rendered by the gateway in the format asked for."""
+def _cached(data: bytes, image: GeneratedImage, hosted_name: HostedName | None) -> CachedImage:
+    return CachedImage(
+        base64.b64encode(data),
+        content_type(data, image.content_type),
+        image.revised_prompt,
+        hosted_name(data) if hosted_name is not None else None,
+    )
+
+
+def from_entry(entry: Entry, read: Callable[[str], bytes]) -> ImageResult:
+    """A hit: the stored images, rendered by the gateway in the format asked for; an
+    image ``get`` did not read (a ``url`` hit) is read with ``read`` only if needed."""
     images = tuple(
-        GeneratedImage(
-            data=image.data, content_type=image.content_type, revised_prompt=image.revised_prompt
+        StoredImage(
+            content_type=image.content_type,
+            revised_prompt=image.revised_prompt,
+            hosted=image.hosted,
+            read=_reader(image, read),
         )
         for image in entry.images
     )
     return ImageResult(200, images=images, created=entry.created, extra=entry.extra)
+
+
+def _reader(image: CachedImage, read: Callable[[str], bytes]) -> Callable[[], bytes]:
+    text = image.text
+    if text is None:
+        return functools.partial(read, image.file)
+    return lambda: text

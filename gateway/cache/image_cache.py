@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from ..credentials.keyfile import load_or_create_pepper
 from ..errors import GatewayError
+from ..image_store import load_key, namer
 from ..models import ImageRequest, ImageResult, Target
 from ..routing.nodes import Leaf
 from ..settings import Settings
-from .entries import ImageBytes, from_entry, to_entry
+from .entries import HostedName, ImageBytes, from_entry, to_entry
 from .keys import cache_key, identity, split_url
 from .store import CacheStore, Meta
 
@@ -44,15 +45,20 @@ class ImageCache:
     secret: bytes = field(repr=False)  # HMAC key for the credentials' identity
     image_bytes: ImageBytes
     clock: Callable[[], float] = time.time
+    # Names of hosted files (the image store's), recorded with entries asked as ``url``.
+    hosted_name: HostedName | None = None
 
     def scope(self, team: str | None, refresh: bool) -> RequestCache:
         return RequestCache(self, team, refresh)
 
 
 def open_cache(settings: Settings, image_bytes: ImageBytes) -> ImageCache:
-    """The app's cache: the index in the SQLite store, files and key in the data directory."""
+    """The app's cache: the index in the SQLite store, files and key in the data directory.
+    Hosted files are named as the image store names them (same key, from the settings)."""
     store = CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
-    return ImageCache(store, load_or_create_pepper(settings.cache_key_path), image_bytes)
+    pepper = load_or_create_pepper(settings.cache_key_path)
+    hosted = namer(load_key(Path(settings.data_dir), settings.url_signing_key))
+    return ImageCache(store, pepper, image_bytes, hosted_name=hosted)
 
 
 @dataclass
@@ -79,22 +85,27 @@ class RequestCache:
         except (TypeError, ValueError):  # a parameter JSON cannot hold: do not cache
             return None
 
-    def lookup(self, leaf: Leaf, key: str | None) -> ImageResult | None:
-        """The cached answer, or None (the status says why: MISS or REFRESH)."""
+    def lookup(
+        self, leaf: Leaf, key: str | None, response_format: str = "b64_json"
+    ) -> ImageResult | None:
+        """The cached answer, or None (the status says why: MISS or REFRESH). Asked as
+        ``b64_json``, its images' text is read (and checked) here, so a missing or corrupt
+        file is a miss; asked as ``url``, only if its hosted file has gone."""
         settings = leaf.cache
         # Only "simple" stores; "semantic" is accepted and always misses, as in Portkey.
         self.statuses[leaf.path] = REFRESH if self.refresh else MISS
         if settings is None or settings.mode != "simple" or self.refresh or key is None:
             return None
         try:
-            entry = self.cache.store.get(key, settings.max_age or DEFAULT_MAX_AGE_S)
+            max_age = settings.max_age or DEFAULT_MAX_AGE_S
+            entry = self.cache.store.get(key, max_age, read=response_format != "url")
         except _BROKEN as exc:
             log.warning("cache lookup failed, calling the provider: %s", type(exc).__name__)
             return None
         if entry is None:
             return None
         self.statuses[leaf.path] = HIT
-        return from_entry(entry)
+        return from_entry(entry, self.cache.store.text)
 
     def save(self, leaf: Leaf, key: str | None, answered: Answered) -> Answered:
         """Store a successful answer; return it with its images' bytes filled in.
@@ -105,9 +116,11 @@ class RequestCache:
         if settings is None or settings.mode != "simple" or key is None:
             return answered
         request = answered.request
+        # The key holds the response format: only a ``url`` entry is ever hit as ``url``.
+        hosted = self.cache.hosted_name if request.response_format == "url" else None
         try:
             entry, result = to_entry(
-                answered.result, answered.origin, self.cache.image_bytes, self.cache.clock
+                answered.result, answered.origin, self.cache.image_bytes, self.cache.clock, hosted
             )
             meta = Meta(self.team, answered.origin.provider, request.model)
             self.cache.store.put(key, meta, entry, settings.max_age or DEFAULT_MAX_AGE_S)

@@ -1,61 +1,42 @@
-"""The cache on disk: an index in SQLite (``cache_entries``) and image bytes as files.
+"""The cache on disk: an index in SQLite (``cache_entries``) and images as files.
 
-Every gunicorn worker shares both. Files are content-addressed
-(``<sha256>.<ext>`` under ``<data dir>/cache``), so two entries with the same image
-share one file. Writers publish files first and the row second; a file is unlinked
-only inside a ``BEGIN IMMEDIATE`` transaction that has just seen no row refer to it,
-and a writer checks its files again inside its own transaction (rewriting any that a
-concurrent eviction removed), so a committed row never points at a missing file.
-The size budget counts each entry's bytes (a file shared by two entries counts twice)
-and evicts the least recently used entries; expired entries go on every write.
+Every gunicorn worker shares both. Files are content-addressed base64 text
+(``<sha256>.b64`` under ``<data dir>/cache``, see ``files``), so two entries with the
+same image share one file. Writers publish files first and the row second; a file is
+unlinked only inside a ``BEGIN IMMEDIATE`` transaction that has just seen no row refer
+to it, and a writer checks its files again inside its own transaction (rewriting any
+that a concurrent eviction removed), so a committed row never points at a missing file.
+The size budget counts each entry's stored bytes, its base64 text (a file shared by
+two entries counts twice), and evicts the least recently used entries; expired entries
+go on every write.
 
 A row is checked before any of its files is read or unlinked: a name that is not
-``<64 hex>.<ext>`` (a tampered ``../gateway.db``) or an entry that does not parse
-makes the row a logged miss, and such a row goes like any other when it expires or
-is evicted, instead of failing every later write.
+``<64 hex>.<ext>`` (a tampered ``../gateway.db``), a hosted name the image store would
+not make, or an entry that does not parse makes the row a logged miss; a file is
+checked against its name before it is served (``files.read_text``). Such a row goes
+like any other when it expires or is evicted, instead of failing every later write.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import re
-import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..db import BUSY_TIMEOUT_MS, ThreadConnections, immediate
 from ..image_store import CONTENT_TYPES, sniff
-from . import hits
+from . import files, hits
+from .rows import FILE, CachedImage, Entry, dump, parse
 
+__all__ = ["CacheStore", "CachedImage", "Entry", "Meta", "content_type"]
 log = logging.getLogger("gateway.cache")
-# The only file names a row may hold (``file_name``'s): never a path, never a dot file.
-FILE = re.compile(r"^[0-9a-f]{64}\.[a-z0-9]{1,5}\Z")
-
-
-@dataclass(frozen=True)
-class CachedImage:
-    data: bytes
-    content_type: str
-    revised_prompt: str | None = None
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What a hit serves: the original ``created``, the images' bytes, and the other
-    top-level fields of a passed-through body (rendered after ``created`` and ``data``)."""
-
-    created: int
-    images: tuple[CachedImage, ...]
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,10 +46,6 @@ class Meta:
     team: str | None
     provider: str
     model: str | None
-
-
-def file_name(data: bytes) -> str:
-    return f"{hashlib.sha256(data).hexdigest()}.{sniff(data)}"
 
 
 def content_type(data: bytes, declared: str) -> str:
@@ -104,9 +81,11 @@ class CacheStore:
         with self._write_lock, immediate(self._conn()) as conn:
             yield conn
 
-    def get(self, key: str, max_age: int) -> Entry | None:
-        """The fresh entry for ``key`` (younger than ``max_age`` seconds and not expired);
-        a hit moves it to the back of the eviction queue."""
+    def get(self, key: str, max_age: int, read: bool = True) -> Entry | None:
+        """The fresh entry for ``key`` (younger than ``max_age`` seconds and not expired),
+        its images' text read and checked (``read``) or only found present (a ``url`` hit
+        reads one later, with ``text``, if its hosted file has gone); a hit moves the entry
+        to the back of the eviction queue."""
         now = self.clock()
         row = (
             self._conn()
@@ -122,14 +101,25 @@ class CacheStore:
             return None
         images = []
         for item in entry["images"]:
+            name = item["file"]
             try:
-                data = (self.directory / item["file"]).read_bytes()
+                text = self.text(name) if read else None
             except OSError:  # cleared behind the index's back: a miss, stored again
                 return None
-            images.append(CachedImage(data, item["content_type"], item.get("revised_prompt")))
+            except files.CorruptFile:
+                log.warning("cache file %s... is corrupt: deleted, a miss", name[:12])
+                return None
+            if not read and not files.present(self.directory, name):
+                return None
+            info = (item["content_type"], item.get("revised_prompt"), item.get("hosted"))
+            images.append(CachedImage(text, *info, file=name))
         if self._hits.add(key, now, self._flush_quietly):
             self._try_flush()
         return Entry(entry["created"], tuple(images), entry.get("extra", {}))
+
+    def text(self, name: str) -> bytes:
+        """The checked base64 text of the cached file ``name`` (``files.read_text``)."""
+        return files.read_text(self.directory, name)
 
     def _try_flush(self) -> None:
         """Write the counted hits unless someone is writing: a hit never waits for a lock.
@@ -183,31 +173,20 @@ class CacheStore:
 
     def put(self, key: str, meta: Meta, entry: Entry, max_age: int) -> bool:
         """Store (or replace) ``key``; False when the entry alone is over the budget."""
-        size = sum(len(image.data) for image in entry.images)
+        texts = [image.text or b"" for image in entry.images]
+        size = sum(len(text) for text in texts)
         if size > self.max_bytes:
             return False
-        files = {file_name(image.data): image.data for image in entry.images}
+        named = {files.text_name(text): text for text in texts}
         self.directory.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            self._publish(name, data)
+        for name, text in named.items():
+            files.publish(self.directory, name, text)
         now = self.clock()
-        body: dict[str, Any] = {
-            "created": entry.created,
-            "images": [
-                {
-                    "file": file_name(image.data),
-                    "content_type": image.content_type,
-                    "revised_prompt": image.revised_prompt,
-                }
-                for image in entry.images
-            ],
-        }
-        if entry.extra:
-            body["extra"] = dict(entry.extra)
+        body = dump(entry, [files.text_name(text) for text in texts])
         with self._write() as conn:
             hits.apply(conn, self._hits.take())  # so that eviction sees this worker's hits
-            for name, data in files.items():  # an eviction may have run since
-                self._publish(name, data)
+            for name, text in named.items():  # an eviction may have run since
+                files.publish(self.directory, name, text)
             dropped = _entry_files(
                 conn, "SELECT key, entry FROM cache_entries WHERE key = ?", (key,)
             )
@@ -224,24 +203,12 @@ class CacheStore:
                     now + max_age,
                     now,
                     size,
-                    json.dumps(body, separators=(",", ":")),
+                    body,
                 ),
             )
             dropped |= self._evict(conn, now, keep=key)
             self._unlink_unreferenced(conn, dropped)
         return True
-
-    def _publish(self, name: str, data: bytes) -> None:
-        path = self.directory / name
-        if path.exists():
-            return
-        temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
-        try:
-            temp.write_bytes(data)
-            os.replace(temp, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
 
     def _evict(self, conn: sqlite3.Connection, now: float, keep: str | None = None) -> set[str]:
         """Drop expired entries, then the least recently used until within budget."""
@@ -329,35 +296,6 @@ class CacheStore:
             self._connections.close()
 
 
-def parse(key: str, text: Any) -> dict[str, Any] | None:
-    """A row's entry, checked; None (logged) for one that is corrupt or was tampered with."""
-    try:
-        body = json.loads(text)
-    except (TypeError, ValueError, RecursionError):
-        body = None
-    if not _well_formed(body):
-        log.warning("cache entry %s... is corrupt: skipped", str(key)[:12])
-        return None
-    result: dict[str, Any] = body
-    return result
-
-
-def _well_formed(body: Any) -> bool:
-    if not isinstance(body, dict) or type(body.get("created")) is not int:
-        return False
-    images, extra = body.get("images"), body.get("extra", {})
-    if not isinstance(images, list) or not isinstance(extra, dict):
-        return False
-    return all(
-        isinstance(item, dict)
-        and isinstance(item.get("file"), str)
-        and FILE.match(item["file"]) is not None
-        and isinstance(item.get("content_type"), str)
-        and isinstance(item.get("revised_prompt"), str | None)
-        for item in images
-    )
-
-
 def _entry_files(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> set[str]:
     """The files of the rows ``sql`` returns as ``(key, entry)``; a corrupt row has none
     (a ``DELETE ... RETURNING`` still drops it)."""
@@ -374,10 +312,10 @@ def _count(conn: sqlite3.Connection) -> int:
 
 
 def _disk_usage(directory: Path) -> tuple[int, int]:
-    files = size = 0
+    count = size = 0
     with contextlib.suppress(FileNotFoundError), os.scandir(directory) as found:
         for item in found:
             if item.is_file() and not item.name.startswith("."):
-                files += 1
+                count += 1
                 size += item.stat().st_size
-    return files, size
+    return count, size

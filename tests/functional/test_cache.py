@@ -94,7 +94,7 @@ def test_a_hit_returns_the_same_images_without_an_upstream_call(app, client, ups
         None,
         1,
     )
-    assert entry["size_bytes"] == len(TINY_PNG)
+    assert entry["size_bytes"] == len(TINY_PNG_B64)  # the stored form: base64 text
     assert entry["expires_at"] - entry["created_at"] == 86_400  # no max_age: a day
     stored = json.loads(entry["entry"])
     name = stored["images"][0]["file"]
@@ -199,7 +199,8 @@ def test_the_provider_key_is_stored_nowhere(app, client, upstream):
 def test_lru_eviction_keeps_the_budget(make_app, upstream):
     app = make_app(cache_max_mb=1)
     client = app.test_client()
-    big = {p: b"\x89PNG\r\n\x1a\n" + bytes([i]) * 400_000 for i, p in enumerate("abc")}
+    # Stored as base64 text: 400,012 bytes each, so two fit in the budget and three do not.
+    big = {p: b"\x89PNG\r\n\x1a\n" + bytes([i]) * 300_000 for i, p in enumerate("abc")}
 
     def answer(request):
         prompt = json.loads(request.body)["prompt"]
@@ -212,7 +213,7 @@ def test_lru_eviction_keeps_the_budget(make_app, upstream):
     assert post(client, prompt="b").headers["x-portkey-cache-status"] == "MISS"
     assert post(client, prompt="a").headers["x-portkey-cache-status"] == "HIT"  # b is now LRU
     assert post(client, prompt="c").headers["x-portkey-cache-status"] == "MISS"  # evicts b
-    assert sum(e["size_bytes"] for e in entries(app)) == 800_016
+    assert sum(e["size_bytes"] for e in entries(app)) == 800_024
     assert len(cache_files(app)) == 2
     assert post(client, prompt="a").headers["x-portkey-cache-status"] == "HIT"
     assert post(client, prompt="b").headers["x-portkey-cache-status"] == "MISS"

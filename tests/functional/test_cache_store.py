@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -9,14 +10,17 @@ import time
 import pytest
 
 from gateway import db
-from gateway.cache.store import CachedImage, CacheStore, Entry, Meta, file_name
+from gateway.cache.files import text_name
+from gateway.cache.store import CachedImage, CacheStore, Entry, Meta
 
 PNG = b"\x89PNG\r\n\x1a\n"
 META = Meta(team="design", provider="openai", model="dall-e-3")
 
 
 def image(fill: int, size: int = 100) -> CachedImage:
-    return CachedImage(PNG + bytes([fill]) * (size - len(PNG)), "image/png", f"rp{fill}")
+    """An image stored as ``size`` bytes of base64 text (a multiple of 4)."""
+    raw = PNG + bytes([fill]) * (size * 3 // 4 - len(PNG))
+    return CachedImage(base64.b64encode(raw), "image/png", f"rp{fill}")
 
 
 def entry(*images: CachedImage, created: int = 1_700_000_000) -> Entry:
@@ -57,8 +61,8 @@ def test_put_then_get_returns_the_bytes_and_counts_the_hit(make_store):
     assert store.put("k1", META, entry(image(1), image(2)), max_age=60)
     got = store.get("k1", max_age=60)
     assert got == entry(image(1), image(2))
-    assert files(store) == {file_name(image(1).data), file_name(image(2).data)}
-    assert file_name(image(1).data).endswith(".png")
+    assert files(store) == {text_name(image(1).text), text_name(image(2).text)}
+    assert text_name(image(1).text).endswith(".b64")
     stats = store.stats()
     assert (stats["entries"], stats["bytes"], stats["hits"], stats["files"]) == (1, 200, 1, 2)
     assert store.get("unknown", max_age=60) is None
@@ -95,7 +99,7 @@ def test_least_recently_used_entries_go_first(make_store, now):
     store.put("d", META, entry(image(4)), max_age=600)
     assert store.get("b", max_age=600) is None
     assert [k for k in "acd" if store.get(k, max_age=600)] == ["a", "c", "d"]
-    assert files(store) == {file_name(image(n).data) for n in (1, 3, 4)}
+    assert files(store) == {text_name(image(n).text) for n in (1, 3, 4)}
     assert store.stats()["bytes"] == 300
 
 
@@ -104,7 +108,7 @@ def test_a_file_shared_by_two_entries_stays_until_the_last_one_goes(make_store, 
     store.put("a", META, entry(image(1)), max_age=600)
     tick(now)
     store.put("b", META, entry(image(1)), max_age=600)
-    assert files(store) == {file_name(image(1).data)}
+    assert files(store) == {text_name(image(1).text)}
     tick(now)
     store.put("c", META, entry(image(2)), max_age=600)  # evicts a, whose file b still uses
     assert store.get("a", max_age=600) is None
@@ -113,7 +117,7 @@ def test_a_file_shared_by_two_entries_stays_until_the_last_one_goes(make_store, 
     store.put("d", META, entry(image(3)), max_age=600)  # evicts c (b was just read)
     tick(now)
     store.put("e", META, entry(image(4)), max_age=600)  # evicts b: its file goes
-    assert files(store) == {file_name(image(n).data) for n in (3, 4)}
+    assert files(store) == {text_name(image(n).text) for n in (3, 4)}
 
 
 def test_an_entry_larger_than_the_budget_is_not_stored(make_store):
@@ -128,7 +132,7 @@ def test_replacing_an_entry_removes_its_old_files(make_store):
     store.put("k", META, entry(image(1)), max_age=60)
     store.put("k", META, entry(image(2)), max_age=60)
     assert store.get("k", max_age=60).images == (image(2),)
-    assert files(store) == {file_name(image(2).data)}
+    assert files(store) == {text_name(image(2).text)}
 
 
 def test_expired_entries_are_misses_and_go_on_the_next_write(make_store, now):
@@ -138,7 +142,7 @@ def test_expired_entries_are_misses_and_go_on_the_next_write(make_store, now):
     assert store.get("old", max_age=3600) is None
     store.put("new", META, entry(image(2)), max_age=10)
     assert store.stats()["entries"] == 1
-    assert files(store) == {file_name(image(2).data)}
+    assert files(store) == {text_name(image(2).text)}
 
 
 def test_purge_expired_also_removes_files_no_entry_uses(make_store, now):
@@ -148,7 +152,7 @@ def test_purge_expired_also_removes_files_no_entry_uses(make_store, now):
     (store.directory / ("0" * 64 + ".png")).write_bytes(b"orphan")
     tick(now, 10)
     assert store.purge_expired() == 1
-    assert files(store) == {file_name(image(2).data)}
+    assert files(store) == {text_name(image(2).text)}
     assert store.get("kept", max_age=100) is not None
 
 
@@ -164,7 +168,7 @@ def test_clear_removes_every_entry_and_file(make_store):
 def test_a_missing_file_is_a_miss(make_store):
     store = make_store()
     store.put("k", META, entry(image(1)), max_age=60)
-    (store.directory / file_name(image(1).data)).unlink()
+    (store.directory / text_name(image(1).text)).unlink()
     assert store.get("k", max_age=60) is None
 
 
@@ -300,3 +304,41 @@ def test_an_entrys_extra_fields_come_back_with_it(make_store):
     extra = {"usage": {"total_tokens": 10}, "size": "1024x1024", "background": "opaque"}
     store.put("k", META, Entry(5, (image(1),), extra), max_age=60)
     assert store.get("k", max_age=60) == Entry(5, (image(1),), extra)
+
+
+def test_a_url_hit_finds_the_files_without_reading_them(make_store):
+    store = make_store()
+    hosted = "a" * 32 + ".png"
+    stored = CachedImage(image(1).text, "image/png", "rp1", hosted)
+    store.put("k", META, entry(stored), max_age=60)
+    got = store.get("k", max_age=60, read=False)
+    assert got.images == (CachedImage(None, "image/png", "rp1", hosted),)
+    assert got.images[0].file == text_name(image(1).text)
+    assert store.text(got.images[0].file) == image(1).text
+    (store.directory / got.images[0].file).unlink()
+    assert store.get("k", max_age=60, read=False) is None  # gone: a miss, stored again
+
+
+def test_a_corrupt_file_is_a_miss_and_is_deleted(make_store, caplog):
+    store = make_store()
+    store.put("k", META, entry(image(1)), max_age=60)
+    path = store.directory / text_name(image(1).text)
+    path.write_bytes(image(1).text[:-4])
+    assert store.get("k", max_age=60) is None
+    assert not path.exists()
+    assert "is corrupt: deleted, a miss" in caplog.text
+    store.put("k", META, entry(image(1)), max_age=60)  # the next answer writes it again
+    assert store.get("k", max_age=60) == entry(image(1))
+
+
+@pytest.mark.parametrize("hosted", ["../gateway.db", "a" * 32 + ".exe", 7])
+def test_a_row_with_a_hosted_name_the_image_store_would_not_make_is_never_read(
+    make_store, now, caplog, hosted
+):
+    store = make_store()
+    store.put("good", META, entry(image(1)), max_age=60)
+    name = text_name(image(1).text)
+    item = {"file": name, "content_type": "image/png", "hosted": hosted}
+    plant(store, "evil", json.dumps({"created": 1, "images": [item]}), now[0])
+    assert store.get("evil", max_age=60, read=False) is None
+    assert "cache entry evil... is corrupt" in caplog.text

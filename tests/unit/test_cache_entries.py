@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 
@@ -10,7 +11,7 @@ import pytest
 from gateway.cache import ImageCache
 from gateway.cache.entries import from_entry, images_of, to_entry
 from gateway.cache.store import CachedImage, Entry
-from gateway.delivery import Origin
+from gateway.delivery import Origin, StoredImage
 from gateway.errors import GatewayError
 from gateway.models import GeneratedImage, ImageRequest, ImageResult, Target
 from gateway.routing.nodes import CacheSettings, Leaf
@@ -52,7 +53,10 @@ def test_to_entry_keeps_bytes_and_fills_them_into_the_answer():
     entry, answer = to_entry(result, ORIGIN, fetched, clock=lambda: 1_800_000_000.9)
     assert entry == Entry(
         1_800_000_000,
-        (CachedImage(JPEG, "image/jpeg", "r"), CachedImage(TINY_PNG, "image/png", None)),
+        (
+            CachedImage(base64.b64encode(JPEG), "image/jpeg", "r"),
+            CachedImage(TINY_PNG_B64.encode(), "image/png", None),
+        ),
     )
     assert [i.data for i in answer.images] == [JPEG, TINY_PNG]
     assert answer.images[0].url == "https://x/a.jpg"  # still passed on as a link when asked
@@ -66,12 +70,26 @@ def test_a_passed_through_answer_is_sent_on_untouched():
 
 
 def test_from_entry_is_a_200_the_gateway_renders():
-    entry = Entry(7, (CachedImage(JPEG, "image/jpeg", "r"),))
-    assert from_entry(entry) == ImageResult(
+    text = base64.b64encode(JPEG)
+    entry = Entry(7, (CachedImage(text, "image/jpeg", "r"),))
+    hit = from_entry(entry, read=unread)
+    assert hit == ImageResult(
         200,
-        images=(GeneratedImage(data=JPEG, content_type="image/jpeg", revised_prompt="r"),),
+        images=(StoredImage(content_type="image/jpeg", revised_prompt="r", read=unread),),
         created=7,
     )
+    assert hit.images[0].read() == text  # read by the lookup already
+
+
+def test_an_image_the_lookup_did_not_read_is_read_when_asked_for():
+    entry = Entry(7, (CachedImage(None, "image/png", hosted="a" * 32 + ".png", file="f.b64"),))
+    [image] = from_entry(entry, read=lambda name: f"text of {name}".encode()).images
+    assert image.hosted == "a" * 32 + ".png"
+    assert image.read() == b"text of f.b64"
+
+
+def unread(name: str) -> bytes:
+    raise AssertionError(f"{name} read again")
 
 
 class MemoryStore:
@@ -81,7 +99,7 @@ class MemoryStore:
         self.entries: dict[str, tuple[Entry, int]] = {}
         self.broken = broken
 
-    def get(self, key: str, max_age: int) -> Entry | None:
+    def get(self, key: str, max_age: int, read: bool = True) -> Entry | None:
         if self.broken:
             raise sqlite3.OperationalError("database is locked")
         found = self.entries.get(key)
@@ -92,6 +110,9 @@ class MemoryStore:
             raise OSError(28, "No space left on device")
         self.entries[key] = (entry, max_age)
         return True
+
+    def text(self, name: str) -> bytes:
+        raise AssertionError("every entry here is read by get")
 
 
 def request() -> ImageRequest:
@@ -119,7 +140,7 @@ def test_miss_then_hit_and_the_default_max_age():
     assert store.entries[key][1] == 86_400
     hit = cache.lookup(LEAF, key)
     assert hit is not None
-    assert hit.images[0].data == TINY_PNG
+    assert hit.images[0].read() == TINY_PNG_B64.encode()
     assert cache.status_of("config") == "HIT"
     assert cache.status_of("config.targets[1]") == "DISABLED"
 
@@ -131,7 +152,7 @@ def test_force_refresh_skips_the_lookup_but_stores():
     assert cache.lookup(LEAF, "k") is None
     assert cache.status_of("config") == "REFRESH"
     cache.save(LEAF, "k", answered())
-    assert store.entries["k"][0].images[0].data == TINY_PNG
+    assert store.entries["k"][0].images[0].text == TINY_PNG_B64.encode()
 
 
 def test_semantic_mode_misses_and_never_stores():
@@ -177,7 +198,7 @@ def test_a_passed_through_bodys_other_fields_are_kept_for_the_hit():
     assert answer == ImageResult(200, raw)
     extra = {k: v for k, v in body.items() if k not in ("created", "data")}
     assert entry.extra == extra
-    hit = from_entry(entry)
+    hit = from_entry(entry, read=unread)
     assert hit.extra == extra
     assert hit.created == 5
 
