@@ -207,3 +207,21 @@ def test_answers_the_gateway_renders_keep_no_extra_fields():
     result = ImageResult(200, images=(GeneratedImage(data=TINY_PNG),), created=3)
     entry, _ = to_entry(result, ORIGIN, fetched, clock=lambda: 9)
     assert entry.extra == {}
+
+
+def test_a_providers_base64_is_stored_as_it_came_once_it_decodes_strictly():
+    result = ImageResult(200, images=(GeneratedImage(b64_json="QR=="),))  # not canonical: "QQ=="
+    entry, answer = to_entry(result, ORIGIN, fetched, clock=lambda: 9)
+    assert entry.images[0].text == b"QR=="
+    assert answer.images[0].data == b"A"
+
+
+@pytest.mark.parametrize("text", ['AAAA"', "AAAA\nAAAA", "AA=A", "AAAAé"])
+def test_base64_with_any_other_character_is_never_stored(text, caplog):
+    store = MemoryStore()
+    cache = scope(store)
+    images = (GeneratedImage(b64_json=text),)
+    sent = Answered(request(), ImageResult(200, images=images), ORIGIN)
+    assert cache.save(LEAF, "k", sent) == sent
+    assert store.entries == {}
+    assert "answer not cached" in caplog.text
