@@ -126,13 +126,18 @@ def have_wrk() -> bool:
 
 
 def wrk_run(
-    url: str, mode: str, concurrency: int, duration_s: int, headers: dict | None = None
+    url: str,
+    mode: str,
+    concurrency: int,
+    duration_s: int,
+    headers: dict | None = None,
+    threads: int = 1,
 ) -> dict:
-    """Closed-loop throughput with wrk (one thread, ``concurrency`` connections); extra
-    ``headers`` go to post.lua as ``Name: value`` arguments."""
+    """Closed-loop throughput with wrk (``threads`` threads, ``concurrency`` connections);
+    extra ``headers`` go to post.lua as ``Name: value`` arguments."""
     cmd = [
         "wrk",
-        "-t1",
+        f"-t{threads}",
         f"-c{concurrency}",
         f"-d{int(duration_s)}s",
         "--timeout",

@@ -211,8 +211,9 @@ class Managed:
         self._log.close()
 
 
-def start_fake(logdir: Path) -> tuple[Managed, int]:
-    cmd = [python_exe(), "-u", "-m", "tests.e2e.fake_provider", "--port", "0", "--no-record"]
+def start_fake(logdir: Path, cmd: list[str] | None = None) -> tuple[Managed, int]:
+    """Start the fake upstream (``cmd``: another launcher that prints ``READY <port>``)."""
+    cmd = cmd or [python_exe(), "-u", "-m", "tests.e2e.fake_provider", "--port", "0", "--no-record"]
     fake = Managed("fake_provider", cmd, dict(os.environ), logdir)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
