@@ -10,6 +10,16 @@ naming the variable.
 import os
 import sys
 
+# GATEWAY_WORKER_CLASS=gevent: patch before anything is imported or built. preload_app
+# builds the app in this master: locks, thread-locals and queues made before the patch
+# would be real OS ones, and a greenlet waiting on a real lock held by another greenlet
+# of its worker blocks the whole worker. gunicorn's worker patches again after the fork
+# (then a no-op). (The value is validated with the others below.)
+if os.environ.get("GATEWAY_WORKER_CLASS", "").strip().lower() == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
 from gateway import check_settings
 from gateway.settings import Settings, SettingsError
 
@@ -75,18 +85,32 @@ def child_exit(server, worker):
 
 
 bind = _s.bind
-# gthread: each image call holds a thread for seconds; sync workers would be killed
-# by `timeout` and serve one request at a time.
-# (gateway.gunicorn_worker: gthread whose own parse-error pages are JSON that quotes nothing.)
-worker_class = "gateway.gunicorn_worker.JsonErrorThreadWorker"
+# Each image call holds its connection for 5 to 60 s; sync workers would be killed by
+# `timeout` and serve one request at a time. gthread (default) or gevent, measured in
+# bench/README.md ("Capacity"). (gateway.gunicorn_worker: the same workers, whose own
+# parse-error pages are JSON that quotes nothing.)
+worker_class = (
+    "gateway.gunicorn_worker.JsonErrorGeventWorker"
+    if _s.worker_class == "gevent"
+    else "gateway.gunicorn_worker.JsonErrorThreadWorker"
+)
 workers = _s.workers
-threads = _s.threads
-# With gthread, `timeout` is a heartbeat, not a request limit.
+# Sizing follows GATEWAY_MAX_IN_FLIGHT, which admission control enforces for the whole
+# instance. The kernel does not spread connections evenly over the workers, and a
+# gthread worker queues, out of sight, the calls its threads cannot take while another
+# worker may sit idle. So any one worker can hold every call: gthread gets that many
+# threads per worker (its pool grows only as calls come), gevent that many greenlets.
+# gthread's worker_connections leaves room for idle keep-alive connections, which hold
+# no thread.
+threads = _s.threads_per_worker
+worker_connections = _s.max_in_flight if _s.worker_class == "gevent" else threads * 2
+# With gthread and gevent, `timeout` is a heartbeat, not a request limit.
 timeout = _s.worker_timeout
 # In-flight generations must survive HUP/TERM/max_requests recycling.
 graceful_timeout = _s.graceful_timeout
 keepalive = _s.keepalive
-worker_connections = max(1000, _s.threads * 8)
+# gunicorn's default: more than the 1,000 connections a burst opens at once.
+backlog = 2048
 max_requests = _s.max_requests
 max_requests_jitter = _s.max_requests_jitter
 # Build the app once in the master: a bad setting or store fails fast; the app opens

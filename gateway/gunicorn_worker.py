@@ -1,14 +1,18 @@
-"""gunicorn's gthread worker, with gunicorn's own error pages in OpenAI's JSON shape.
+"""gunicorn's gthread and gevent workers, with gunicorn's own error pages in OpenAI's JSON shape.
 
 gunicorn answers requests it cannot parse (a bad request line, a header line
 without a name, headers too large) before the app runs, with an HTML page that
 quotes the offending input, which can be a provider key (``Bearer sk-...`` sent
 as a header line without its name). This worker answers them with a fixed JSON
 body instead; it quotes nothing. Deployment glue only: the app does not import it.
+
+``gevent`` is imported only when its worker is chosen (GATEWAY_WORKER_CLASS=gevent):
+importing this module must not need it, nor patch anything.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 
@@ -55,3 +59,31 @@ class JsonErrorThreadWorker(ThreadWorker):
         # in the forked worker only, so the master is untouched.
         util.write_error = write_json_error
         super().init_process()
+
+
+@functools.cache
+def _gevent_worker() -> type:
+    """Built on first use: gunicorn imports this module in the master for either worker
+    class, and gevent is needed only for this one."""
+    from gunicorn.workers.ggevent import GeventWorker
+
+    class JsonErrorGeventWorker(GeventWorker):
+        """gunicorn's gevent worker (one greenlet per connection) with the JSON error pages.
+
+        gunicorn.conf.py has already monkey-patched the master before the app was built
+        (preload_app); ``patch`` here runs again in the worker and is then a no-op for
+        the modules, and still wraps the listening sockets for the hub.
+        """
+
+        def init_process(self) -> None:
+            util.write_error = write_json_error
+            super().init_process()
+
+    return JsonErrorGeventWorker
+
+
+def __getattr__(name: str) -> type:
+    """``JsonErrorGeventWorker`` (GATEWAY_WORKER_CLASS=gevent), for gunicorn's import path."""
+    if name == "JsonErrorGeventWorker":
+        return _gevent_worker()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -113,6 +113,13 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _worker_class(raw: str) -> str:
+    name = raw.strip().lower()
+    if name not in {"gevent", "gthread"}:
+        raise ValueError("must be gevent or gthread")
+    return name
+
+
 def _bind(raw: str) -> str:
     bind = raw.strip()
     if bind.startswith("unix:"):
@@ -198,8 +205,16 @@ class Settings:
     max_upstream_bytes: int = _env("GATEWAY_MAX_UPSTREAM_BYTES", _int(1 << 16, 1 << 30), 64 << 20)
     # gunicorn (read by gunicorn.conf.py; here so that every variable is validated once).
     bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787", path=_absolute_bind)
+    # gthread: one OS thread per call in flight; gevent: one greenlet per connection
+    # (needs the gevent extra). Measured against each other in bench/README.md
+    # ("Capacity"): gthread kept the throughput of 1,000 slow calls closer to direct.
+    worker_class: str = _env("GATEWAY_WORKER_CLASS", _worker_class, "gthread")
     workers: int = _env("GATEWAY_WORKERS", _int(1, 64), 2)
-    threads: int = _env("GATEWAY_THREADS", _int(1, 256), 32)
+    # gthread only. Unset: GATEWAY_MAX_IN_FLIGHT in each worker, because each call holds
+    # a thread for its whole upstream time (5 to 60 s) and the kernel may hand most
+    # connections to one worker; a pool only grows as calls come. Hence the cap far
+    # above the old 256.
+    threads: int | None = _env("GATEWAY_THREADS", _int(1, 4096), None)
     # Image calls the whole instance (every gunicorn worker together) serves at once;
     # beyond it a call is refused at once with 503 gateway_overloaded (gateway/admission.py).
     max_in_flight: int = _env("GATEWAY_MAX_IN_FLIGHT", _int(1, 100_000), 1000)
@@ -287,6 +302,16 @@ class Settings:
                 "GATEWAY_GRACEFUL_TIMEOUT: must be at least GATEWAY_READ_TIMEOUT, "
                 "or reloads would cut generations in flight"
             )
+        if self.worker_class == "gthread" and self.threads is None and self.max_in_flight > 4096:
+            raise SettingsError(
+                "GATEWAY_MAX_IN_FLIGHT: above 4096 with gthread workers; "
+                "set GATEWAY_THREADS or GATEWAY_WORKER_CLASS=gevent"
+            )
+
+    @property
+    def threads_per_worker(self) -> int:
+        """gthread's pool size: ``threads``, or the whole in-flight capacity."""
+        return self.threads or self.max_in_flight
 
     @property
     def images_dir(self) -> str:

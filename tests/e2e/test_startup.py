@@ -66,7 +66,7 @@ def test_check_config_command_agrees(tmp_path):
         check=False,
     )
     assert proc.returncode == 1
-    assert "GATEWAY_THREADS: invalid value (must be between 1 and 256)" in proc.stderr
+    assert "GATEWAY_THREADS: invalid value (must be between 1 and 4096)" in proc.stderr
 
 
 @pytest.mark.parametrize(

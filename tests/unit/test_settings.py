@@ -10,7 +10,10 @@ from gateway.settings import Settings, SettingsError, parse_allow_entry
 def test_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = Settings.from_env({})
-    assert (s.bind, s.workers, s.threads) == ("0.0.0.0:8787", 2, 32)
+    assert (s.bind, s.worker_class, s.workers, s.threads) == ("0.0.0.0:8787", "gthread", 2, None)
+    # gthread's pool follows the in-flight capacity unless GATEWAY_THREADS is set.
+    assert (s.max_in_flight, s.threads_per_worker) == (1000, 1000)
+    assert Settings.from_env({"GATEWAY_THREADS": "8"}).threads_per_worker == 8
     assert s.data_dir == str(tmp_path / "data")
     assert s.openai_base_url == "https://api.openai.com/v1"
     assert s.allowed_custom_hosts == ()
@@ -22,6 +25,13 @@ def test_defaults(tmp_path, monkeypatch):
     assert s.db_path == str(tmp_path / "data" / "gateway.db")
     assert s.metrics_dir is None
     assert s.metrics_path == str(tmp_path / "data" / "metrics")
+
+
+def test_a_gthread_capacity_above_the_thread_cap_asks_for_threads_or_gevent():
+    with pytest.raises(SettingsError, match="GATEWAY_MAX_IN_FLIGHT: above 4096"):
+        Settings.from_env({"GATEWAY_MAX_IN_FLIGHT": "5000"})
+    big = {"GATEWAY_MAX_IN_FLIGHT": "5000", "GATEWAY_WORKER_CLASS": "gevent"}
+    assert Settings.from_env(big).max_in_flight == 5000
 
 
 def test_values_are_parsed_and_typed():
@@ -48,7 +58,8 @@ def test_values_are_parsed_and_typed():
     [
         ("GATEWAY_WORKERS", "zero"),
         ("GATEWAY_WORKERS", "0"),
-        ("GATEWAY_THREADS", "1000"),
+        ("GATEWAY_THREADS", "5000"),
+        ("GATEWAY_WORKER_CLASS", "sync"),
         ("GATEWAY_LOG_PROMPTS", "maybe"),
         ("GATEWAY_READ_TIMEOUT", "nan"),
         ("GATEWAY_OPENAI_BASE_URL", "ftp://x"),
