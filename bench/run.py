@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import lean  # bench/lean.py: the naive proxy in the same run (small, b64)
 import load  # bench/load.py, next to this file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +42,14 @@ IDEAL_SLOW_RPS = CONCURRENCY / (SLOW_MS / 1000)  # 160 req/s
 B64_CHARS = 1_500_000
 
 SCENARIOS = {
-    "small": {"prefix": "", "mode": "small", "latency": True, "rss": False},
-    "b64": {"prefix": f"/b64/{B64_CHARS}", "mode": "b64", "latency": True, "rss": True},
+    "small": {"prefix": "", "mode": "small", "latency": True, "rss": False, "naive": True},
+    "b64": {
+        "prefix": f"/b64/{B64_CHARS}",
+        "mode": "b64",
+        "latency": True,
+        "rss": True,
+        "naive": True,
+    },
     "slow": {"prefix": f"/slow/{SLOW_MS}", "mode": "small", "latency": False, "rss": False},
     # Same gateway, cache on: the fake's small b64_json answer (a 70-byte PNG), each path
     # chosen by headers. "upstream" forces a refresh (call the fake, store the answer).
@@ -345,7 +352,7 @@ def med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def measure_run(sc: dict, direct: str, gateway: str, master: int, args) -> dict:
+def measure_run(sc: dict, direct: str, gateway: str, master: int, args, naive=None) -> dict:
     mode = sc["mode"]
     r: dict = {}
     if sc["latency"]:
@@ -359,12 +366,16 @@ def measure_run(sc: dict, direct: str, gateway: str, master: int, args) -> dict:
         r["added_p99_ms"] = g["p99_ms"] - d["p99_ms"]
         r["ratio_p50"] = g["p50_ms"] / d["p50_ms"]
         r["ratio_p99"] = g["p99_ms"] / d["p99_ms"]
+        if naive is not None:
+            lean.measure_latency(r, naive, mode, args.samples)
     r["thr_direct"] = load.throughput_run(direct, mode, CONCURRENCY, args.duration)
     c0 = cpu_ticks(master)
     r["thr_gateway"] = load.throughput_run(gateway, mode, CONCURRENCY, args.duration)
     ticks = cpu_ticks(master) - c0
     done = max(r["thr_gateway"]["requests"], 1)
     r["cpu_ms_per_req_c32"] = ticks / CLK_TCK * 1000 / done
+    if naive is not None:
+        lean.measure_throughput(r, naive, mode, args.duration)
     if sc["latency"]:
         r["thr_ratio"] = r["thr_gateway"]["rps"] / r["thr_direct"]["rps"]
     else:
@@ -407,6 +418,7 @@ def summarise(runs: list[dict]) -> dict:
         "thr_ratio",
         "slow_fraction_of_ideal",
         "cpu_ms_per_req_c32",
+        *lean.KEYS,
     ]
     out = {k: pick(runs, k) for k in keys}
     out["errors_gateway"] = sum(
@@ -428,11 +440,14 @@ def run_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
     gw, gw_port, settings = start_gateway(name, f"{base}/v1", tmp)
     gateway = f"http://127.0.0.1:{gw_port}/v1/images/generations"
     result: dict = {"direct_url": direct, "gateway_settings": settings}
-    sampler = None
+    sampler = naive = None
     try:
         result["sanity_direct"] = sanity_check(direct, sc["mode"])
         result["sanity_gateway"] = sanity_check(gateway, sc["mode"])
         log(f"{name}: direct {result['sanity_direct']}; gateway {result['sanity_gateway']}")
+        if sc.get("naive"):
+            naive = lean.start(direct, settings, tmp)
+            result["sanity_naive"] = lean.check(naive, sc["mode"])
         if sc["rss"]:
             result["rss_idle_kb"] = rss_kb(gw.pid)[0]
             sampler = RssSampler(gw.pid)
@@ -442,12 +457,14 @@ def run_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
             if sc["latency"]:
                 load.latency_run(url, sc["mode"], samples=0, warmup=args.warmup)
             load.throughput_run(url, sc["mode"], CONCURRENCY, 1)
+        if naive is not None:
+            lean.warm(naive.url, sc["mode"], args.warmup)
         t_start = time.monotonic()
         if sc["rss"]:
             result["rss_start_kb"] = rss_kb(gw.pid)[0]
         runs = []
         for i in range(args.runs):
-            r = measure_run(sc, direct, gateway, gw.pid, args)
+            r = measure_run(sc, direct, gateway, gw.pid, args, naive)
             runs.append(r)
             log(f"{name} run {i + 1}/{args.runs}: " + brief(r))
         t_end = time.monotonic()
@@ -484,6 +501,8 @@ def run_scenario(name: str, sc: dict, fake_port: int, tmp: Path, args) -> dict:
     finally:
         if sampler is not None and sampler.is_alive():
             sampler.stop()
+        if naive is not None:
+            naive.proc.stop()
         gw.stop()
     return result
 
@@ -627,7 +646,7 @@ def brief(r: dict) -> str:
     errs = r["thr_gateway"]["errors"] + r.get("lat_gateway", {}).get("errors", 0)
     if errs:
         parts.append(f"gateway errors {errs}")
-    return "; ".join(parts)
+    return "; ".join(parts) + lean.brief(r)
 
 
 # ---------------------------------------------------------------- report
@@ -662,6 +681,7 @@ def aims(res: dict) -> list[dict]:
             ">= 30 % and flat",
             v >= AIM_B64_RATIO and flat,
         )
+    lean.aims(small, b64.get("median"), add)
     if slow:
         v = slow["thr_gateway.rps_little"]
         add(
@@ -737,6 +757,8 @@ def print_report(res: dict, json_path: Path) -> None:
                 f"{fmt(m['cpu_ms_per_req_c32'])} at c=32",
             )
         )
+        for line in lean.rows(m, label, row, fmt):
+            p(line)
     b64 = res["scenarios"].get("b64", {})
     if "rss_end_kb" in b64:
         mb = [b64[k] / 1024 for k in ("rss_idle_kb", "rss_start_kb", "rss_middle_kb", "rss_end_kb")]
