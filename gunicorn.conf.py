@@ -16,8 +16,14 @@ import sys
 # of its worker blocks the whole worker. gunicorn's worker patches again after the fork
 # (then a no-op). (The value is validated with the others below.)
 if os.environ.get("GATEWAY_WORKER_CLASS", "").strip().lower() == "gevent":
-    from gevent import monkey
-
+    try:
+        from gevent import monkey
+    except ImportError:
+        sys.stderr.write(
+            "gateway: configuration error: GATEWAY_WORKER_CLASS: gevent is not installed "
+            "(pip install '.[gevent]')\n"
+        )
+        sys.exit(2)
     monkey.patch_all()
 
 from gateway import check_settings

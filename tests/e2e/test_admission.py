@@ -116,6 +116,8 @@ def upstream() -> Iterator[HeldUpstream]:
 @pytest.fixture(scope="module", params=["gthread", "gevent"])
 def gateway(request, start_gateway, upstream) -> Gateway:
     """One instance per worker class: threads and greenlets share the same count."""
+    if request.param == "gevent":
+        pytest.importorskip("gevent", reason="gevent is an optional extra: pip install '.[gevent]'")
     return start_gateway(
         GATEWAY_MAX_IN_FLIGHT=str(CAPACITY),
         GATEWAY_WORKER_CLASS=request.param,
