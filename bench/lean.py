@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
-import capacity
 import load
-from run import CLK_TCK, CONCURRENCY, cpu_ticks, log, sanity_check
 
+# bench/run.py imports this module, and bench/capacity.py imports run: ``run`` and
+# ``capacity`` are imported where used, so that neither import goes round in a circle.
+
+CONCURRENCY = 32  # run.CONCURRENCY
 PORTKEY_ADDED_P50_MS = 1.25  # Portkey's gateway, same machine (the issue's figure)
 # Figures of one run that the scenario's median picks up (``run.summarise``).
 KEYS = (
@@ -36,16 +39,21 @@ KEYS = (
 )
 
 
-def start(direct_url: str, gateway_settings: dict, tmp: Path) -> capacity.Target:
-    """The naive proxy on ``direct_url``, sized like the gateway (threads per worker)."""
+def start(direct_url: str, gateway_settings: dict, tmp: Path) -> Any:
+    """The naive proxy on ``direct_url``, sized like the gateway (a ``capacity.Target``)."""
+    import capacity
+    import run
+
     size = capacity.naive_sizing(gateway_settings, None)
     naive = capacity.start_naive(direct_url, tmp, size)
-    log(f"naive proxy pid {naive.proc.pid}: {size}")
+    run.log(f"naive proxy pid {naive.proc.pid}: {size}")
     return naive
 
 
-def check(naive: capacity.Target, mode: str) -> str:
-    return sanity_check(naive.url, mode)
+def check(naive: Any, mode: str) -> str:
+    import run
+
+    return run.sanity_check(naive.url, mode)
 
 
 def warm(url: str, mode: str, warmup: int) -> None:
@@ -57,8 +65,10 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b > 0 else math.nan
 
 
-def measure_latency(r: dict, naive: capacity.Target, mode: str, samples: int) -> None:
+def measure_latency(r: dict, naive: Any, mode: str, samples: int) -> None:
     """After the gateway's latency run: the naive proxy's, and the added-p50 ratio."""
+    from run import CLK_TCK, cpu_ticks
+
     c0 = cpu_ticks(naive.proc.pid)
     r["lat_naive"] = load.latency_run(naive.url, mode, samples, warmup=5)
     ticks = cpu_ticks(naive.proc.pid) - c0
@@ -67,8 +77,10 @@ def measure_latency(r: dict, naive: capacity.Target, mode: str, samples: int) ->
     r["vs_naive_added_p50"] = _ratio(r["added_p50_ms"], r["added_p50_naive_ms"])
 
 
-def measure_throughput(r: dict, naive: capacity.Target, mode: str, duration: int) -> None:
+def measure_throughput(r: dict, naive: Any, mode: str, duration: int) -> None:
     """After the gateway's throughput run: the naive proxy's, and the CPU and req/s ratios."""
+    from run import CLK_TCK, cpu_ticks
+
     c0 = cpu_ticks(naive.proc.pid)
     r["thr_naive"] = load.throughput_run(naive.url, mode, CONCURRENCY, duration)
     ticks = cpu_ticks(naive.proc.pid) - c0
