@@ -2,8 +2,10 @@
 
 Rows go to a bounded queue; one writer thread per worker process commits them
 in batches (short ``BEGIN IMMEDIATE`` transactions), so a request never waits
-on SQLite's write lock. A full queue makes the caller write its row itself
-(back-pressure, never a drop), except for answers that must not wait (a 503
+on SQLite's write lock. The writer is a real OS thread under gevent too
+(``os_threads``): as a greenlet, each commit would stall the whole worker. At exit
+``flush`` waits for every queued row. A full queue makes the caller write its row
+itself (back-pressure, never a drop), except for answers that must not wait (a 503
 ``gateway_overloaded`` under a burst), which ``offer`` drops instead: each drop is
 counted and logged. Rows that still cannot be written are reported in the error log
 with their count: nothing is lost silently. Never a secret in
@@ -18,10 +20,10 @@ import os
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from . import os_threads
 from .db import connect
 
 log = logging.getLogger("gateway.request_log")
@@ -89,45 +91,52 @@ def _item(row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> Item
 class RequestLog:
     def __init__(self, path: str) -> None:
         self.path = path
-        self._queue: queue.Queue[Item] = queue.Queue(QUEUE_SIZE)
-        self._lock = threading.Lock()
+        # Rows, and the flush markers (os_threads.Signal) that follow them; shared by the
+        # request threads (or greenlets) and the writer, an OS thread in either mode.
+        self._queue: queue.SimpleQueue[Item | os_threads.Signal] = os_threads.simple_queue()
+        self.capacity = QUEUE_SIZE  # rows queued at most (checked before a put)
+        self._lock = threading.Lock()  # never taken by the writer
         self._pid: int | None = None
         self.dropped = 0  # rows ``offer`` could not queue, in this process
 
     def record(self, row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]] = ()) -> None:
         item = _item(row, attempts)
-        self._ensure_writer()
-        try:
-            self._queue.put_nowait(item)
-        except queue.Full:
-            self._write([item])
+        if not self._put(item):
+            # Full: the caller waits for its own write (back-pressure); under gevent on a
+            # pool thread, so that only this greenlet waits, not the whole worker.
+            os_threads.run_blocking(self._write, [item])
 
     def offer(self, row: Mapping[str, Any]) -> bool:
         """Queue a row, or drop it when the queue is full: for an answer that must not wait
         on SQLite (a 503 under an overload burst). False: dropped, counted in ``dropped``
         and logged (at the 1st, 2nd, 4th, 8th... drop, so a burst cannot flood the log)."""
-        item = _item(row, ())
-        self._ensure_writer()
-        try:
-            self._queue.put_nowait(item)
+        if self._put(_item(row, ())):
             return True
-        except queue.Full:
-            with self._lock:
-                self.dropped += 1
-                dropped = self.dropped
-            if dropped & (dropped - 1) == 0:
-                log.error("request log: queue full, %d rows dropped so far", dropped)
-            return False
+        with self._lock:
+            self.dropped += 1
+            dropped = self.dropped
+        if dropped & (dropped - 1) == 0:
+            log.error("request log: queue full, %d rows dropped so far", dropped)
+        return False
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until every queued row is committed (tests, shutdown)."""
-        end = time.monotonic() + timeout
-        done = self._queue.all_tasks_done
-        with done:
-            while self._queue.unfinished_tasks:
-                remaining = end - time.monotonic()
-                if remaining <= 0 or not done.wait(remaining):
-                    return False
+        """Wait until every row queued so far is committed (tests, shutdown, at exit).
+
+        A marker goes into the queue behind those rows; the writer sets it once it has
+        written the batch the marker came in. False if ``timeout`` seconds pass first.
+        """
+        if self._pid != os.getpid():
+            return True  # no writer in this process, so nothing queued by it
+        done = os_threads.Signal()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    def _put(self, item: Item) -> bool:
+        """Queue ``item``; False when ``capacity`` rows are already waiting."""
+        self._ensure_writer()
+        if self._queue.qsize() >= self.capacity:  # approximate by a few: fine for a bound
+            return False
+        self._queue.put(item)
         return True
 
     def _ensure_writer(self) -> None:
@@ -136,29 +145,23 @@ class RequestLog:
         with self._lock:
             if self._pid != os.getpid():
                 # After a fork the parent's thread and queue contents are not ours.
-                self._queue = queue.Queue(QUEUE_SIZE)
-                thread = threading.Thread(target=self._run, name="request-log", daemon=True)
-                thread.start()
+                self._queue = os_threads.simple_queue()
+                os_threads.start(self._run, self._queue, name="request-log")
                 self._pid = os.getpid()
                 atexit.register(self.flush)
 
-    def _run(self) -> None:
+    def _run(self, items: queue.SimpleQueue[Item | os_threads.Signal]) -> None:
         conn: sqlite3.Connection | None = None
         while True:
-            rows = [self._queue.get()]
-            # Whatever queued up while the last batch was written goes in this one.
-            while len(rows) < BATCH:
-                try:
-                    rows.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            rows, markers = _batch(items)
             try:
-                conn = self._write(rows, conn)
+                if rows:
+                    conn = self._write(rows, conn)
             except Exception:  # the thread must survive any row, or logging stops for good
                 log.exception("request log: %d rows could not be written", len(rows))
             finally:
-                for _ in rows:
-                    self._queue.task_done()
+                for marker in markers:
+                    marker.set()
 
     def _write(
         self, rows: list[Item], conn: sqlite3.Connection | None = None
@@ -185,8 +188,29 @@ class RequestLog:
                         type(exc).__name__,
                     )
                 else:
-                    time.sleep(0.05 * 2**attempt)
+                    os_threads.sleep(0.05 * 2**attempt)
         return conn
+
+
+def _batch(
+    items: queue.SimpleQueue[Item | os_threads.Signal],
+) -> tuple[list[Item], list[os_threads.Signal]]:
+    """The next batch: waits for one entry, then takes whatever queued up meanwhile (up
+    to ``BATCH`` rows), and the flush markers among them."""
+    rows: list[Item] = []
+    markers: list[os_threads.Signal] = []
+    entry = items.get()
+    while True:
+        if isinstance(entry, os_threads.Signal):
+            markers.append(entry)
+        else:
+            rows.append(entry)
+        if len(rows) >= BATCH:
+            return rows, markers
+        try:
+            entry = items.get_nowait()
+        except queue.Empty:
+            return rows, markers
 
 
 def query(

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import os
-import queue
 import stat
 import threading
 
-from gateway import db
+from gateway import db, os_threads
 from gateway.request_log import RequestLog, query
 
 
@@ -75,7 +74,7 @@ def test_query_filters(tmp_path):
 
 
 def test_unwritable_store_is_reported_not_silent(tmp_path, caplog, monkeypatch):
-    monkeypatch.setattr("gateway.request_log.time.sleep", lambda s: None)
+    monkeypatch.setattr(os_threads, "sleep", lambda s: None)
     log = RequestLog(str(tmp_path / "missing" / "gateway.db"))
     log.record(row())
     assert log.flush()
@@ -84,7 +83,7 @@ def test_unwritable_store_is_reported_not_silent(tmp_path, caplog, monkeypatch):
 
 def test_offer_drops_when_the_queue_is_full_counted_and_logged(tmp_path, caplog):
     log = RequestLog(prepared(tmp_path))
-    log._pid, log._queue = os.getpid(), queue.Queue(1)  # no writer thread: the queue stays full
+    log._pid, log.capacity = os.getpid(), 1  # no writer thread: the queue stays full
     assert log.offer(row(status=503)) is True
     assert [log.offer(row(status=503)) for _ in range(5)] == [False] * 5
     assert log.dropped == 5
