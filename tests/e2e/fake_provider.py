@@ -114,6 +114,8 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.flaky_seen: dict[str, int] = {}
+        self.waiting = 0  # /slow and /hang requests sleeping now, and their peak since clear()
+        self.peak_waiting = 0
         self.fakes = registry()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -212,7 +214,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, kind: str, arg: int | None, body: bytes) -> None:
         if kind in ("slow", "hang"):
+            with self.server.lock:
+                self.server.waiting += 1
+                self.server.peak_waiting = max(self.server.peak_waiting, self.server.waiting)
             self.server.stopping.wait(min(arg or 0, MAX_SLEEP_MS) / 1000)
+            with self.server.lock:
+                self.server.waiting -= 1
             if kind == "hang":
                 self.close_connection = True
                 return
@@ -313,9 +320,16 @@ class FakeProvider:
         """The requests ``provider``'s fake received (under ``/p/<provider>``), oldest first."""
         return [r for r in self.requests if r.path.startswith(f"/p/{provider}")]
 
+    @property
+    def peak_waiting(self) -> int:
+        """The most ``/slow`` and ``/hang`` requests held at once since :meth:`clear`."""
+        with self._server.lock:
+            return self._server.peak_waiting
+
     def clear(self) -> None:
         with self._server.lock:
             self._server.recorded.clear()
+            self._server.peak_waiting = self._server.waiting
 
     def start(self) -> FakeProvider:
         self._thread = threading.Thread(

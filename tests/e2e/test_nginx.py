@@ -23,6 +23,8 @@ from typing import Any
 import pytest
 import requests
 
+from gateway.settings import Settings
+
 if __package__:
     from .conftest import free_port, poll
     from .fake_provider import ok_body
@@ -75,7 +77,9 @@ def _nginx_binary() -> str:
 class Nginx:
     """A foreground nginx master (``daemon off``) serving the rendered shipped config."""
 
-    def __init__(self, binary: str, root: Path, upstream_port: int) -> None:
+    def __init__(
+        self, binary: str, root: Path, upstream_port: int, worker_connections: int = 256
+    ) -> None:
         self.root = root
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -92,7 +96,7 @@ class Nginx:
         )
         (root / "image-gateway.conf").write_text(site)
         conf = root / "nginx.conf"
-        conf.write_text(self._top_level(root))
+        conf.write_text(self._top_level(root, worker_connections))
         with (root / "stderr.log").open("ab") as stderr:
             self.proc = subprocess.Popen(
                 [binary, "-p", f"{root}/", "-c", str(conf)],
@@ -102,7 +106,7 @@ class Nginx:
             )
 
     @staticmethod
-    def _top_level(root: Path) -> str:
+    def _top_level(root: Path, worker_connections: int) -> str:
         # As root, workers would drop to "nobody", who cannot read pytest's 0700 tmp dirs.
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
         temp = "\n".join(
@@ -112,7 +116,9 @@ class Nginx:
         return (
             f"daemon off;\nworker_processes 1;\npid {root / 'nginx.pid'};\n"
             f"error_log {root / 'error.log'} info;\n{user}\n"
-            "events { worker_connections 256; }\n"
+            # The main-context settings deploy/README.md recommends ("Capacity").
+            f"worker_rlimit_nofile {2 * worker_connections};\n"
+            f"events {{ worker_connections {worker_connections}; }}\n"
             f"http {{\n{temp}\n    include {root / 'image-gateway.conf'};\n}}\n"
         )
 
@@ -160,15 +166,17 @@ class Nginx:
 
 
 @pytest.fixture(scope="module")
-def start_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[int], Nginx]]:
-    """Factory: ``start_nginx(upstream_port)`` -> a running :class:`Nginx`; all stopped after."""
+def start_nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Nginx]]:
+    """Factory: ``start_nginx(upstream_port[, worker_connections])`` -> a running
+    :class:`Nginx`; all stopped after."""
     binary = _nginx_binary()
     started: list[Nginx] = []
 
-    def start(upstream_port: int) -> Nginx:
+    def start(upstream_port: int, worker_connections: int = 256) -> Nginx:
         logs = ""
         for _ in range(3):  # the probed free port may be taken before nginx binds it
-            nginx = Nginx(binary, tmp_path_factory.mktemp("nginx"), upstream_port)
+            root = tmp_path_factory.mktemp("nginx")
+            nginx = Nginx(binary, root, upstream_port, worker_connections)
             started.append(nginx)
             if nginx.wait_ready():
                 return nginx
@@ -470,14 +478,24 @@ def test_shipped_config_sets_the_limits_the_gateway_relies_on() -> None:
     assert d["proxy_next_upstream"] == ["off"]
     assert d["proxy_intercept_errors"] == ["off"]
     assert d["server"] == ["127.0.0.1:8787 max_fails=0"]
-    assert "keepalive" not in d  # HTTP/1.0 upstream, one connection per request
-    assert "proxy_http_version" not in d
+    # One call per address may take half the default capacity (GATEWAY_MAX_IN_FLIGHT 1,000).
+    assert d["limit_conn"] == ["image_gateway_conn 500"]
+    assert d["limit_conn_status"] == ["429"]
+    # Keep-alive to gunicorn in both locations; nginx drops an idle upstream connection
+    # (upstream keepalive_timeout, the first one) before gunicorn does (GATEWAY_KEEPALIVE)
+    # and before a stopping gthread worker does (2 s).
+    assert d["keepalive"] == ["64"]
+    assert d["keepalive_requests"] == ["100"]
+    upstream_idle, client_idle = d["keepalive_timeout"]
+    assert _seconds(upstream_idle) < min(2, Settings.keepalive)
+    assert client_idle == "15s"
+    assert d["proxy_http_version"] == ["1.1", "1.1"]
+    assert d["proxy_set_header"].count('Connection ""') == 2
     assert d["large_client_header_buffers"] == ["4 16k"]  # < gunicorn's 16380 field limit
     for name, value in {
         "client_header_timeout": "15s",
         "client_body_timeout": "15s",
         "send_timeout": "30s",
-        "keepalive_timeout": "15s",
         "proxy_connect_timeout": "5s",
         "proxy_send_timeout": "60s",
     }.items():
@@ -515,6 +533,7 @@ def test_edit_lines_are_the_only_deployment_specific_lines() -> None:
 
     assert sorted(names) == [
         "access_log",
+        "conn_per_client",
         "errors_dir",
         "listen",
         "metrics_scrapers",
