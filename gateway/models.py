@@ -151,3 +151,7 @@ class ImageResult:
     # which settles the cost of ``auto``; a body passed through is read for them.
     size: str | None = None
     quality: str | None = None
+    # A body passed through: the images its outline held, read with ``size`` and
+    # ``quality`` when it was checked, so the cost need not search 1.5 MB again.
+    # None: not read (``cost`` searches the body). Read from ``body``, so not compared.
+    body_images: int | None = field(default=None, compare=False)

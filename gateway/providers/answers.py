@@ -138,7 +138,14 @@ def openai_compatible(
         data = _object(name, reply, outline)
         images = _images(name, reply, data)
         if all(_has(image, fmt) for image in images) and _created_ok(data):
-            return ImageResult(reply.status, reply.body, passed_headers(reply))
+            return ImageResult(
+                reply.status,
+                reply.body,
+                passed_headers(reply),
+                size=_said(data.get("size")),
+                quality=_said(data.get("quality")),
+                body_images=len(images),
+            )
     return images_from(name, reply, json_object(name, reply))  # the images are needed
 
 

@@ -114,3 +114,15 @@ def test_what_was_made_comes_with_a_parsed_answer():
 )
 def test_the_price_is_that_of_what_was_made(result, price):
     assert price_made(providers.get("openai").price, gpt_image(), result) == price
+
+
+def test_an_outlined_body_is_not_searched_again():
+    # The body says otherwise: what its outline found when it was checked counts.
+    body = b'{"data":[{"url":"a"},{"url":"b"}],"size":"1024x1536","quality":"high"}'
+    result = ImageResult(200, body, size="1536x1024", quality="low", body_images=3)
+    assert images_in(result, asked=2) == 2  # capped at n, as a searched body is
+    assert images_in(result, asked=5) == 3
+    made = as_made(gpt_image(size="auto"), result)
+    assert (made.size, made.quality) == ("1536x1024", "low")
+    unsaid = as_made(gpt_image(), ImageResult(200, body, body_images=2))
+    assert unsaid == gpt_image()

@@ -175,3 +175,13 @@ def test_outline_refuses_what_json_loads_refuses(body):
     with pytest.raises(json.JSONDecodeError) as cut:
         outline(body)
     assert cut.value.msg == full.value.msg
+
+
+def test_a_passed_through_body_carries_its_outline_count_size_and_quality():
+    body = (
+        b'{"created": 1700000000, "size": "1024x1536", "quality": "high", "data": ['
+        b'{"b64_json": "' + B64.encode() + b'"}, {"b64_json": "' + B64.encode() + b'"}]}'
+    )
+    result = openai_compatible("acme", reply(body), AS_B64, ("b64_json",))
+    assert result.body is body
+    assert (result.body_images, result.size, result.quality) == (2, "1024x1536", "high")
