@@ -130,6 +130,8 @@ limit_request_fields = 200
 # No local control channel left open; two instances under one user do not collide.
 control_socket_disable = True
 loglevel = _s.log_level.lower()
+# gunicorn's logger, but an access line that is off (below) costs nothing per request.
+logger_class = "gateway.gunicorn_worker.QuietAccessLogger"
 # The path without its query string, should gunicorn's access log be turned on here.
 # The app writes its own JSON access line (GATEWAY_ACCESS_LOG), which is far cheaper.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

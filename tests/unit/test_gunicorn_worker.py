@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
@@ -31,3 +32,30 @@ def test_the_gevent_worker_is_gunicorns_with_the_json_error_page():
 def test_an_unknown_attribute_is_still_an_attribute_error():
     with pytest.raises(AttributeError):
         gunicorn_worker.NoSuchWorker  # noqa: B018
+
+
+def _atoms_built(level: int, accesslog: str | None) -> list[str]:
+    """Whether gunicorn built an access line's atoms, its logger at ``level``."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    if accesslog is not None:
+        cfg.set("accesslog", accesslog)
+    logger = gunicorn_worker.QuietAccessLogger(cfg)
+    built: list[str] = []
+    logger.atoms = lambda *args: built.append("atoms") or {}  # type: ignore[method-assign]
+    access = logging.getLogger("gunicorn.access")
+    for handler in [h for h in access.handlers if getattr(h, "_gunicorn", False)]:
+        access.removeHandler(handler)  # nothing printed, nothing left for other tests
+    access.setLevel(level)
+    logger.access(None, None, {}, None)
+    return built
+
+
+def test_gunicorns_access_line_is_not_built_while_its_logger_is_off():
+    # gunicorn.conf.py: a logconfig_dict (access "on" for gunicorn), the level CRITICAL.
+    assert _atoms_built(logging.CRITICAL, "-") == []
+
+
+def test_gunicorns_access_line_is_built_when_its_logger_is_on():
+    assert _atoms_built(logging.INFO, "-") == ["atoms"]
