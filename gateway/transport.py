@@ -10,6 +10,7 @@ because requests' own read timeout is per socket read, not per answer.
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import os
 import re
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_auth_from_url
 from urllib3.exceptions import (
     NameResolutionError,
     NewConnectionError,
@@ -105,9 +107,7 @@ class Transport:
         started = time.monotonic()
         deadline = started + timeout
         try:
-            prepared = requests.PreparedRequest()
-            headers = {"User-Agent": USER_AGENT, **call.headers}
-            prepared.prepare(method=call.method, url=call.url, headers=headers, data=call.body)
+            prepared = prepare(call)
             if call.pinned_ip:
                 _pin(prepared, call.pinned_ip)
             response = session.get_adapter(prepared.url).send(
@@ -172,6 +172,32 @@ class Transport:
             if time.monotonic() > deadline:
                 raise UpstreamTimeout("The provider did not finish its answer in time.")
         return b"".join(chunks)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared_url(url: str) -> tuple[str, bool]:
+    """``url`` as requests sends it (IDNA host, quoting), and whether it holds a
+    ``user:password@`` (requests then adds basic auth): worked out once per URL."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return prepared.url, any(get_auth_from_url(prepared.url))
+
+
+def prepare(call: ProviderCall) -> requests.PreparedRequest:
+    """What ``PreparedRequest.prepare`` builds, by the steps that apply: the URL once per
+    URL, no cookies (none are kept), no hooks (none run), no auth unless the URL has
+    one. The headers are still checked (an invalid one raises) and Content-Length set."""
+    headers = {"User-Agent": USER_AGENT, **call.headers}
+    url, has_auth = _prepared_url(call.url)
+    prepared = requests.PreparedRequest()
+    if has_auth:
+        prepared.prepare(method=call.method, url=call.url, headers=headers, data=call.body)
+        return prepared
+    prepared.prepare_method(call.method)
+    prepared.url = url
+    prepared.prepare_headers(headers)
+    prepared.prepare_body(call.body, None)
+    return prepared
 
 
 def _read_known(response: requests.Response, length: int, deadline: float) -> bytes:

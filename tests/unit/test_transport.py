@@ -13,7 +13,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.models import ProviderCall
-from gateway.transport import Transport
+from gateway.transport import USER_AGENT, Transport, prepare
 
 URL = "https://api.example/v1/images/generations"
 
@@ -123,3 +123,25 @@ def test_known_length_reads_fail_when_the_answer_ends_early():
     response = type("R", (), {"raw": _Raw(b"xy")})()
     with pytest.raises(UpstreamBroken):
         transport._read_known(response, 5, deadline=1e12)
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "body"),
+    [
+        (URL, {"Content-Type": "application/json", "Authorization": "Bearer sk-x"}, b"{}"),
+        ("https://bücher.example:8443/v1/x?q=a b&r=ü", {"user-agent": "mine"}, b"x" * 10),
+        ("https://user:pa%20ss@api.example/v1/images", {}, b""),
+        ("http://127.0.0.1:9/p", {"X-Many": "1", "Content-Length": "2"}, b"ab"),
+    ],
+)
+def test_the_lean_prepare_builds_what_requests_prepare_builds(url, headers, body):
+    ours = prepare(ProviderCall("POST", url, headers, body))
+    theirs = requests.PreparedRequest()
+    theirs.prepare(method="POST", url=url, headers={"User-Agent": USER_AGENT, **headers}, data=body)
+    assert (ours.method, ours.url, ours.body) == (theirs.method, theirs.url, theirs.body)
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+
+
+def test_the_lean_prepare_still_refuses_an_invalid_header():
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        prepare(ProviderCall("POST", URL, {"X-Bad": "a\r\nb"}, b""))
