@@ -17,7 +17,6 @@ import argparse
 import json
 import random
 import re
-import signal
 import socket
 import struct
 import sys
@@ -103,16 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     fake_provider._Server.request_queue_size = BACKLOG
     server = fake_provider._Server(("127.0.0.1", args.port), record=False)
     server.RequestHandlerClass = MixHandler
-    signal.signal(signal.SIGTERM, fake_provider._terminate)
-    print(f"READY {server.server_address[1]}", flush=True)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stopping.set()
-        server.server_close()
-    return 0
+    return fake_provider.serve(server)
 
 
 if __name__ == "__main__":

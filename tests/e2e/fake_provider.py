@@ -362,7 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--no-record", action="store_true", help="do not keep requests")
     args = parser.parse_args(argv)
-    server = _Server(("127.0.0.1", args.port), record=not args.no_record)
+    return serve(_Server(("127.0.0.1", args.port), record=not args.no_record))
+
+
+def serve(server: _Server) -> int:
+    """Run ``server`` as a process: print ``READY <port>``, stop cleanly on SIGTERM or ^C."""
     signal.signal(signal.SIGTERM, _terminate)
     print(f"READY {server.server_address[1]}", flush=True)
     try:
