@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import select
 import socket
 from typing import Any
 
@@ -71,12 +72,49 @@ class QuietAccessLogger(glogging.Logger):
             super().access(resp, req, environ, request_time)
 
 
+# How long a thread that has just answered on a kept-alive connection waits for that
+# connection's next request before handing it back to the worker's poller.
+NEXT_REQUEST_WAIT_S = 0.001
+
+
 class JsonErrorThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, with the JSON error pages, serving a kept-alive
+    connection's next request on the thread that answered the last one.
+
+    gthread hands every kept-alive connection back to its main thread after each
+    answer: a callback through a pipe, an epoll registration, a wake-up when the next
+    request comes, and a hand-off to a pool thread again. When the next request is
+    already on its way (nginx's pooled upstream connections, SDK clients in a loop,
+    a load balancer's probes), that round trip costs more CPU than the gateway's own
+    work on a small answer. Waiting ``NEXT_REQUEST_WAIT_S`` for it on the same thread
+    skips it; a connection that stays quiet goes back to the poller as before.
+    """
+
     def init_process(self) -> None:
         # gunicorn's base worker calls util.write_error by module attribute; this runs
         # in the forked worker only, so the master is untouched.
         util.write_error = write_json_error
         super().init_process()
+
+    def handle(self, conn: Any) -> Any:
+        result = super().handle(conn)
+        while result is True and self.alive and _next_request_soon(conn):
+            result = super().handle(conn)
+        return result
+
+
+def _next_request_soon(conn: Any) -> bool:
+    """True when the connection's next request is buffered or arrives within the wait."""
+    if conn.parser is None or conn.is_http2:
+        return False
+    if conn.parser.unreader.buf.getvalue():  # read ahead with the last request's body
+        return True
+    poller = select.poll()
+    try:
+        poller.register(conn.sock, select.POLLIN)
+        return bool(poller.poll(NEXT_REQUEST_WAIT_S * 1000))
+    except (OSError, ValueError):  # closed meanwhile: the caller's normal path handles it
+        return False
 
 
 @functools.cache

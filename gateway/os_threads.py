@@ -14,6 +14,7 @@ without gevent installed, and without patching when gevent is installed but not 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import queue
 import sys
@@ -102,3 +103,24 @@ class Signal:
                 return False
             time.sleep(POLL_S)  # gevent's: the hub runs while this greenlet waits
         return True
+
+
+class Bell:
+    """A wake-up for one waiting OS thread, rung from any thread or greenlet.
+
+    Rings between two waits collapse into one. A real lock, held while nobody rang:
+    ``ring`` releases it (never blocks), ``wait`` takes it back. Only an OS thread started
+    by :func:`start` may wait on it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = _original("_thread", "allocate_lock")()
+        self._lock.acquire()
+
+    def ring(self) -> None:
+        with contextlib.suppress(RuntimeError):  # already rung, and not yet heard
+            self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        """True if rung (now or since the last wait); False after ``timeout`` seconds."""
+        return bool(self._lock.acquire(timeout=max(timeout, 0)))

@@ -2,14 +2,17 @@
 
 Rows go to a bounded queue; one writer thread per worker process commits them
 in batches (short ``BEGIN IMMEDIATE`` transactions), so a request never waits
-on SQLite's write lock. The writer is a real OS thread under gevent too
-(``os_threads``): as a greenlet, each commit would stall the whole worker. At exit
-``flush`` waits for every queued row. A full queue makes the caller write its row
-itself (back-pressure, never a drop), except for answers that must not wait (a 503
-``gateway_overloaded`` under a burst), which ``offer`` drops instead: each drop is
-counted and logged. Rows that still cannot be written are reported in the error log
-with their count: nothing is lost silently. Never a secret in
-a row; the prompt only while ``GATEWAY_LOG_PROMPTS`` allows.
+on SQLite's write lock. The writer wakes every ``WRITE_EVERY_S`` (or as soon as a
+batch is full, or on ``flush``), not per row: waking a thread for each request cost
+more CPU than the rest of the row's work, and took the GIL from the next request.
+The writer is a real OS thread under gevent too (``os_threads``): as a greenlet,
+each commit would stall the whole worker. At exit ``flush`` waits for every queued
+row. A full queue makes the caller write its row itself (back-pressure, never a
+drop), except for answers that must not wait (a 503 ``gateway_overloaded`` under a
+burst), which ``offer`` drops instead: each drop is counted and logged. Rows that
+still cannot be written are reported in the error log with their count: nothing is
+lost silently. Never a secret in a row; the prompt only while
+``GATEWAY_LOG_PROMPTS`` allows.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ _INSERT = _insert("request_log", COLUMNS)
 _INSERT_ATTEMPT = _insert("request_attempts", ATTEMPT_COLUMNS)
 Item = tuple[tuple[Any, ...], list[tuple[Any, ...]]]  # a request row and its attempt rows
 BATCH = 256
+WRITE_EVERY_S = 0.05  # the most a row waits in the queue before its commit starts
 QUEUE_SIZE = 10_000
 WRITE_ATTEMPTS = 5
 
@@ -94,6 +98,7 @@ class RequestLog:
         # Rows, and the flush markers (os_threads.Signal) that follow them; shared by the
         # request threads (or greenlets) and the writer, an OS thread in either mode.
         self._queue: queue.SimpleQueue[Item | os_threads.Signal] = os_threads.simple_queue()
+        self._bell = os_threads.Bell()  # wakes the writer before its next WRITE_EVERY_S
         self.capacity = QUEUE_SIZE  # rows queued at most (checked before a put)
         self._lock = threading.Lock()  # never taken by the writer
         self._pid: int | None = None
@@ -129,14 +134,18 @@ class RequestLog:
             return True  # no writer in this process, so nothing queued by it
         done = os_threads.Signal()
         self._queue.put(done)
+        self._bell.ring()
         return done.wait(timeout)
 
     def _put(self, item: Item) -> bool:
         """Queue ``item``; False when ``capacity`` rows are already waiting."""
         self._ensure_writer()
-        if self._queue.qsize() >= self.capacity:  # approximate by a few: fine for a bound
+        waiting = self._queue.qsize()  # approximate by a few: fine for a bound
+        if waiting >= self.capacity:
             return False
         self._queue.put(item)
+        if waiting + 1 == BATCH:
+            self._bell.ring()  # a full batch: no reason to wait out the interval
         return True
 
     def _ensure_writer(self) -> None:
@@ -146,13 +155,19 @@ class RequestLog:
             if self._pid != os.getpid():
                 # After a fork the parent's thread and queue contents are not ours.
                 self._queue = os_threads.simple_queue()
-                os_threads.start(self._run, self._queue, name="request-log")
+                self._bell = os_threads.Bell()
+                os_threads.start(self._run, self._queue, self._bell, name="request-log")
                 self._pid = os.getpid()
                 atexit.register(self.flush)
 
-    def _run(self, items: queue.SimpleQueue[Item | os_threads.Signal]) -> None:
+    def _run(
+        self, items: queue.SimpleQueue[Item | os_threads.Signal], bell: os_threads.Bell
+    ) -> None:
         conn: sqlite3.Connection | None = None
+        rows: list[Item] = []
         while True:
+            if len(rows) < BATCH:  # after a full batch, more may be waiting: no pause
+                bell.wait(WRITE_EVERY_S)
             rows, markers = _batch(items)
             try:
                 if rows:
@@ -195,22 +210,20 @@ class RequestLog:
 def _batch(
     items: queue.SimpleQueue[Item | os_threads.Signal],
 ) -> tuple[list[Item], list[os_threads.Signal]]:
-    """The next batch: waits for one entry, then takes whatever queued up meanwhile (up
-    to ``BATCH`` rows), and the flush markers among them."""
+    """The next batch: whatever is queued now (up to ``BATCH`` rows), and the flush
+    markers among them; never waits."""
     rows: list[Item] = []
     markers: list[os_threads.Signal] = []
-    entry = items.get()
-    while True:
+    while len(rows) < BATCH:
+        try:
+            entry = items.get_nowait()
+        except queue.Empty:
+            break
         if isinstance(entry, os_threads.Signal):
             markers.append(entry)
         else:
             rows.append(entry)
-        if len(rows) >= BATCH:
-            return rows, markers
-        try:
-            entry = items.get_nowait()
-        except queue.Empty:
-            return rows, markers
+    return rows, markers
 
 
 def query(

@@ -99,6 +99,46 @@ def test_shared_count_spans_forked_processes_with_a_slot_each():
     assert not admission.enter()  # the child's calls count here too
 
 
+def test_processes_racing_for_the_last_places_never_go_over_the_capacity():
+    """No cross-process lock on ``enter``: each worker counts in its own slot, then sums.
+    Four workers each take and give back places many times at once; the places held
+    (counted apart, under a lock of the test's) never exceed the capacity."""
+    admission = Admission(5)
+    admission.share()
+    start = FORK.Event()
+    held_now = FORK.Value("i", 0)
+    most = FORK.Value("i", 0)
+
+    def worker() -> int:
+        start.wait(JOIN_TIMEOUT)
+        held = 0
+        for _ in range(2000):
+            if admission.enter():
+                held += 1
+                with held_now.get_lock():
+                    held_now.value += 1
+                    most.value = max(most.value, held_now.value)
+                if held > 1:  # keep one, give the rest back: the edge is crossed often
+                    with held_now.get_lock():
+                        held_now.value -= 1
+                    admission.leave()
+                    held -= 1
+        return held
+
+    results = FORK.Queue()
+    children = [FORK.Process(target=lambda: results.put(worker())) for _ in range(4)]
+    for child in children:
+        child.start()
+    start.set()
+    held = [results.get(timeout=JOIN_TIMEOUT) for _ in children]
+    for child in children:
+        child.join(JOIN_TIMEOUT)
+        assert child.exitcode == 0
+    assert 2 <= most.value <= 5
+    assert sum(held) == admission.in_flight() == 4  # each child ends holding its one
+    assert sorted(admission.counts.slots().values()) == [1, 1, 1, 1]
+
+
 def test_retiring_a_dead_worker_frees_its_calls_and_its_slot():
     admission = Admission(2)
     admission.share()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import socket
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -59,3 +62,44 @@ def test_gunicorns_access_line_is_not_built_while_its_logger_is_off():
 
 def test_gunicorns_access_line_is_built_when_its_logger_is_on():
     assert _atoms_built(logging.INFO, "-") == ["atoms"]
+
+
+def _conn(sock: socket.socket, buffered: bytes = b"") -> SimpleNamespace:
+    """The parts of gunicorn's TConn that the next-request wait reads."""
+    parser = SimpleNamespace(unreader=SimpleNamespace(buf=io.BytesIO(buffered)))
+    return SimpleNamespace(sock=sock, parser=parser, is_http2=False)
+
+
+def test_the_next_request_is_seen_when_its_bytes_arrive_or_are_buffered():
+    ours, client = socket.socketpair()
+    with ours, client:
+        assert not gunicorn_worker._next_request_soon(_conn(ours))  # quiet: back to the poller
+        assert gunicorn_worker._next_request_soon(_conn(ours, b"POST /v1/"))  # read ahead
+        client.sendall(b"POST /v1/images/generations HTTP/1.1\r\n")
+        assert gunicorn_worker._next_request_soon(_conn(ours))
+        assert not gunicorn_worker._next_request_soon(SimpleNamespace(parser=None))  # new
+    assert not gunicorn_worker._next_request_soon(_conn(ours))  # closed: the normal path
+
+
+def test_a_kept_alive_connection_is_served_on_the_same_thread_while_requests_come(monkeypatch):
+    ours, client = socket.socketpair()
+    served: list[bytes] = []
+
+    def serve_one(self, conn):  # gunicorn's handle: one request, True = keep alive
+        line = conn.sock.recv(6)
+        served.append(line)
+        return line != b"close\n"
+
+    monkeypatch.setattr(gunicorn_worker.ThreadWorker, "handle", serve_one)
+    worker = object.__new__(gunicorn_worker.JsonErrorThreadWorker)
+    worker.alive = True
+    with ours, client:
+        client.sendall(b"req 1\nreq 2\nreq 3\n")
+        assert worker.handle(_conn(ours)) is True  # quiet after three: back to the poller
+        assert served == [b"req 1\n", b"req 2\n", b"req 3\n"]
+        client.sendall(b"req 4\nclose\nreq 6\n")
+        assert worker.handle(_conn(ours)) is False  # the answer closed the connection
+        assert served[3:] == [b"req 4\n", b"close\n"]
+        worker.alive = False  # a stopping worker answers one and hands the rest back
+        assert worker.handle(_conn(ours)) is True
+        assert served[5:] == [b"req 6\n"]
