@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, db, error_handlers, metrics, providers
+from . import access_log, error_handlers, metrics, providers
 from .admission import Admission
 from .api import register_blueprints
 from .cache import open_cache
@@ -30,6 +30,7 @@ from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError
 from .signing import Signer
+from .store.database import Database
 from .transport import Transport
 
 __all__ = ["AppState", "create_app"]
@@ -42,6 +43,8 @@ class AppState:
     request_log: RequestLog
     # Image calls in flight and the capacity; shared by gunicorn's workers (admission.py).
     admission: Admission
+    # The store (SQLite by default, PostgreSQL with GATEWAY_DATABASE_URL).
+    database: Database
 
 
 def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> Any:
@@ -65,7 +68,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     check_settings(settings)
     configure_logging(settings.log_level)
-    db.prepare(settings.data_dir, settings.db_path)
+    database = Database.from_settings(settings)
+    database.migrate()
     app = Flask(__name__)
     # Werkzeug would answer //v1/... with an HTML 308 redirect that bypasses our handlers.
     app.url_map.merge_slashes = False
@@ -99,7 +103,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         usage=SQLiteUsageStore(settings.db_path),
     )
     admission = Admission(settings.max_in_flight)
-    app.extensions["gateway"] = AppState(settings, deps, RequestLog(settings.db_path), admission)
+    app.extensions["gateway"] = AppState(
+        settings, deps, RequestLog(settings.db_path), admission, database
+    )
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
     metrics.init_app(app, settings, admission)
     error_handlers.register(app)

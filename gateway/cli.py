@@ -23,6 +23,7 @@ from . import (
 )
 from .request_log import query
 from .settings import Settings, SettingsError
+from .store.database import Database, StoreError
 
 _DURATION = re.compile(r"^(\d+)([smhd])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -69,9 +70,14 @@ main.add_command(cli_cache.cache)
 @main.command()
 def migrate() -> None:
     """Create the data directory and apply database migrations."""
-    settings = _settings()
-    db.prepare(settings.data_dir, settings.db_path)
-    click.echo(f"store ready at {settings.db_path}")
+    database = Database.from_settings(_settings())
+    try:
+        revision = database.migrate()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        database.dispose()
+    click.echo(f"store ready at {database.safe_url} (revision {revision})")
 
 
 @main.command("check-config")

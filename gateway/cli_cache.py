@@ -14,14 +14,14 @@ from pathlib import Path
 
 import click
 
-from . import db
 from .cache import CacheStore
 from .cli_io import print_table, when
 from .settings import Settings, SettingsError
+from .store.database import Database, StoreError
 
 # A locked or broken database, a directory that cannot be read, a value that does not
 # parse: a one-line error, never a traceback (corrupt rows themselves are skipped).
-_BROKEN = (sqlite3.Error, OSError, ValueError)
+_BROKEN = (sqlite3.Error, OSError, ValueError, StoreError)
 
 
 def _store() -> CacheStore:
@@ -30,7 +30,7 @@ def _store() -> CacheStore:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        db.prepare(settings.data_dir, settings.db_path)
+        Database.from_settings(settings).migrate()
     except _BROKEN as exc:
         raise click.ClickException(f"cannot open the store: {exc}") from None
     return CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)

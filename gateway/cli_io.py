@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 import click
 
-from . import db
 from .credentials import Credentials, MasterKeyError, open_credentials
 from .settings import Settings, SettingsError
+from .store.database import Database, StoreError
 
 MAX_STDIN_CHARS = 65_536
 
@@ -23,9 +23,9 @@ def open_admin() -> tuple[Settings, Credentials]:
     """Settings, a migrated store and the credentials; any problem is a clean CLI error."""
     try:
         settings = Settings.from_env()
-        db.prepare(settings.data_dir, settings.db_path)
+        Database.from_settings(settings).migrate()
         return settings, open_credentials(settings)
-    except (SettingsError, MasterKeyError) as exc:
+    except (SettingsError, MasterKeyError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

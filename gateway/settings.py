@@ -97,6 +97,22 @@ def _secret_text(raw: str) -> str:
     return raw.strip()
 
 
+def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    """A URL with one of ``schemes`` (``postgresql`` also matches ``postgresql+psycopg``).
+    The error never quotes the value: it may hold a password."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+        if scheme not in schemes:
+            raise ValueError(
+                f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
+            )
+        return value
+
+    return parse
+
+
 def _usd(raw: str) -> int:
     """Dollars such as ``0.04``, kept as integer micro-USD."""
     return usd(raw.strip())
@@ -175,6 +191,17 @@ class Settings:
 
     # Where the SQLite store (request log) lives.
     data_dir: str = _env("GATEWAY_DATA_DIR", str, "data", path=os.path.abspath)
+    # The store: unset, SQLite in data_dir; postgresql://user:pass@host/db for several
+    # instances. Secret: the URL may hold a password.
+    database_url: str | None = _env(
+        "GATEWAY_DATABASE_URL", _url(("postgresql", "postgres", "sqlite")), None, secret=True
+    )
+    # Pooled database connections per worker process (and twice as many in a burst).
+    db_pool_size: int = _env("GATEWAY_DB_POOL_SIZE", _int(1, 200), 10)
+    # Optional Redis (redis://host:6379/0): exact rate limits and budgets across instances.
+    redis_url: str | None = _env(
+        "GATEWAY_REDIS_URL", _url(("redis", "rediss", "unix")), None, secret=True
+    )
     # Keep prompts in the request log (user data; an operator may turn it off).
     log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", _bool, True)
     log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
