@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from .engine import IMMEDIATE, create_engine_for, is_sqlite, normalise
 from .migrations import COMPARE
@@ -50,6 +49,7 @@ VERSION_TABLE = "alembic_version"
 # pg_advisory_xact_lock key: "gateway" in ASCII, shared by every gateway on the server.
 _PG_LOCK = 0x67617465776179
 _PG_LOCK_SQL = text("SELECT pg_advisory_xact_lock(:key)")
+_VERSION_SQL = text("SELECT version_num FROM alembic_version")
 _LEGACY_VERSION_SQL = text("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
 
 
@@ -59,6 +59,8 @@ class MigrationError(RuntimeError):
 
 def config(url: str, connection: Connection | None = None) -> Config:
     """An Alembic config pointing at the packaged scripts (the ``alembic`` CLI's, in code)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", SCRIPT_LOCATION)
     # configparser interpolates "%": a percent-encoded password must survive it.
@@ -71,6 +73,8 @@ def config(url: str, connection: Connection | None = None) -> Config:
 
 def head() -> str:
     """The newest revision the package ships."""
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(config("sqlite://")).get_current_head()
     if revision is None:
         raise MigrationError(f"no migration scripts in {SCRIPT_LOCATION}")
@@ -85,7 +89,7 @@ def current(url: str, *, data_dir: str | None = None) -> str | None:
     engine = create_engine_for(url, data_dir=data_dir, pool_size=1, max_overflow=0)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return _revision(connection)
     finally:
         engine.dispose()
 
@@ -94,6 +98,14 @@ def upgrade(url: str, *, data_dir: str | None = None, revision: str = "head") ->
     """Bring the database at ``url`` to ``revision``; return the revision it is at."""
     engine = create_engine_for(url, data_dir=data_dir, pool_size=1, max_overflow=0)
     try:
+        if revision == "head":
+            with engine.connect() as connection:
+                at = _revision(connection)
+            if at is not None and at == shipped_head():
+                return at  # every start of an up-to-date store: Alembic is not even imported
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+
         if engine.dialect.name == "sqlite":
             _legacy_to_head(engine)
         with engine.connect() as connection:
@@ -109,6 +121,28 @@ def upgrade(url: str, *, data_dir: str | None = None, revision: str = "head") ->
                 return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def shipped_head() -> str:
+    """The newest revision in ``migrations/versions``, read from the file names
+    (``NNNN_slug.py``, the ``file_template`` above) without importing Alembic: Alembic and
+    its autogenerate machinery cost about 10 MiB of RSS in every gunicorn process, and an
+    up-to-date store needs none of it. ``tests/unit/store`` checks that it equals
+    Alembic's own :func:`head`."""
+    names = [p.name for p in Path(SCRIPT_LOCATION, "versions").glob("[0-9]*_*.py")]
+    if not names:
+        raise MigrationError(f"no migration scripts in {SCRIPT_LOCATION}")
+    return max(names).split("_", 1)[0]
+
+
+def _revision(connection: Connection) -> str | None:
+    """The revision in ``alembic_version``; None when the table is missing or empty."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    try:
+        return connection.execute(_VERSION_SQL).scalar()
+    except SQLAlchemyError:
+        return None
 
 
 def _legacy_version(connection: Connection) -> int | None:
@@ -169,6 +203,9 @@ def _check_adoptable(connection: Connection) -> None:
     writes a NULL key, and rebuilding those tables to change it is not worth a copy of
     the request log.
     """
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts=COMPARE)
     other = [d for d in _flatten(compare_metadata(context, metadata)) if not _pk_nullable(d)]
     if other:

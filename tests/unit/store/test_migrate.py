@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -144,3 +146,21 @@ def test_workers_starting_together_migrate_once(any_db):
         thread.join()
     assert errors == []
     assert results == ["0001"] * 4
+
+
+def test_the_head_read_from_file_names_is_alembics_head():
+    # upgrade() skips Alembic (and its import) when the store is at this revision.
+    assert migrate.shipped_head() == migrate.head()
+
+
+def test_starting_on_an_up_to_date_store_does_not_import_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    migrate.upgrade(url)
+    code = (
+        "import sys; from gateway.store import migrate; "
+        f"print(migrate.upgrade({url!r}), 'alembic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.split() == [migrate.head(), "False"]
