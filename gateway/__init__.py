@@ -24,13 +24,13 @@ from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
 from .image_store import ImageStore, load_key
-from .limits import SQLiteUsageStore
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError
 from .signing import Signer
 from .store.database import Database
+from .store.usage import open_usage
 from .transport import Transport
 
 __all__ = ["AppState", "create_app"]
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         authenticate=credentials.authenticate,
         api_keys_exist=credentials.api_keys_exist,
         virtual_key=functools.partial(_virtual_key, credentials),
-        usage=SQLiteUsageStore(settings.db_path),
+        usage=open_usage(settings.redis_url, database),
     )
     admission = Admission(settings.max_in_flight)
     app.extensions["gateway"] = AppState(

@@ -1,32 +1,32 @@
-"""Rate limits and budgets per gateway API key, held exactly across gunicorn workers.
+"""Rate limits and budgets per gateway API key, held exactly across workers and instances.
 
 A key may have any of: requests per minute, images per minute, spend per UTC day,
 spend per UTC month (``api_keys.limit_*``; ``gateway api-keys limits``). They are
 per key, not per team: a team's three keys have three budgets. They come with the
 authenticated key (``credentials.Team``, read with it), so the store does not read
 ``api_keys`` again. Windows are fixed: the current UTC minute, day and month.
-Before routing, one short ``BEGIN IMMEDIATE`` transaction reads the key's windows,
-refuses the request if any limit would be exceeded, and otherwise reserves it: one
-request, its ``n`` images and its estimated cost (the highest price x ``n`` among
-its targets; ``auto`` at its dearest choice). SQLite's write lock makes
-check-and-reserve atomic for every worker. After the answer the spend is settled
-to the actual cost (0 for a failure or a cache hit); requests and images stay
-counted, as asked.
+Before routing, one atomic step reads the key's windows, refuses the request if any
+limit would be exceeded, and otherwise reserves it: one request, its ``n`` images and
+its estimated cost (the highest price x ``n`` among its targets; ``auto`` at its
+dearest choice). After the answer the spend is settled to the actual cost (0 for a
+failure or a cache hit); requests and images stay counted, as asked.
 
 A key with a budget is refused a request none of whose targets has a price
 (:func:`unpriced`, a 400), unless ``GATEWAY_UNPRICED_IMAGE_USD`` gives a price per
 image to estimate and charge such images with.
 
-``decide`` and ``windows`` are pure; :class:`SQLiteUsageStore` is the real store,
-:class:`MemoryUsageStore` its fake, :class:`NoLimits` the store of an app without
-keys. Requests without a gateway key are never limited.
+``decide`` and ``windows`` are pure and shared by every store: the real ones are
+``gateway.store.usage.DatabaseUsageStore`` (SQLite or PostgreSQL, one transaction per
+reservation) and ``gateway.store.redis_usage.RedisUsageStore`` (one Lua script per
+reservation, with ``GATEWAY_REDIS_URL``); :class:`MemoryUsageStore` is their fake and
+:class:`NoLimits` the store of an app without keys. Requests without a gateway key are
+never limited. A store that cannot be reached refuses with :class:`LimitsUnavailable`
+(503): a request whose limits cannot be checked is never admitted.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,10 +34,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from .cost import dollars
-from .db import ThreadConnections, immediate
 from .errors import GatewayError, InvalidRequest, LimitExceeded
-
-log = logging.getLogger("gateway.limits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +179,33 @@ class Hold:
     estimate: int = 0
 
 
+class LimitsUnavailable(GatewayError):
+    """The store that holds the limits cannot be reached: the request is refused, never
+    admitted unchecked. Nothing reached a provider, so a retry is safe. The message names
+    no URL (it may hold a password); the store logs the cause."""
+
+    status = 503
+    type = "server_error"
+    code = "limits_unavailable"
+    should_retry = True
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The gateway cannot check this API key's limits right now: the limit store is "
+            "unreachable. Nothing was sent to a provider; retry shortly.",
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+
 class UsageStore(Protocol):
     def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
-        """Count the request or raise :class:`LimitExceeded`; atomic across workers."""
+        """Count the request or raise :class:`LimitExceeded`; atomic across workers and
+        instances. Raises :class:`LimitsUnavailable` when the store cannot be reached."""
 
     def settle(self, hold: Hold, spent: int) -> None:
-        """Replace the held estimate by what the request actually cost; never raises."""
+        """Replace the held estimate by what the request actually cost; never raises (a
+        settle that fails is logged with the key and the amount)."""
 
 
 class NoLimits:
@@ -200,89 +218,19 @@ class NoLimits:
         return None
 
 
-_ADD = (
-    "INSERT INTO usage_windows (key_id, window, requests, images, spend_micro_usd, expires_at) "
-    "VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (key_id, window) DO UPDATE SET "
-    "requests = requests + 1, images = images + excluded.images, "
-    "spend_micro_usd = spend_micro_usd + excluded.spend_micro_usd"
-)
-_SETTLE = (
-    "UPDATE usage_windows SET spend_micro_usd = MAX(0, spend_micro_usd + ?) "
-    "WHERE key_id = ? AND window IN (?, ?)"
-)
-
-
-def _usage(rows: Mapping[str, tuple[int, int, int]], w: Windows) -> Usage:
-    """Usage from ``window -> (requests, images, spend)`` rows of one key."""
+def usage_of(rows: Mapping[str, tuple[int, int, int]], w: Windows) -> Usage:
+    """Usage from ``window -> (requests, images, spend)`` rows of one key (absent: 0)."""
     requests, images, _ = rows.get(w.minute, (0, 0, 0))
     return Usage(requests, images, rows.get(w.day, (0, 0, 0))[2], rows.get(w.month, (0, 0, 0))[2])
 
 
-def _rows(w: Windows, n: int, estimate: int) -> list[tuple[str, int, int, float]]:
+def additions(w: Windows, n: int, estimate: int) -> list[tuple[str, int, int, float]]:
     """(window, images, spend, expires_at) to add for one admitted request."""
     return [
         (w.minute, n, estimate, w.minute_ends),
         (w.day, n, estimate, w.day_ends),
         (w.month, n, estimate, w.month_ends),
     ]
-
-
-class SQLiteUsageStore:
-    """Windows in ``usage_windows``; one connection per thread."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.connections = ThreadConnections(path)
-
-    def reserve(self, key_id: str, limits: Limits, n: int, estimate: int, now: float) -> Hold:
-        if not limits.any():  # no write lock for keys without limits
-            return Hold()
-        try:
-            refusal, hold = self._reserve(self.connections.get(), key_id, limits, n, estimate, now)
-        except sqlite3.Error as exc:
-            log.error("usage store: cannot check the limits of key %s: %s", key_id, exc)
-            raise GatewayError(
-                "The gateway cannot check this API key's limits right now.",
-                status=503,
-                code="limits_unavailable",
-            ) from None
-        if refusal is not None:
-            raise refusal
-        return hold
-
-    def _reserve(
-        self,
-        conn: sqlite3.Connection,
-        key_id: str,
-        limits: Limits,
-        n: int,
-        estimate: int,
-        now: float,
-    ) -> tuple[LimitExceeded | None, Hold]:
-        w = windows(now)
-        with immediate(conn):
-            found = conn.execute(
-                "SELECT window, requests, images, spend_micro_usd FROM usage_windows "
-                "WHERE key_id = ? AND window IN (?, ?, ?)",
-                (key_id, w.minute, w.day, w.month),
-            )
-            refusal = decide(
-                limits, _usage({r[0]: tuple(r[1:]) for r in found}, w), n, estimate, w, now
-            )
-            if refusal is None:
-                conn.executemany(_ADD, [(key_id, *row) for row in _rows(w, n, estimate)])
-                conn.execute("DELETE FROM usage_windows WHERE expires_at <= ?", (now,))
-        return refusal, Hold(key_id, w.day, w.month, estimate)
-
-    def settle(self, hold: Hold, spent: int) -> None:
-        if hold.key_id is None or spent == hold.estimate:
-            return
-        try:  # one statement: its own short transaction
-            self.connections.get().execute(
-                _SETTLE, (spent - hold.estimate, hold.key_id, hold.day, hold.month)
-            )
-        except sqlite3.Error as exc:  # the answer is already on its way: log, never fail it
-            log.error("usage store: spend of key %s not settled: %s", hold.key_id, exc)
 
 
 class MemoryUsageStore:
@@ -302,10 +250,10 @@ class MemoryUsageStore:
                 for (k, win), r in self.rows.items()
                 if k == key_id
             }
-            refusal = decide(limits, _usage(mine, w), n, estimate, w, now)
+            refusal = decide(limits, usage_of(mine, w), n, estimate, w, now)
             if refusal is not None:
                 raise refusal
-            for window, images, spend, expires in _rows(w, n, estimate):
+            for window, images, spend, expires in additions(w, n, estimate):
                 row = self.rows.setdefault((key_id, window), [0, 0, 0, expires])
                 row[0], row[1], row[2] = row[0] + 1, row[1] + images, row[2] + spend
             for key in [k for k, r in self.rows.items() if r[3] <= now]:

@@ -1,4 +1,4 @@
-"""Rate limits and budgets: window math, decisions, and the stores (SQLite and its fake)."""
+"""Rate limits and budgets: window math and decisions (stores: tests/unit/store/test_usage.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gateway import db
 from gateway.credentials import Team
-from gateway.errors import GatewayError, LimitExceeded
+from gateway.errors import LimitExceeded
 from gateway.limits import (
     Hold,
     Limits,
-    MemoryUsageStore,
+    LimitsUnavailable,
     NoLimits,
-    SQLiteUsageStore,
     Usage,
     decide,
     estimate,
@@ -217,136 +215,21 @@ def test_an_unpriced_request_is_a_400_that_names_its_targets():
     )
 
 
-# The stores: one contract, run against the SQLite store and its fake.
-
-KEY = "ak_000000000001"
-
-
-class Bound:
-    """A store with one key's limits bound in, as the pipeline passes them with each request."""
-
-    def __init__(self, store, limits: Limits) -> None:
-        self.store, self.limits = store, limits
-
-    def reserve(self, key_id, n, estimate, now):
-        return self.store.reserve(key_id, self.limits, n, estimate, now)
-
-    def settle(self, hold, spent):
-        self.store.settle(hold, spent)
+def test_no_limits_counts_nothing():
+    assert NoLimits().reserve("ak_1", Limits(rpm=1), 1, 1, NOW) == Hold()
+    assert NoLimits().settle(Hold("ak_1", "day:x", "month:x", 5), 0) is None
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def make_store(request, tmp_path):
-    """No ``api_keys`` row: the limits come with the request, the store never reads them."""
-
-    def make(limits: Limits):
-        if request.param == "memory":
-            return Bound(MemoryUsageStore(), limits)
-        path = str(tmp_path / "gateway.db")
-        db.prepare(str(tmp_path), path)
-        return Bound(SQLiteUsageStore(path), limits)
-
-    return make
-
-
-def test_requests_are_counted_until_the_limit_then_refused(make_store):
-    store = make_store(Limits(rpm=2))
-    assert store.reserve(KEY, 1, 0, NOW).key_id == KEY
-    store.reserve(KEY, 1, 0, NOW + 1)
-    with pytest.raises(LimitExceeded) as refused:
-        store.reserve(KEY, 1, 0, NOW + 2)
-    assert (refused.value.code, refused.value.retry_after) == ("rate_limit_rpm", 43)
-    # The next minute is a new window.
-    assert store.reserve(KEY, 1, 0, at("2026-11-26T03:31:00")).key_id == KEY
-
-
-def test_images_are_counted_per_minute(make_store):
-    store = make_store(Limits(ipm=5))
-    store.reserve(KEY, 3, 0, NOW)
-    with pytest.raises(LimitExceeded, match="5 images per minute"):
-        store.reserve(KEY, 3, 0, NOW)
-    store.reserve(KEY, 2, 0, NOW)
-
-
-def test_spend_is_reserved_then_settled_to_the_actual_cost(make_store):
-    store = make_store(Limits(daily_micro_usd=100_000))
-    first = store.reserve(KEY, 1, 80_000, NOW)
-    with pytest.raises(LimitExceeded, match=r"\$0.08 spent"):
-        store.reserve(KEY, 1, 40_000, NOW)
-    store.settle(first, 0)  # a failure (or a cache hit): the estimate is released
-    second = store.reserve(KEY, 1, 80_000, NOW)
-    store.settle(second, 40_000)  # fewer images than asked
-    store.reserve(KEY, 1, 40_000, NOW)
-    with pytest.raises(LimitExceeded, match=r"\$0.08 spent"):
-        store.reserve(KEY, 1, 40_000, NOW)
-
-
-def test_a_budget_spans_days_of_its_month(make_store):
-    store = make_store(Limits(daily_micro_usd=100_000, monthly_micro_usd=100_000))
-    store.settle(store.reserve(KEY, 1, 40_000, NOW), 40_000)
-    tomorrow = at("2026-11-27T09:00:00")
-    store.settle(store.reserve(KEY, 1, 40_000, tomorrow), 40_000)
-    with pytest.raises(LimitExceeded) as refused:
-        store.reserve(KEY, 1, 40_000, tomorrow)
-    assert (refused.value.code, refused.value.retry_after) == (
-        "budget_monthly",
-        4 * 86400 - 9 * 3600,
-    )
-    assert store.reserve(KEY, 1, 40_000, at("2026-12-01T00:00:00")).key_id == KEY
-
-
-def test_a_key_without_limits_holds_nothing(make_store):
-    store = make_store(Limits())
-    assert store.reserve(KEY, 10, 10**9, NOW) == Hold()
-    store.settle(Hold(), 5)  # nothing held: nothing to do
-    assert NoLimits().reserve(KEY, Limits(rpm=1), 1, 1, NOW) == Hold()
-
-
-def test_each_key_has_its_own_counters(make_store):
-    store = make_store(Limits(rpm=1))
-    store.reserve(KEY, 1, 0, NOW)
-    assert store.reserve("ak_other", 1, 0, NOW).key_id == "ak_other"
-    with pytest.raises(LimitExceeded):
-        store.reserve(KEY, 1, 0, NOW)
-
-
-def test_the_sqlite_store_does_not_read_api_keys(tmp_path):
-    path = str(tmp_path / "gateway.db")
-    db.prepare(str(tmp_path), path)
-    conn = db.connect(path)
-    conn.execute("DROP TABLE api_keys")
-    store = SQLiteUsageStore(path)
-    store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
-    with pytest.raises(LimitExceeded, match="1 requests per minute"):
-        store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
-
-
-def test_expired_windows_are_pruned(tmp_path):
-    path = str(tmp_path / "gateway.db")
-    db.prepare(str(tmp_path), path)
-    conn = db.connect(path)
-    store = SQLiteUsageStore(path)
-    store.reserve(KEY, Limits(rpm=5), 1, 0, NOW)
-    store.reserve(KEY, Limits(rpm=5), 1, 0, at("2026-12-02T00:00:00"))
-    windows_left = [r[0] for r in conn.execute("SELECT window FROM usage_windows ORDER BY window")]
-    assert windows_left == ["day:2026-12-02", "minute:2026-12-02T00:00", "month:2026-12"]
-    memory = MemoryUsageStore()
-    memory.reserve(KEY, Limits(rpm=5), 1, 0, NOW)
-    memory.reserve(KEY, Limits(rpm=5), 1, 0, at("2026-12-02T00:00:00"))
-    assert sorted(w for _, w in memory.rows) == windows_left
-
-
-def test_a_store_that_cannot_be_read_is_a_503_not_a_500(tmp_path):
-    store = SQLiteUsageStore(str(tmp_path / "missing" / "gateway.db"))
-    with pytest.raises(GatewayError, match="cannot check this API key's limits") as failed:
-        store.reserve(KEY, Limits(rpm=1), 1, 0, NOW)
-    assert (failed.value.status, failed.value.code) == (503, "limits_unavailable")
-
-
-def test_a_settle_that_fails_is_logged_not_raised(tmp_path, caplog):
-    path = str(tmp_path / "gateway.db")
-    db.prepare(str(tmp_path), path)
-    store = SQLiteUsageStore(path)
-    store.connections.get().close()  # the next statement fails with ProgrammingError
-    store.settle(Hold(KEY, "day:x", "month:x", 10), 0)
-    assert "spend of key ak_000000000001 not settled" in caplog.text
+def test_an_unreachable_store_is_a_503_that_names_no_store():
+    refused = LimitsUnavailable()
+    assert refused.status == 503
+    assert refused.to_body() == {
+        "error": {
+            "message": "The gateway cannot check this API key's limits right now: the limit "
+            "store is unreachable. Nothing was sent to a provider; retry shortly.",
+            "type": "server_error",
+            "param": None,
+            "code": "limits_unavailable",
+        }
+    }
+    assert refused.response_headers() == {"Retry-After": "5", "x-should-retry": "true"}
