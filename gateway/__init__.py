@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     admission = Admission(settings.max_in_flight)
     app.extensions["gateway"] = AppState(
-        settings, deps, RequestLog(settings.db_path), admission, database
+        settings, deps, RequestLog(database), admission, database
     )
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
     metrics.init_app(app, settings, admission)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import sys
 import time
 from datetime import datetime, timezone
@@ -16,14 +15,14 @@ from . import (
     cli_api_keys,
     cli_cache,
     cli_configs,
+    cli_db,
     cli_master_key,
     cli_usage,
     cli_virtual_keys,
-    db,
 )
-from .request_log import query
 from .settings import Settings, SettingsError
 from .store.database import Database, StoreError
+from .store.request_log import query
 
 _DURATION = re.compile(r"^(\d+)([smhd])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -65,6 +64,7 @@ main.add_command(cli_configs.configs)
 main.add_command(cli_master_key.master_key)
 main.add_command(cli_usage.usage)
 main.add_command(cli_cache.cache)
+main.add_command(cli_db.db)
 
 
 @main.command()
@@ -102,22 +102,9 @@ def logs(
         raise click.BadParameter(
             "use a status such as 429 or a class such as 5xx", param_hint="--status"
         )
-    try:
-        conn = db.connect(f"file:{settings.db_path}?mode=ro")
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot open {settings.db_path}: {exc}") from None
-    try:
-        rows = query(
-            conn,
-            trace_id=trace_id,
-            status=status,
-            since=parse_since(since, time.time()),
-            limit=limit,
-        )
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot read {settings.db_path}: {exc}") from None
-    finally:
-        conn.close()
+    after = parse_since(since, time.time())
+    with cli_db.reading(settings) as database:
+        rows = query(database, trace_id=trace_id, status=status, since=after, limit=limit)
     if as_json:
         json.dump(rows, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -1,46 +1,34 @@
 """``gateway usage``: spend, requests, images and cache hits per team and UTC day.
 
-Read from the request log (one row per request, its cost in micro-USD), read-only:
-it runs beside a live server. Spend counts requests whose cost is known; a
+Read from the request log (one row per request, its cost in micro-USD) through the
+store (``gateway.store.usage_report``, SQLite or PostgreSQL), read-only: it runs beside
+a live server. Spend counts requests whose cost is known; a
 successful request without a published price is counted as ``unpriced``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from typing import Any
 
 import click
 
-from . import db
+from .cli_db import reading
 from .cli_io import print_table
 from .cost import dollars
 from .settings import Settings, SettingsError
+from .store import usage_report
+from .store.database import Database
 
 DAY = 86_400
-_REPORT = """
-SELECT date(created_at, 'unixepoch') AS day,
-       team,
-       COUNT(*) AS requests,
-       SUM(status >= 400) AS errors,
-       COALESCE(SUM(images), 0) AS images,
-       SUM(cache_status IS 'HIT') AS cache_hits,
-       COALESCE(SUM(cost_micro_usd), 0) AS spend_micro_usd,
-       SUM(status BETWEEN 200 AND 299 AND cost_micro_usd IS NULL) AS unpriced
-FROM request_log
-WHERE created_at >= ? AND (? IS NULL OR team IS ?)
-GROUP BY day, team
-ORDER BY day, team IS NULL, team
-"""
 COLUMNS = ("day", "team", "requests", "errors", "images", "cache_hits", "spend_usd", "unpriced")
 
 
-def report(conn: sqlite3.Connection, since: float, team: str | None = None) -> list[dict[str, Any]]:
+def report(database: Database, since: float, team: str | None = None) -> list[dict[str, Any]]:
     """One row per (UTC day, team) from ``since``; ``team`` None: every team."""
-    rows = [dict(row) for row in conn.execute(_REPORT, (since, team, team))]
+    rows = usage_report.report(database, since, team)
     for row in rows:
         row["spend_usd"] = dollars(row["spend_micro_usd"])
     return rows
@@ -63,14 +51,8 @@ def usage(days: int, team: str | None, as_json: bool) -> None:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    try:
-        conn = db.connect(f"file:{settings.db_path}?mode=ro")
-        try:
-            rows = report(conn, day_start(time.time(), days), team)
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise click.ClickException(f"cannot read {settings.db_path}: {exc}") from None
+    with reading(settings) as database:
+        rows = report(database, day_start(time.time(), days), team)
     if as_json:
         json.dump(rows, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -1,18 +1,23 @@
 """The request log: one row per request, written off the request path.
 
 Rows go to a bounded queue; one writer thread per worker process commits them
-in batches (short ``BEGIN IMMEDIATE`` transactions), so a request never waits
-on SQLite's write lock. The writer wakes every ``WRITE_EVERY_S`` (or as soon as a
+in batches, each one short write transaction through the store (``gateway.store``:
+``BEGIN IMMEDIATE`` on SQLite, a pooled connection on PostgreSQL), so a request never
+waits on the database. The writer wakes every ``WRITE_EVERY_S`` (or as soon as a
 batch is full, or on ``flush``), not per row: waking a thread for each request cost
 more CPU than the rest of the row's work, and took the GIL from the next request.
 The writer is a real OS thread under gevent too (``os_threads``): as a greenlet,
 each commit would stall the whole worker. At exit ``flush`` waits for every queued
 row. A full queue makes the caller write its row itself (back-pressure, never a
 drop), except for answers that must not wait (a 503 ``gateway_overloaded`` under a
-burst), which ``offer`` drops instead: each drop is counted and logged. Rows that
-still cannot be written are reported in the error log with their count: nothing is
-lost silently. Never a secret in a row; the prompt only while
-``GATEWAY_LOG_PROMPTS`` allows.
+burst), which ``offer`` drops instead: each drop is counted and logged.
+
+A transient failure (the database locked, unreachable or restarting) is retried
+``WRITE_ATTEMPTS`` times with a growing pause; a batch the database refuses for its
+content is written again row by row, so that only the offending rows are lost. Rows
+that still cannot be written are counted (``lost``) and reported in the error log
+with their count: nothing is lost silently. Never a secret in a row; the prompt only
+while ``GATEWAY_LOG_PROMPTS`` allows.
 """
 
 from __future__ import annotations
@@ -21,88 +26,63 @@ import atexit
 import logging
 import os
 import queue
-import sqlite3
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 from . import os_threads
-from .db import connect
+from .store import request_log as store
+from .store.database import Database
 
 log = logging.getLogger("gateway.request_log")
 
-COLUMNS = (
-    "created_at",
-    "request_id",
-    "trace_id",
-    "provider",
-    "model",
-    "n",
-    "size",
-    "quality",
-    "status",
-    "latency_ms",
-    "upstream_latency_ms",
-    "error_code",
-    "bytes_out",
-    "metadata",
-    "prompt",
-    "target",
-    "client_ip",
-    "team",
-    "virtual_key",
-    "config_name",
-    "config_version",
-    "api_key_id",
-    "cache_status",
-    "images",
-    "cost_micro_usd",
-)
-ATTEMPT_COLUMNS = (
-    "request_id",
-    "seq",
-    "target_path",
-    "provider",
-    "status",
-    "failure",
-    "latency_ms",
-    "skip_reason",
-    "created_at",
-)
-
-
-def _insert(table: str, columns: tuple[str, ...]) -> str:
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - fixed names
-
-
-_INSERT = _insert("request_log", COLUMNS)
-_INSERT_ATTEMPT = _insert("request_attempts", ATTEMPT_COLUMNS)
-Item = tuple[tuple[Any, ...], list[tuple[Any, ...]]]  # a request row and its attempt rows
+COLUMNS = store.COLUMNS
+ATTEMPT_COLUMNS = store.ATTEMPT_COLUMNS
+Item = tuple[dict[str, Any], list[dict[str, Any]]]  # a request row and its attempt rows
 BATCH = 256
 WRITE_EVERY_S = 0.05  # the most a row waits in the queue before its commit starts
 QUEUE_SIZE = 10_000
 WRITE_ATTEMPTS = 5
+# Worth another try: the database is locked, restarting, unreachable, or the pool is
+# exhausted. Anything else (a value the column refuses) fails the same way every time.
+_TRANSIENT = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+    OSError,
+)
+# What a write can raise: the store's errors, the filesystem (the SQLite directory), and
+# ValueError for text the driver cannot encode (a lone surrogate).
+_WRITE_ERRORS = (sa_exc.SQLAlchemyError, OSError, ValueError)
 
 
 def _item(row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> Item:
-    return (
-        tuple(row.get(c) for c in COLUMNS),
-        [tuple(a.get(c) for c in ATTEMPT_COLUMNS) for a in attempts],
-    )
+    return store.row_of(row), [store.attempt_of(a) for a in attempts]
+
+
+def query(database: Database, **filters: Any) -> list[dict[str, Any]]:
+    """Recent rows, newest first (``gateway.store.request_log.query``)."""
+    return store.query(database, **filters)
 
 
 class RequestLog:
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, database: Database) -> None:
+        self.database = database
         # Rows, and the flush markers (os_threads.Signal) that follow them; shared by the
         # request threads (or greenlets) and the writer, an OS thread in either mode.
         self._queue: queue.SimpleQueue[Item | os_threads.Signal] = os_threads.simple_queue()
         self._bell = os_threads.Bell()  # wakes the writer before its next WRITE_EVERY_S
         self.capacity = QUEUE_SIZE  # rows queued at most (checked before a put)
         self._lock = threading.Lock()  # never taken by the writer
+        # Taken by the writer and by back-pressure writers, OS threads under gevent too.
+        self._lost_lock = os_threads._original("_thread", "allocate_lock")()
         self._pid: int | None = None
         self.dropped = 0  # rows ``offer`` could not queue, in this process
+        self.lost = 0  # rows the store did not take after every attempt, in this process
 
     def record(self, row: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]] = ()) -> None:
         item = _item(row, attempts)
@@ -113,8 +93,9 @@ class RequestLog:
 
     def offer(self, row: Mapping[str, Any]) -> bool:
         """Queue a row, or drop it when the queue is full: for an answer that must not wait
-        on SQLite (a 503 under an overload burst). False: dropped, counted in ``dropped``
-        and logged (at the 1st, 2nd, 4th, 8th... drop, so a burst cannot flood the log)."""
+        on the store (a 503 under an overload burst). False: dropped, counted in
+        ``dropped`` and logged (at the 1st, 2nd, 4th, 8th... drop, so a burst cannot flood
+        the log)."""
         if self._put(_item(row, ())):
             return True
         with self._lock:
@@ -163,7 +144,6 @@ class RequestLog:
     def _run(
         self, items: queue.SimpleQueue[Item | os_threads.Signal], bell: os_threads.Bell
     ) -> None:
-        conn: sqlite3.Connection | None = None
         rows: list[Item] = []
         while True:
             if len(rows) < BATCH:  # after a full batch, more may be waiting: no pause
@@ -171,40 +151,60 @@ class RequestLog:
             rows, markers = _batch(items)
             try:
                 if rows:
-                    conn = self._write(rows, conn)
+                    self._write(rows)
             except Exception:  # the thread must survive any row, or logging stops for good
+                self._count_lost(len(rows))
                 log.exception("request log: %d rows could not be written", len(rows))
             finally:
                 for marker in markers:
                     marker.set()
 
-    def _write(
-        self, rows: list[Item], conn: sqlite3.Connection | None = None
-    ) -> sqlite3.Connection | None:
+    def _write(self, items: list[Item]) -> None:
+        """Write ``items`` in one transaction; if the store refuses their content, one by
+        one. Whatever is left unwritten is counted and logged with its count."""
+        error = self._commit(items)
+        if error is None:
+            return
+        lost, errors = len(items), [error]
+        if len(items) > 1 and not isinstance(error, _TRANSIENT):
+            lost, errors = 0, []
+            for item in items:
+                single = self._commit([item])
+                if single is not None:
+                    lost += 1
+                    errors.append(single)
+        if lost:
+            self._count_lost(lost)
+            log.error("request log: %d rows could not be written: %s", lost, _reason(errors[-1]))
+
+    def _commit(self, items: list[Item]) -> BaseException | None:
+        """Commit ``items``, retrying transient errors; None, or the last error."""
+        rows = [row for row, _ in items]
+        attempts = [a for _, item_attempts in items for a in item_attempts]
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                conn = conn or connect(self.path)
-                conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(_INSERT, [row for row, _ in rows])
-                conn.executemany(_INSERT_ATTEMPT, [a for _, attempts in rows for a in attempts])
-                conn.execute("COMMIT")
-                return conn
-            except (sqlite3.Error, ValueError) as exc:  # ValueError: text SQLite cannot store
-                if conn is not None:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        conn.close()
-                        conn = None
-                if attempt == WRITE_ATTEMPTS - 1:
-                    log.error(
-                        "request log: %d rows could not be written: %s",
-                        len(rows),
-                        type(exc).__name__,
-                    )
-                else:
-                    os_threads.sleep(0.05 * 2**attempt)
-        return conn
+                store.write_batch(self.database, rows, attempts)
+                return None
+            except _WRITE_ERRORS as exc:
+                if attempt == WRITE_ATTEMPTS - 1 or not isinstance(exc, _TRANSIENT):
+                    return exc
+                os_threads.sleep(0.05 * 2**attempt)
+        return None  # not reached: the last attempt returns
+
+    def _count_lost(self, n: int) -> None:
+        with self._lost_lock:
+            self.lost += n
+
+
+def _reason(exc: BaseException) -> str:
+    """The error's class; for a failure to reach the database, also the driver's first
+    line (host and cause, never a password). Never the text of a refused row."""
+    if not isinstance(exc, _TRANSIENT):
+        return type(exc).__name__
+    cause = getattr(exc, "orig", None) or exc
+    line = (str(cause).strip().splitlines() or [""])[0]
+    line = re.sub(r"://[^@/\s]*@", "://***@", line)[:200]
+    return f"{type(cause).__name__}: {line}" if line else type(cause).__name__
 
 
 def _batch(
@@ -224,35 +224,3 @@ def _batch(
         else:
             rows.append(entry)
     return rows, markers
-
-
-def query(
-    conn: sqlite3.Connection,
-    *,
-    trace_id: str | None = None,
-    status: str | None = None,
-    since: float | None = None,
-    limit: int = 50,
-) -> list[dict[str, Any]]:
-    """Recent rows, newest first. ``status`` is ``200`` or a class such as ``4xx``."""
-    where, args = [], []
-    if trace_id:
-        where.append("trace_id = ?")
-        args.append(trace_id)
-    if status:
-        if len(status) == 3 and status[0].isdigit() and status[1:].lower() == "xx":
-            low = int(status[0]) * 100
-            where.append("status BETWEEN ? AND ?")
-            args += [low, low + 99]
-        else:
-            where.append("status = ?")
-            args.append(int(status))
-    if since is not None:
-        where.append("created_at >= ?")
-        args.append(since)
-    sql = "SELECT * FROM request_log"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-    args.append(limit)
-    return [dict(row) for row in conn.execute(sql, args)]

@@ -1,18 +1,18 @@
 """Liveness and readiness: no auth, never an upstream call.
 
 ``/readyz`` is what a load balancer asks before it sends a call: the store must answer
-and the instance must have room (``gateway.admission``), else 503.
+(``SELECT 1``, SQLite or PostgreSQL) and the instance must have room
+(``gateway.admission``), else 503. The store's reason names no host and no password;
+the error log has the detail.
 """
 
 from __future__ import annotations
 
-import sqlite3
-
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from ..db import connect
 from ..errors import GatewayError, Overloaded
+from ..store.health import ping
 
 bp = Blueprint("health", __name__)
 
@@ -25,19 +25,14 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     state = current_app.extensions["gateway"]
-    try:
-        conn = connect(f"file:{state.settings.db_path}?mode=rw")
-        try:
-            conn.execute("SELECT 1 FROM request_log LIMIT 1").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    problem = ping(state.database)
+    if problem is not None:
         raise GatewayError(
-            "The store does not answer.",
+            f"The store does not answer ({problem}).",
             status=503,
             code="store_unavailable",
             headers={"Retry-After": "5"},
-        ) from None
+        )
     admission = state.admission
     in_flight = admission.in_flight()
     if in_flight >= admission.capacity:

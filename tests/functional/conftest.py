@@ -45,16 +45,11 @@ def upstream() -> Iterator[responses.RequestsMock]:
 
 
 def log_rows(app: Flask) -> list[dict[str, Any]]:
-    from gateway.db import connect
     from gateway.request_log import query
 
     state = app.extensions["gateway"]
     assert state.request_log.flush(5.0)
-    conn = connect(state.settings.db_path)
-    try:
-        return query(conn, limit=1000)
-    finally:
-        conn.close()
+    return query(state.database, limit=1000)
 
 
 @pytest.fixture

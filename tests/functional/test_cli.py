@@ -5,15 +5,26 @@ import json
 from click.testing import CliRunner
 
 from gateway.cli import main, parse_since
-from gateway.db import prepare
 from gateway.request_log import RequestLog
+from tests import store_fixtures
+from tests.factories import MASTER_KEY_1
+from tests.store_fixtures import with_password
+
+store_case = store_fixtures.store_case
+postgres_server = store_fixtures.postgres_server
 
 
-def seeded(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    monkeypatch.setenv("GATEWAY_DATA_DIR", str(data))
-    prepare(str(data), str(data / "gateway.db"))
-    log = RequestLog(str(data / "gateway.db"))
+def use_store(case, monkeypatch):
+    """Point the CLI's settings at ``case``'s store, as an operator's environment would."""
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(case.data_dir))
+    if case.env_url is not None:
+        monkeypatch.setenv("GATEWAY_DATABASE_URL", case.env_url)
+        monkeypatch.setenv("GATEWAY_MASTER_KEY", MASTER_KEY_1)
+
+
+def seeded(case, monkeypatch):
+    use_store(case, monkeypatch)
+    log = RequestLog(case.database)
     for i, status in enumerate((200, 429, 502)):
         log.record(
             {
@@ -32,19 +43,50 @@ def seeded(tmp_path, monkeypatch):
     assert log.flush()
 
 
-def test_logs_json_filters_by_trace_and_status(tmp_path, monkeypatch):
-    seeded(tmp_path, monkeypatch)
+def test_logs_json_filters_by_trace_and_status(store_case, monkeypatch):
+    seeded(store_case, monkeypatch)
     runner = CliRunner()
     out = runner.invoke(main, ["logs", "--json", "--trace-id", "t1"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
-    assert [(r["trace_id"], r["status"]) for r in rows] == [("t1", 429)]
+    assert rows == [
+        {
+            "id": 2,
+            "created_at": 1_700_000_001.0,
+            "request_id": "r1",
+            "trace_id": "t1",
+            "provider": "openai",
+            "model": "dall-e-3",
+            "n": 1,
+            "size": "1024x1024",
+            "quality": None,
+            "status": 429,
+            "latency_ms": 12.5,
+            "upstream_latency_ms": None,
+            "error_code": None,
+            "bytes_out": 48,
+            "metadata": None,
+            "prompt": None,
+            "target": None,
+            "client_ip": None,
+            "team": None,
+            "virtual_key": None,
+            "config_name": None,
+            "config_version": None,
+            "api_key_id": None,
+            "cache_status": None,
+            "images": None,
+            "cost_micro_usd": None,
+        }
+    ]
     out = runner.invoke(main, ["logs", "--json", "--status", "5xx"])
     assert [r["trace_id"] for r in json.loads(out.output)] == ["t2"]
+    out = runner.invoke(main, ["logs", "--json", "--since", "2023-11-14T22:13:21"])
+    assert [r["trace_id"] for r in json.loads(out.output)] == ["t2", "t1"]
 
 
-def test_logs_table(tmp_path, monkeypatch):
-    seeded(tmp_path, monkeypatch)
+def test_logs_table(store_case, monkeypatch):
+    seeded(store_case, monkeypatch)
     out = CliRunner().invoke(main, ["logs", "--limit", "2"])
     lines = out.output.splitlines()
     assert lines[0].split() == [
@@ -73,7 +115,7 @@ def test_logs_table(tmp_path, monkeypatch):
 
 
 def test_bad_arguments_and_settings_are_clear(tmp_path, monkeypatch):
-    seeded(tmp_path, monkeypatch)
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path / "data"))
     runner = CliRunner()
     assert "use a status" in runner.invoke(main, ["logs", "--status", "abc"]).output
     assert "use 15m" in runner.invoke(main, ["logs", "--since", "yesterday"]).output
@@ -87,8 +129,24 @@ def test_missing_store_is_an_error_not_a_new_file(tmp_path, monkeypatch):
     monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path / "none"))
     out = CliRunner().invoke(main, ["logs"])
     assert out.exit_code == 1
-    assert "cannot open" in out.output or "cannot read" in out.output
+    assert out.output == (
+        f"Error: cannot read the store: no SQLite store at {tmp_path}/none/gateway.db\n"
+    )
     assert not (tmp_path / "none").exists()
+
+
+def test_postgresql_down_is_one_line_without_the_password(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path))
+    url = with_password("postgresql://gw@127.0.0.1:1/gw", "s3cret-pw")
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
+    monkeypatch.setenv("GATEWAY_MASTER_KEY", MASTER_KEY_1)
+    out = CliRunner().invoke(main, ["logs"])
+    assert out.exit_code == 1
+    assert out.output.startswith(
+        "Error: cannot read PostgreSQL at 127.0.0.1:1/gw: OperationalError: connection failed"
+    )
+    assert len(out.output.splitlines()) == 1
+    assert "s3cret" not in out.output
 
 
 def test_since_parsing():

@@ -13,6 +13,8 @@ from gateway import db
 from gateway.cli import main
 from gateway.cli_usage import day_start
 from gateway.request_log import RequestLog
+from gateway.settings import Settings
+from gateway.store.database import Database
 
 
 def run(*args: str):
@@ -170,7 +172,7 @@ def test_usage_reports_spend_and_requests_per_team_and_day(data_dir):
         log(yesterday, "design", images=3, cost_micro_usd=48_000),
         log(now - 30 * 86_400, "design", images=1, cost_micro_usd=1),
     ]
-    request_log = RequestLog(str(data_dir / "gateway.db"))
+    request_log = RequestLog(Database.from_settings(Settings.from_env()))
     for row in rows:
         request_log.record(row)
     assert request_log.flush()

@@ -1,9 +1,11 @@
-"""The request log at process exit, with plain threads and under gevent: every row queued
-before exit is written, and under gevent the writer's SQLite waits never stall the hub.
+"""The request log at process exit, with plain threads and under gevent, on SQLite and on
+PostgreSQL: every row queued before exit is written, and under gevent the writer's waits
+on the database never stall the hub.
 
 Each case runs in a fresh interpreter (gevent must patch before anything is imported),
-with the store's write lock held by another connection while the rows are queued, so that
-rows are still waiting when the process exits.
+with the table's write lock held by another connection while the rows are queued (SQLite:
+``BEGIN IMMEDIATE``; PostgreSQL: ``LOCK TABLE ... IN EXCLUSIVE MODE``), so that rows are
+still waiting when the process exits.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway import db
+from tests import store_fixtures
+from tests.store_fixtures import rows_of
 
+store_case = store_fixtures.store_case
+postgres_server = store_fixtures.postgres_server
 ROOT = Path(__file__).resolve().parents[2]
 THREADS, ROWS = 8, 250
 SCRIPT = textwrap.dedent(
@@ -29,13 +34,22 @@ SCRIPT = textwrap.dedent(
 
         monkey.patch_all()
     import json, threading, time
-    from gateway import db, os_threads
+    from gateway import os_threads
     from gateway.request_log import RequestLog
+    from gateway.store.database import Database
 
-    path, threads, rows = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    log = RequestLog(path)
-    blocker = db.connect(path)
-    blocker.execute("BEGIN IMMEDIATE")  # the writer waits in SQLite's busy handler
+    url, threads, rows = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    log = RequestLog(Database(url, data_dir="."))
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        blocker = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # the writer waits in SQLite's busy handler
+    else:
+        import psycopg
+
+        blocker = psycopg.connect(url.replace("+psycopg", ""))  # the writer waits for the lock
+        blocker.execute("LOCK TABLE request_log IN EXCLUSIVE MODE")
 
     def produce(i):
         for j in range(rows):
@@ -51,18 +65,16 @@ SCRIPT = textwrap.dedent(
     time.sleep(0.2)  # gevent's sleep under gevent: the hub runs the other greenlets
     slept = time.monotonic() - started
     queued = log._queue.qsize()
-    blocker.execute("COMMIT")
+    blocker.execute("COMMIT") if url.startswith("sqlite") else blocker.commit()
     print(json.dumps({"patched": os_threads.gevent_patched(), "slept": slept, "queued": queued}))
     # No flush: the atexit hook must write every queued row.
     """
 )
 
 
-def run(mode: str, tmp_path: Path) -> tuple[dict, int]:
-    path = str(tmp_path / "d" / "gateway.db")
-    db.prepare(str(tmp_path / "d"), path)
+def run(mode: str, case: store_fixtures.StoreCase) -> tuple[dict, int]:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, mode, path, str(THREADS), str(ROWS)],
+        [sys.executable, "-c", SCRIPT, mode, case.database.url, str(THREADS), str(ROWS)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -71,12 +83,12 @@ def run(mode: str, tmp_path: Path) -> tuple[dict, int]:
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr, done.stderr
-    written = db.connect(path).execute("SELECT count(*) FROM request_log").fetchone()[0]
+    [(written,)] = rows_of(case.database, "SELECT count(*) FROM request_log")
     return json.loads(done.stdout), written
 
 
-def test_rows_queued_at_exit_are_written_with_threads(tmp_path):
-    out, written = run("threads", tmp_path)
+def test_rows_queued_at_exit_are_written_with_threads(store_case):
+    out, written = run("threads", store_case)
     assert out["patched"] is False
     assert out["queued"] > 0  # rows were still waiting when the process exited
     assert written == THREADS * ROWS
@@ -86,11 +98,12 @@ def test_rows_queued_at_exit_are_written_with_threads(tmp_path):
     importlib.util.find_spec("gevent") is None,
     reason="gevent is not installed (pip install -e '.[test]' installs it)",
 )
-def test_rows_queued_at_exit_are_written_under_gevent(tmp_path):
-    out, written = run("gevent", tmp_path)
+def test_rows_queued_at_exit_are_written_under_gevent(store_case):
+    out, written = run("gevent", store_case)
     assert out["patched"] is True
     assert out["queued"] > 0
     assert written == THREADS * ROWS
     # The writer waits for the lock on its own OS thread: greenlets keep running (as a
-    # greenlet it would freeze the hub in SQLite's busy handler, up to 10 s).
+    # greenlet it would freeze the hub in SQLite's busy handler, up to 10 s, or in
+    # PostgreSQL's lock wait).
     assert out["slept"] < 2.0
