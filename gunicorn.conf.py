@@ -36,6 +36,35 @@ except SettingsError as exc:
     sys.stderr.write(f"gateway: configuration error: {exc}\n")
     sys.exit(2)
 
+
+def _stop_on_store_error():
+    """A store that cannot be reached or migrated while the app is built (preload_app: in
+    this master, after this file and before any server hook) stops gunicorn with one line
+    naming the variable, as a bad setting does, instead of gunicorn's own ``Error:`` line.
+    The store's message names the host, never the password (gateway.store.database).
+    Checking the store here instead would make a HUP during an outage stop the master."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    from gateway.store.database import StoreError
+
+    load = WSGIApplication.load
+    if getattr(load, "gateway_store_errors", False):
+        return  # this file runs again on HUP
+
+    def load_or_stop(self):
+        try:
+            return load(self)
+        except StoreError as exc:
+            where = "GATEWAY_DATABASE_URL" if _s.database_url else "GATEWAY_DATA_DIR"
+            sys.stderr.write(f"gateway: store error: {where}: {exc}\n")
+            sys.exit(2)
+
+    load_or_stop.gateway_store_errors = True
+    WSGIApplication.load = load_or_stop
+
+
+_stop_on_store_error()
+
 # Paths were made absolute against the directory gunicorn started in. The app is built
 # later, after gunicorn applies a --chdir: it reads these same absolute values.
 os.environ.update(_s.path_environ())
@@ -88,6 +117,18 @@ def child_exit(server, worker):
             metrics_files.retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
         except Exception:  # logged: losing one worker's counts is the lesser harm
             server.log.exception("metrics: could not fold the counts of worker %s", worker.pid)
+
+
+def worker_exit(server, worker):
+    """In the exiting worker: write the request log's queued rows, then close this
+    worker's pooled database connections (PostgreSQL counts open ones against its
+    max_connections until they close). Never raises: the worker is on its way out."""
+    try:
+        state = server.app.wsgi().extensions["gateway"]
+        state.request_log.flush()
+        state.database.dispose()
+    except Exception:  # logged: the connections close with the process anyway
+        server.log.exception("store: could not close the connections of worker %s", worker.pid)
 
 
 bind = _s.bind
