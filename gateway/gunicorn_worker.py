@@ -75,6 +75,8 @@ class QuietAccessLogger(glogging.Logger):
 # How long a thread that has just answered on a kept-alive connection waits for that
 # connection's next request before handing it back to the worker's poller.
 NEXT_REQUEST_WAIT_S = 0.001
+# Connections a gthread worker accepts per wake-up of its poller (see ``accept``).
+ACCEPT_BATCH = 32
 
 
 class JsonErrorThreadWorker(ThreadWorker):
@@ -95,6 +97,24 @@ class JsonErrorThreadWorker(ThreadWorker):
         # in the forked worker only, so the master is untouched.
         util.write_error = write_json_error
         super().init_process()
+
+    def accept(self, listener: Any) -> None:
+        """Take every connection waiting on the listener, not one per poller wake-up.
+
+        gthread accepts one connection each time its poller reports the listener readable;
+        when 1,000 clients connect at once, the main thread then needs the GIL back 1,000
+        times while the pool threads it feeds keep it busy, up to a switch interval (5 ms)
+        each, and the last connections wait seconds to be accepted. One wake-up now takes
+        up to ``ACCEPT_BATCH``: not the whole queue, so that the other workers, woken by
+        the same connections, get their share of them (and of the cores).
+        """
+        for _ in range(ACCEPT_BATCH):
+            if self.nr_conns >= self.worker_connections:
+                return
+            before = self.nr_conns
+            super().accept(listener)  # one connection, or nothing if none is waiting
+            if self.nr_conns == before:
+                return
 
     def handle(self, conn: Any) -> Any:
         result = super().handle(conn)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,50 @@ def test_a_kept_alive_connection_is_served_on_the_same_thread_while_requests_com
         worker.alive = False  # a stopping worker answers one and hands the rest back
         assert worker.handle(_conn(ours)) is True
         assert served[5:] == [b"req 6\n"]
+
+
+def _worker_with(monkeypatch, worker_connections: int) -> tuple[Any, list[Any]]:
+    """A JsonErrorThreadWorker with just what ``accept`` touches; handed-off connections
+    are collected instead of going to a thread pool."""
+    queued: list[Any] = []
+    worker = object.__new__(gunicorn_worker.JsonErrorThreadWorker)
+    worker.cfg = SimpleNamespace(is_ssl=False)
+    worker.nr_conns = 0
+    worker.worker_connections = worker_connections
+    monkeypatch.setattr(worker, "enqueue_req", queued.append, raising=False)
+    return worker, queued
+
+
+def _listener_with(waiting: int) -> tuple[socket.socket, list[socket.socket]]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.setblocking(False)
+    clients = [socket.create_connection(listener.getsockname()) for _ in range(waiting)]
+    return listener, clients
+
+
+def test_one_wake_up_accepts_every_waiting_connection_up_to_the_batch(monkeypatch):
+    worker, queued = _worker_with(monkeypatch, worker_connections=100)
+    listener, clients = _listener_with(gunicorn_worker.ACCEPT_BATCH + 3)
+    try:
+        worker.accept(listener)
+        assert len(queued) == worker.nr_conns == gunicorn_worker.ACCEPT_BATCH
+        worker.accept(listener)  # the next wake-up takes the rest, then finds none
+        assert len(queued) == gunicorn_worker.ACCEPT_BATCH + 3
+        worker.accept(listener)
+        assert worker.nr_conns == gunicorn_worker.ACCEPT_BATCH + 3
+    finally:
+        for sock in [listener, *clients, *(c.sock for c in queued)]:
+            sock.close()
+
+
+def test_accepting_stops_at_worker_connections(monkeypatch):
+    worker, queued = _worker_with(monkeypatch, worker_connections=4)
+    listener, clients = _listener_with(6)
+    try:
+        worker.accept(listener)
+        assert len(queued) == worker.nr_conns == 4
+    finally:
+        for sock in [listener, *clients, *(c.sock for c in queued)]:
+            sock.close()
