@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
-    credentials = open_credentials(settings)
+    credentials = open_credentials(settings, database)
     transport = Transport(settings.max_upstream_bytes)
     store = ImageStore(
         Path(settings.images_dir),

@@ -20,11 +20,18 @@ MAX_STDIN_CHARS = 65_536
 
 
 def open_admin() -> tuple[Settings, Credentials]:
-    """Settings, a migrated store and the credentials; any problem is a clean CLI error."""
+    """Settings, a migrated store and the credentials; any problem is a clean CLI error.
+
+    The store's connections close when the command ends (tests run many in one process).
+    """
     try:
         settings = Settings.from_env()
-        Database.from_settings(settings).migrate()
-        return settings, open_credentials(settings)
+        database = Database.from_settings(settings)
+        database.migrate()
+        context = click.get_current_context(silent=True)
+        if context is not None:
+            context.call_on_close(database.dispose)
+        return settings, open_credentials(settings, database)
     except (SettingsError, MasterKeyError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -3,7 +3,8 @@
 The request path uses :class:`Credentials` (built once per app by
 :func:`open_credentials`) and :func:`looks_like_gateway_key`; the ``gateway``
 CLI administers the same store. Layout: ``store`` (Protocol and records),
-``sqlite_store`` / ``memory_store`` (implementations), ``crypto`` and ``keyfile``
+``memory_store`` (the tests' implementation; the server's is
+``gateway.store.key_store.DatabaseKeyStore``), ``crypto`` and ``keyfile``
 (master key, pepper), ``api_keys``, ``virtual_keys``, ``configs``, ``rotation``,
 ``resolve`` (the facade).
 """
@@ -15,7 +16,6 @@ from .crypto import SecretBox
 from .keyfile import MasterKeyError
 from .memory_store import MemoryKeyStore
 from .resolve import Credentials, open_credentials
-from .sqlite_store import SQLiteKeyStore
 from .store import KeyStore
 from .virtual_keys import KNOWN_PROVIDERS, VirtualKey
 
@@ -25,7 +25,6 @@ __all__ = [
     "KeyStore",
     "MasterKeyError",
     "MemoryKeyStore",
-    "SQLiteKeyStore",
     "SecretBox",
     "Team",
     "VirtualKey",

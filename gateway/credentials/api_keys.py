@@ -15,9 +15,9 @@ import hmac
 import logging
 import re
 import secrets
-import sqlite3
 import zlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from .store import LIMIT_FIELDS, ApiKeyRecord, KeyStore
 
@@ -29,7 +29,8 @@ KEY_LENGTH = len(PREFIX) + _BODY_CHARS + 1 + 6
 _SHAPE = re.compile(rf"^{PREFIX}[A-Za-z0-9_-]{{{_BODY_CHARS}}}_[0-9A-Za-z]{{6}}$")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # last_used_at is written at most this often per key: a write per request would
-# serialise every worker on SQLite's write lock for a display column.
+# serialise every worker on SQLite's write lock (or a PostgreSQL row lock) for a display
+# column.
 TOUCH_INTERVAL = 60.0
 # Compared against when no row matches, so unknown keys cost what known ones do.
 _NO_DIGEST = "0" * 64
@@ -90,7 +91,15 @@ def create(store: KeyStore, pepper: bytes, name: str, now: float) -> tuple[str, 
     return key, record
 
 
-def authenticate(store: KeyStore, pepper: bytes, presented: str, now: float) -> Team | None:
+class KeyLookup(Protocol):
+    """What :func:`authenticate` needs of a :class:`KeyStore` (or of a cache in front of it)."""
+
+    def find_api_key(self, digest: str) -> ApiKeyRecord | None: ...
+
+    def touch_api_key(self, key_id: str, now: float, interval: float) -> None: ...
+
+
+def authenticate(store: KeyLookup, pepper: bytes, presented: str, now: float) -> Team | None:
     """The caller's team, or None for a malformed, unknown or revoked key.
 
     Unknown and revoked keys take the same path (lookup + ``compare_digest``); only
@@ -106,6 +115,7 @@ def authenticate(store: KeyStore, pepper: bytes, presented: str, now: float) -> 
     if record.last_used_at is None or now - record.last_used_at >= TOUCH_INTERVAL:
         try:
             store.touch_api_key(record.id, now, TOUCH_INTERVAL)
-        except sqlite3.Error as exc:  # a display column must never fail a request
+        except Exception as exc:  # a display column must never fail a request
+            # Whatever the store raised: a locked SQLite file, a server gone, a pool timeout.
             log.warning("could not record last use of gateway key %s: %s", record.id, exc)
     return Team(record.name, record.id, *(getattr(record, name) for name in LIMIT_FIELDS))

@@ -16,11 +16,13 @@ with ``new,old`` before rows are re-encrypted (see ``gateway master-key rotate``
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -56,6 +58,17 @@ class KeyFile:
 
     def load(self) -> list[str]:
         return read_keys(self.path)
+
+
+def secret_context(key_id: str, provider: str, base_url: str | None, fields: Any) -> str:
+    """What a ciphertext is bound to: its row id and everything that decides where it goes.
+
+    ``fields`` is the mapping, or its JSON text as the ``virtual_keys`` row holds it.
+    """
+    if isinstance(fields, str):
+        fields = json.loads(fields)
+    bound = json.dumps([provider, base_url, fields], sort_keys=True, separators=(",", ":"))
+    return f"vk1:{key_id}:{hashlib.sha256(bound.encode()).hexdigest()[:32]}"
 
 
 def _multi(keys: list[str]) -> MultiFernet:

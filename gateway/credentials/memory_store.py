@@ -1,6 +1,6 @@
 """MemoryKeyStore: the in-memory :class:`KeyStore` for tests (warehouse's dummy style).
 
-Same behaviour as the SQLite store, checked by one contract test run against both.
+Same behaviour as the database store, checked by one contract test run against both.
 It keeps secrets in clear in memory, so it is for tests and never for a server.
 """
 
@@ -24,10 +24,16 @@ class MemoryKeyStore:
         self._virtual: dict[str, tuple[VirtualKeyInfo, str]] = {}
         # name -> [(version, body, created_at, deleted)]
         self._configs: dict[str, list[tuple[int, str, float, bool]]] = {}
+        self.generation = 0
+
+    def _changed(self) -> None:
+        """Called with the lock held, after each write (as the database store counts)."""
+        self.generation += 1
 
     def add_api_key(self, record: ApiKeyRecord) -> None:
         with self._lock:
             self._api_keys[record.id] = record
+            self._changed()
 
     def find_api_key(self, digest: str) -> ApiKeyRecord | None:
         return next((r for r in self._api_keys.values() if r.digest == digest), None)
@@ -41,6 +47,9 @@ class MemoryKeyStore:
     def list_api_keys(self) -> list[ApiKeyRecord]:
         return sorted(self._api_keys.values(), key=lambda r: (r.name, r.created_at))
 
+    def has_active_api_key(self) -> bool:
+        return any(r.revoked_at is None for r in self._api_keys.values())
+
     def revoke_api_keys(self, name_or_id: str, now: float) -> int:
         with self._lock:
             hits = [
@@ -50,6 +59,7 @@ class MemoryKeyStore:
             ]
             for record in hits:
                 self._api_keys[record.id] = dataclasses.replace(record, revoked_at=now)
+            self._changed()
             return len(hits)
 
     def set_api_key_limits(self, name_or_id: str, limits: Mapping[str, int | None]) -> int:
@@ -63,6 +73,7 @@ class MemoryKeyStore:
             ]
             for record in hits:
                 self._api_keys[record.id] = dataclasses.replace(record, **changes)
+            self._changed()
             return len(hits)
 
     def add_virtual_key(self, info: VirtualKeyInfo, secret: str) -> None:
@@ -70,10 +81,17 @@ class MemoryKeyStore:
             if info.name in self._virtual:
                 raise KeyError(info.name)
             self._virtual[info.name] = (info, secret)
+            self._changed()
 
     def virtual_key(self, name: str) -> VirtualKeyInfo | None:
         entry = self._virtual.get(name)
         return entry[0] if entry else None
+
+    def sealed_virtual_key(self, name: str) -> tuple[VirtualKeyInfo, str] | None:
+        return self._virtual.get(name)  # the "token" is the secret itself here
+
+    def open_secret(self, info: VirtualKeyInfo, token: str) -> str:
+        return token
 
     def reveal_secret(self, key_id: str) -> str | None:
         return next((s for info, s in self._virtual.values() if info.id == key_id), None)
@@ -87,6 +105,7 @@ class MemoryKeyStore:
                 return False
             info = dataclasses.replace(self._virtual[name][0], hint=hint, updated_at=now)
             self._virtual[name] = (info, secret)
+            self._changed()
             return True
 
     def set_disabled(self, name: str, disabled: bool, now: float) -> bool:
@@ -96,10 +115,12 @@ class MemoryKeyStore:
             info, secret = self._virtual[name]
             info = dataclasses.replace(info, disabled_at=now if disabled else None, updated_at=now)
             self._virtual[name] = (info, secret)
+            self._changed()
             return True
 
     def delete_virtual_key(self, name: str) -> bool:
         with self._lock:
+            self._changed()
             return self._virtual.pop(name, None) is not None
 
     def rewrap_secrets(self, box: SecretBox, verify: SecretBox) -> int:
@@ -112,6 +133,7 @@ class MemoryKeyStore:
                 return versions[-1][0], False
             version = versions[-1][0] + 1 if versions else 1
             versions.append((version, body, now, False))
+            self._changed()
             return version, True
 
     def config(self, name: str, version: int | None = None) -> tuple[int, str] | None:
@@ -133,4 +155,5 @@ class MemoryKeyStore:
             versions = self._configs.get(name, [])
             hit = any(not v[3] for v in versions)
             self._configs[name] = [(n, b, t, True) for n, b, t, _ in versions]
+            self._changed()
             return hit

@@ -3,9 +3,9 @@
 Key file (``<data_dir>/master.key``):
   1. write ``new`` in front of the old keys: workers that meet a row they cannot
      decrypt re-read the file (crypto.SecretBox) and find the new key;
-  2. re-encrypt every secret in one ``BEGIN IMMEDIATE`` transaction
-     (``MultiFernet.rotate``) and decrypt every row with the new key alone before
-     committing: either all rows move or none does;
+  2. re-encrypt every secret in one transaction (``MultiFernet.rotate``; the rows
+     locked, ``BEGIN IMMEDIATE`` on SQLite) and decrypt every row with the new key
+     alone before committing: either all rows move or none does;
   3. drop the old keys from the file.
 A failure after step 1 leaves the new key first and the old ones after it, which
 every worker can read, and changes no row; rotating again is safe.

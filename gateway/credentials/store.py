@@ -1,8 +1,9 @@
-"""The key store interface and its records; implementations: SQLite and in-memory.
+"""The key store interface and its records; implementations: the store's and in-memory.
 
 Records carry no plaintext secret: a provider secret leaves the store only through
-:meth:`KeyStore.reveal_secret`, and a gateway API key is only ever a digest. The
-SQLite store is the default; the Protocol leaves room for PostgreSQL later.
+:meth:`KeyStore.reveal_secret` and :meth:`KeyStore.open_secret`, and a gateway API key is
+only ever a digest. The server's store is ``gateway.store.key_store.DatabaseKeyStore``
+(SQLite or PostgreSQL); ``memory_store.MemoryKeyStore`` is the tests' fake.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ class ConfigInfo:
 class KeyStore(Protocol):
     """Every read and write of keys and saved configs; writes are short transactions."""
 
+    #: Changes after each committed write through this object (``touch_api_key`` aside):
+    #: a cache in front of the store compares it to drop what this process changed.
+    generation: int
+
     def add_api_key(self, record: ApiKeyRecord) -> None: ...
 
     def find_api_key(self, digest: str) -> ApiKeyRecord | None:
@@ -73,6 +78,9 @@ class KeyStore(Protocol):
         """Set last_used_at unless it was set less than ``interval`` seconds ago."""
 
     def list_api_keys(self) -> list[ApiKeyRecord]: ...
+
+    def has_active_api_key(self) -> bool:
+        """Whether any unrevoked key exists."""
 
     def revoke_api_keys(self, name_or_id: str, now: float) -> int:
         """Revoke the key with this id, else every active key of this team; return the count."""
@@ -85,6 +93,14 @@ class KeyStore(Protocol):
         """Raise ``KeyError`` when the name is taken."""
 
     def virtual_key(self, name: str) -> VirtualKeyInfo | None: ...
+
+    def sealed_virtual_key(self, name: str) -> tuple[VirtualKeyInfo, str] | None:
+        """The record and its secret still encrypted, in one read; open it with
+        :meth:`open_secret` once the caller has decided to use it."""
+
+    def open_secret(self, info: VirtualKeyInfo, token: str) -> str:
+        """Decrypt a token from :meth:`sealed_virtual_key` (``SecretUnreadable`` if it does
+        not decrypt, e.g. a token read before a master key rotation finished)."""
 
     def reveal_secret(self, key_id: str) -> str | None:
         """The plaintext secret of a virtual key (None once deleted)."""

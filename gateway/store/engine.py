@@ -34,6 +34,9 @@ SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
+    # The old key store's: a replaced or deleted provider ciphertext (a rotated secret, or
+    # one under a retired master key) is zeroed, not left in free pages of the file.
+    "PRAGMA secure_delete = ON",
 )
 # Execution option for a write transaction on SQLite: BEGIN IMMEDIATE takes the write lock
 # first, so the busy timeout applies, instead of failing when a read turns into a write.

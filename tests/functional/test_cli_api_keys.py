@@ -7,7 +7,13 @@ from click.testing import CliRunner
 from gateway.cli import main
 from gateway.credentials import looks_like_gateway_key, open_credentials
 from gateway.settings import Settings
+from gateway.store.database import Database
 from tests.functional.conftest import stored_bytes
+
+
+def creds(data_dir):
+    settings = Settings(data_dir=str(data_dir))
+    return open_credentials(settings, Database.from_settings(settings))
 
 
 def test_create_prints_the_key_alone_on_stdout_and_stores_only_its_digest(data_dir):
@@ -22,8 +28,7 @@ def test_create_prints_the_key_alone_on_stdout_and_stores_only_its_digest(data_d
     disk = stored_bytes(data_dir)
     assert key.encode() not in disk
     assert key[5:-7].encode() not in disk  # not even the random body
-    creds = open_credentials(Settings(data_dir=str(data_dir)))
-    assert creds.authenticate(key).name == "team-a"
+    assert creds(data_dir).authenticate(key).name == "team-a"
 
 
 def test_list_and_revoke(data_dir):
@@ -42,7 +47,7 @@ def test_list_and_revoke(data_dir):
     assert (out.exit_code, out.output) == (0, "revoked 1 key\n")
     revoked = runner.invoke(main, ["api-keys", "list"]).output.splitlines()[1].split()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", revoked[5])
-    assert open_credentials(Settings(data_dir=str(data_dir))).authenticate(key) is None
+    assert creds(data_dir).authenticate(key) is None
 
     out = runner.invoke(main, ["api-keys", "revoke", key_id])
     assert out.exit_code == 1

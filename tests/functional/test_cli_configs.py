@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from gateway.cli import main
 from gateway.credentials import open_credentials
 from gateway.settings import Settings
+from gateway.store.database import Database
 
 FALLBACK = {"strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "a"}]}
 
@@ -32,7 +33,8 @@ def test_versions_get_list_delete(data_dir, tmp_path):
     assert json.loads(out.stdout) == FALLBACK
     out = runner.invoke(main, ["configs", "get", "main"])
     assert json.loads(out.stdout)["strategy"] == {"mode": "single"}
-    creds = open_credentials(Settings(data_dir=str(data_dir)))
+    settings = Settings(data_dir=str(data_dir))
+    creds = open_credentials(settings, Database.from_settings(settings))
     assert creds.get_config("main") == (2, {**FALLBACK, "strategy": {"mode": "single"}})
 
     lines = runner.invoke(main, ["configs", "list"]).stdout.splitlines()

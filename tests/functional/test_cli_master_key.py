@@ -8,6 +8,7 @@ from gateway.cli import main
 from gateway.credentials import open_credentials
 from gateway.credentials.keyfile import read_keys
 from gateway.settings import Settings
+from gateway.store.database import Database
 from tests.factories import MASTER_KEY_1, MASTER_KEY_2, PROVIDER_KEY
 
 
@@ -29,7 +30,8 @@ def test_key_file_rotation(data_dir):
     (new,) = read_keys(path)
     assert new != old
     assert new not in out.output
-    creds = open_credentials(Settings(data_dir=str(data_dir)))
+    settings = Settings(data_dir=str(data_dir))
+    creds = open_credentials(settings, Database.from_settings(settings))
     assert creds.resolve_virtual_key("b", None).secret == PROVIDER_KEY
 
 
@@ -61,7 +63,12 @@ def test_environment_rotation_in_two_steps(data_dir, monkeypatch):
     assert out.exit_code == 0, out.output
     assert out.stdout.startswith("re-encrypted 1 secret; now set GATEWAY_MASTER_KEY")
     settings = Settings.from_env({"GATEWAY_DATA_DIR": str(data_dir), "GATEWAY_MASTER_KEY": new})
-    assert open_credentials(settings).resolve_virtual_key("prod", None).secret == PROVIDER_KEY
+    assert (
+        open_credentials(settings, Database.from_settings(settings))
+        .resolve_virtual_key("prod", None)
+        .secret
+        == PROVIDER_KEY
+    )
     assert not os.path.exists(data_dir / "master.key")
 
 

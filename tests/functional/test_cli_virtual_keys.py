@@ -8,6 +8,7 @@ from gateway.cli import main
 from gateway.credentials import open_credentials
 from gateway.errors import VirtualKeyDisabled, VirtualKeyNotFound
 from gateway.settings import Settings
+from gateway.store.database import Database
 from tests.factories import PROVIDER_KEY
 from tests.functional.conftest import stored_bytes
 
@@ -29,7 +30,8 @@ class Session:
 
 
 def creds(data_dir):
-    return open_credentials(Settings(data_dir=str(data_dir)))
+    settings = Settings(data_dir=str(data_dir))
+    return open_credentials(settings, Database.from_settings(settings))
 
 
 def test_create_list_show_rotate_disable_enable_delete(data_dir):

@@ -11,7 +11,9 @@ from gateway.credentials.crypto import KeyFile
 from gateway.credentials.keyfile import create_private, format_keys, read_keys, replace_private
 from gateway.errors import SecretUnreadable
 from gateway.settings import Settings, SettingsError
+from gateway.store.database import Database
 from tests.factories import MASTER_KEY_1, MASTER_KEY_2, PROVIDER_KEY, settings, virtual_key
+from tests.unit.credentials.raw import execute
 
 
 def test_round_trip_is_bound_to_its_context(box):
@@ -33,10 +35,10 @@ def test_a_token_under_another_key_does_not_decrypt(box):
 def test_ciphertext_moved_to_another_row_does_not_decrypt(sqlite_store):
     sqlite_store.add_virtual_key(virtual_key(id="vk_a", name="a"), PROVIDER_KEY)
     sqlite_store.add_virtual_key(virtual_key(id="vk_b", name="b"), "sk-other-0000000000000000")
-    conn = sqlite_store._conn()
-    conn.execute(
+    execute(
+        sqlite_store,
         "UPDATE virtual_keys SET secret = (SELECT secret FROM virtual_keys WHERE id = 'vk_a') "
-        "WHERE id = 'vk_b'"
+        "WHERE id = 'vk_b'",
     )
     assert sqlite_store.reveal_secret("vk_a") == PROVIDER_KEY
     with pytest.raises(SecretUnreadable, match="does not belong to its record"):
@@ -45,8 +47,9 @@ def test_ciphertext_moved_to_another_row_does_not_decrypt(sqlite_store):
 
 def test_an_endpoint_edited_in_the_database_does_not_decrypt(sqlite_store):
     sqlite_store.add_virtual_key(virtual_key(id="vk_a", name="a"), PROVIDER_KEY)
-    sqlite_store._conn().execute(
-        "UPDATE virtual_keys SET base_url = 'https://attacker.example' WHERE id = 'vk_a'"
+    execute(
+        sqlite_store,
+        "UPDATE virtual_keys SET base_url = 'https://attacker.example' WHERE id = 'vk_a'",
     )
     with pytest.raises(SecretUnreadable):
         sqlite_store.reveal_secret("vk_a")
@@ -70,13 +73,13 @@ def test_fixed_keys_are_not_reread():
 
 def test_master_key_file_is_created_owner_only_and_reused(tmp_path):
     s = settings(tmp_path)
-    first = open_credentials(s)
+    first = open_credentials(s, Database.from_settings(s))
     path = s.master_key_path
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(s.pepper_path).st_mode) == 0o600
     (key,) = read_keys(path)
     Fernet(key.encode())  # a valid key
-    second = open_credentials(s)
+    second = open_credentials(s, Database.from_settings(s))
     assert read_keys(path) == [key]
     assert second.pepper == first.pepper
     assert len(first.pepper) == 32
@@ -86,13 +89,13 @@ def test_master_key_file_is_created_owner_only_and_reused(tmp_path):
 @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
 def test_a_file_others_can_read_stops_start_up(tmp_path, name, mode):
     s = settings(tmp_path)
-    open_credentials(s)
+    open_credentials(s, Database.from_settings(s))
     path = os.path.join(s.data_dir, name)
     with open(path) as f:
         secret_text = f.read()
     os.chmod(path, mode)
     with pytest.raises(MasterKeyError) as info:
-        open_credentials(s)
+        open_credentials(s, Database.from_settings(s))
     message = str(info.value)
     assert message == (
         f"refusing {path}: mode {mode:04o} lets group or others access it; run: chmod 600 {path}"
@@ -106,7 +109,7 @@ def test_a_malformed_key_file_names_the_line_not_the_content(tmp_path):
     bad = MASTER_KEY_1[:-2] + "!="
     create_private(s.master_key_path, f"# comment\n{MASTER_KEY_1}\n{bad}\n".encode())
     with pytest.raises(MasterKeyError) as info:
-        open_credentials(s)
+        open_credentials(s, Database.from_settings(s))
     assert str(info.value) == (
         f"{s.master_key_path}, line 3: not a Fernet key (44 characters, URL-safe base64)"
     )
@@ -131,7 +134,7 @@ def test_master_key_from_the_environment(tmp_path):
     )
     assert s.master_keys == (MASTER_KEY_2, MASTER_KEY_1)
     assert MASTER_KEY_1 not in repr(s)
-    open_credentials(s)
+    open_credentials(s, Database.from_settings(s))
     assert not os.path.exists(s.master_key_path)
 
 

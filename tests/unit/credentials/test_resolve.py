@@ -5,6 +5,7 @@ import pytest
 from gateway.credentials import Credentials, VirtualKey
 from gateway.errors import ConfigNotFound, SecretUnreadable, VirtualKeyDisabled, VirtualKeyNotFound
 from tests.factories import PEPPER, PROVIDER_KEY, virtual_key
+from tests.unit.credentials.raw import execute
 
 
 @pytest.fixture
@@ -90,7 +91,7 @@ def test_start_up_self_check_names_the_key_that_does_not_decrypt(sqlite_store):
     creds = Credentials(sqlite_store, PEPPER)
     sqlite_store.add_virtual_key(virtual_key(), PROVIDER_KEY)
     assert creds.check_secrets() == 1
-    sqlite_store._conn().execute("UPDATE virtual_keys SET provider = 'bedrock'")
+    execute(sqlite_store, "UPDATE virtual_keys SET provider = 'bedrock'")
     with pytest.raises(SecretUnreadable) as info:
         creds.check_secrets()
     assert info.value.message == (
