@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -23,12 +22,13 @@ from .credentials import Credentials, open_credentials
 from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
-from .image_store import ImageStore, load_key
+from .image_store import open_image_store
 from .logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError
 from .signing import Signer
+from .store import secrets as shared_secrets
 from .store.database import Database
 from .store.usage import open_usage
 from .transport import Transport
@@ -80,21 +80,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
         )
+    # Pepper, URL-signing and cache keys: the environment's, the database's, or files.
+    shared = shared_secrets.load(settings, database)
     credentials = open_credentials(settings, database)
     transport = Transport(settings.max_upstream_bytes)
-    store = ImageStore(
-        Path(settings.images_dir),
-        load_key(Path(settings.data_dir), settings.url_signing_key),
-        settings.image_url_ttl,
-        max_bytes=settings.image_store_max_mb << 20,
-    )
+    store = open_image_store(settings, database, shared.url_signing_key)
     delivery = Delivery(settings, transport, store)
     deps = Deps(
         settings=settings,
         transport=transport,
         signer=Signer(transport, settings.allowed_custom_hosts),
         delivery=delivery,
-        cache=open_cache(settings, delivery.image_bytes),
+        cache=open_cache(settings, database, delivery.image_bytes, shared),
         base_urls={"openai": settings.openai_base_url},
         saved_configs=functools.partial(credentials.get_config, param=CONFIG),
         authenticate=credentials.authenticate,
@@ -103,9 +100,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         usage=open_usage(settings.redis_url, database),
     )
     admission = Admission(settings.max_in_flight)
-    app.extensions["gateway"] = AppState(
-        settings, deps, RequestLog(database), admission, database
-    )
+    app.extensions["gateway"] = AppState(settings, deps, RequestLog(database), admission, database)
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
     metrics.init_app(app, settings, admission)
     error_handlers.register(app)

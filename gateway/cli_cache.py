@@ -1,14 +1,13 @@
 """``gateway cache``: what the simple cache holds, and emptying it.
 
-Safe while the gateway runs: both commands go through the same short SQLite
-transactions as the workers, and a worker that finds an entry's file gone treats
-it as a miss.
+Safe while the gateway runs: both commands go through the same short store
+transactions as the workers (SQLite or PostgreSQL), and a worker that finds an
+entry's image gone treats it as a miss.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,11 +16,12 @@ import click
 from .cache import CacheStore
 from .cli_io import print_table, when
 from .settings import Settings, SettingsError
+from .store.cache_index import ERRORS
 from .store.database import Database, StoreError
 
 # A locked or broken database, a directory that cannot be read, a value that does not
 # parse: a one-line error, never a traceback (corrupt rows themselves are skipped).
-_BROKEN = (sqlite3.Error, OSError, ValueError, StoreError)
+_BROKEN = (*ERRORS, OSError, ValueError, StoreError)
 
 
 def _store() -> CacheStore:
@@ -29,11 +29,12 @@ def _store() -> CacheStore:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    database = Database.from_settings(settings)
     try:
-        Database.from_settings(settings).migrate()
+        database.migrate()
     except _BROKEN as exc:
         raise click.ClickException(f"cannot open the store: {exc}") from None
-    return CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
+    return CacheStore(database, Path(settings.cache_dir), settings.cache_max_mb << 20)
 
 
 def _mb(size: int) -> str:

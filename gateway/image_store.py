@@ -8,31 +8,45 @@ file created once in the data directory), so any worker can verify it and nobody
 can mint or extend a link. Expired files are deleted by a sweeper thread that each
 worker starts on first use (threads do not survive gunicorn's fork).
 
-A file is named by its content: an HMAC-SHA256 of the bytes under a key derived
+Where the bytes live is a ``gateway.store.blobs.Blobs``: files in the data
+directory on the embedded default (SQLite), the ``blobs`` table with PostgreSQL, so
+that a link minted by one instance is served by any other (the signing key is then
+shared through the database too, ``gateway.store.secrets``). Signing, names, expiry
+and the budget are this module's, the same for both.
+
+An image is named by its content: an HMAC-SHA256 of the bytes under a key derived
 from the signing key, cut to 32 hex digits (as random-looking as before, and
 telling nothing about the image to whoever lacks the key). The same image stored
-again (a cache hit asked as ``url``, every time) reuses the file and refreshes its
-modification time, so the sweeper keeps it until the newest link has expired; each
-link keeps its own expiry, since the signature covers name and expiry. A directory
-lock (``flock``: shared to reuse, exclusive to delete) keeps a sweeper from deleting
-a file between the moment another worker reuses it and the moment it would have.
+again (a cache hit asked as ``url``, every time) reuses the stored bytes and moves
+their expiry forward, so the sweeper keeps them until the newest link has expired;
+each link keeps its own expiry, since the signature covers name and expiry.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
+import logging
 import os
 import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import GatewayError
+from .store.blobs import Blobs, DatabaseBlobs, FileBlobs
+
+if TYPE_CHECKING:
+    from .settings import Settings
+    from .store.database import Database
+
+log = logging.getLogger("gateway.image_store")
 
 KEY_FILE = "url-signing.key"
 NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpeg|webp|gif|bin)\Z")
@@ -47,6 +61,8 @@ CONTENT_TYPES = {
 _EXPIRES = re.compile(r"^[0-9]{1,12}\Z")
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}\Z")
 SWEEP_EVERY_S = 60.0
+#: The ``blobs`` kind of hosted images (PostgreSQL).
+BLOB_KIND = "image"
 
 
 def sniff(data: bytes) -> str:
@@ -93,7 +109,8 @@ def namer(key: bytes) -> Callable[[bytes], str]:
 
 
 class ImageStore:
-    """Files under ``<data dir>/images``; names come from the bytes, links are signed."""
+    """Hosted images in ``blobs`` (default: files under ``<data dir>/images``); names come
+    from the bytes, links are signed."""
 
     def __init__(
         self,
@@ -102,6 +119,7 @@ class ImageStore:
         ttl_s: int,
         clock: Callable[[], float] = time.time,
         max_bytes: int = 2 << 30,
+        blobs: Blobs | None = None,
     ) -> None:
         self.directory = directory
         self.key = key
@@ -109,82 +127,47 @@ class ImageStore:
         self.ttl_s = ttl_s
         self.clock = clock
         self.max_bytes = max_bytes
-        # Bytes on disk as of this worker's last sweep, plus what it stored since. Other
-        # workers' writes show up at the next sweep: the budget holds to within a minute
-        # of every worker's traffic.
+        self.blobs: Blobs = blobs if blobs is not None else FileBlobs(directory, ttl_s)
+        # Bytes stored as of this worker's last sweep, plus what it stored since. Other
+        # workers' (and instances') writes show up at the next sweep: the budget holds
+        # to within a minute of every worker's traffic.
         self._used: int | None = None
         self._sweeper_pid: int | None = None
         self._lock = threading.Lock()
 
     def put(self, data: bytes) -> tuple[str, int]:
-        """Store ``data`` (or reuse the file that already holds it); return its name and
-        the Unix time its link expires."""
+        """Store ``data`` (or reuse the stored copy); return its name and the Unix time
+        its link expires."""
         self._ensure_sweeper()
         name = self.name_of(data)
         now = self.clock()
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with self._locked(fcntl.LOCK_SH):
-                reused = self._refresh(name, now)
-            if not reused:
-                # Outside the lock: a full store sweeps, and the sweep takes it exclusively.
+            if not self.blobs.extend(name, now + self.ttl_s):
+                # A full store sweeps first (outside any lock the blobs take).
                 self._reserve(len(data))
-                with self._locked(fcntl.LOCK_SH):
-                    if not self._refresh(name, now):  # another worker may have written it
-                        self._write(name, data, now)
-        except OSError as exc:
+                self.blobs.put(name, data, now + self.ttl_s)  # reuses one written meanwhile
+        except (OSError, SQLAlchemyError) as exc:
             raise GatewayError(
                 "The gateway could not store the image to serve it by URL "
-                f"({exc.strerror or 'write failed'}).",
+                f"({getattr(exc, 'strerror', None) or 'write failed'}).",
                 code="image_store_failed",
             ) from None
         return name, int(now) + self.ttl_s
 
     def reuse(self, name: str) -> int | None:
-        """The Unix time a new link to the file ``name`` expires, if the store still holds
-        it (its modification time refreshed, as ``put`` does); None when it must be stored
-        again. The caller knows the name (``namer``), so the image is never read here."""
+        """The Unix time a new link to ``name`` expires, if the store still holds it (its
+        expiry moved forward, as ``put`` does); None when it must be stored again. The
+        caller knows the name (``namer``), so the image is never read here."""
         if not NAME.match(name):
             return None
         self._ensure_sweeper()
         now = self.clock()
         try:
-            with self._locked(fcntl.LOCK_SH):
-                if not self._refresh(name, now):
-                    return None
-        except OSError:  # no directory yet: nothing was ever stored
+            if not self.blobs.extend(name, now + self.ttl_s):
+                return None
+        except (OSError, SQLAlchemyError):  # no directory yet, or no store: store it again
             return None
         return int(now) + self.ttl_s
-
-    def _refresh(self, name: str, now: float) -> bool:
-        """Reuse the file ``name`` if it is there: the sweeper now keeps it ``ttl_s`` more."""
-        try:
-            os.utime(self.directory / name, (now, now))
-        except FileNotFoundError:
-            return False
-        return True
-
-    def _write(self, name: str, data: bytes, now: float) -> None:
-        temp = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
-        try:
-            with open(temp, "wb") as handle:
-                handle.write(data)
-            os.utime(temp, (now, now))  # the sweeper measures age on the store's clock
-            os.replace(temp, self.directory / name)
-        except OSError:
-            with contextlib.suppress(OSError):
-                temp.unlink()
-            raise
-
-    @contextlib.contextmanager
-    def _locked(self, operation: int) -> Iterator[None]:
-        """The directory's lock, shared by every worker (``flock`` on the directory)."""
-        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            fcntl.flock(fd, operation)
-            yield
-        finally:
-            os.close(fd)  # closing the only descriptor releases the lock
 
     def signature(self, name: str, expires: int) -> str:
         message = f"{name}:{expires}".encode()
@@ -194,15 +177,17 @@ class ImageStore:
         query = f"expires={expires}&signature={self.signature(name, expires)}"
         return f"{base_url.rstrip('/')}/v1/images/files/{name}?{query}"
 
-    def find(self, name: str, expires: str, signature: str) -> Path | None:
-        """The file for a valid, unexpired link; None for anything else (one answer: 404)."""
+    def find(self, name: str, expires: str, signature: str) -> Path | bytes | None:
+        """The image of a valid, unexpired link: its file (``FileBlobs``) or its bytes;
+        None for anything else (one answer: 404)."""
         if not (NAME.match(name) and _EXPIRES.match(expires) and _SIGNATURE.match(signature)):
             return None
         expected = self.signature(name, int(expires))
         if not hmac.compare_digest(expected, signature) or int(expires) < self.clock():
             return None
-        path = self.directory / name
-        return path if path.is_file() else None
+        if isinstance(self.blobs, FileBlobs):
+            return self.blobs.path(name)  # served from the file, as it is
+        return self.blobs.get(name)
 
     def _reserve(self, size: int) -> None:
         with self._lock:
@@ -220,40 +205,13 @@ class ImageStore:
             self._used = (self._used or 0) + size
 
     def sweep(self) -> int:
-        """Delete files older than the link lifetime; return how many went.
-
-        Every entry is looked at (a directory listing and a stat each: cheap even for
-        hundreds of thousands of files), and the bytes left are counted for the budget.
-        """
-        cutoff = self.clock() - self.ttl_s
-        removed = kept = 0
-        try:
-            entries = os.scandir(self.directory)
-        except OSError:  # not created yet (or not a directory: put will say so)
-            entries = None
-        if entries is not None:
-            with entries:
-                for entry in entries:
-                    with contextlib.suppress(OSError):
-                        info = entry.stat()
-                        # Left-over temp files (a crash mid-write) go once stale too.
-                        if entry.is_file() and info.st_mtime < cutoff:
-                            if self._delete_if_stale(entry.path, cutoff):
-                                removed += 1
-                                continue
-                            info = os.stat(entry.path)
-                        kept += info.st_size
+        """Delete images whose newest link has expired; return how many went. The bytes
+        left are counted for the budget."""
+        removed = self.blobs.sweep_expired(self.clock())
+        used = self.blobs.usage()
         with self._lock:
-            self._used = kept
+            self._used = used
         return removed
-
-    def _delete_if_stale(self, path: str, cutoff: float) -> bool:
-        """Delete a file that is still stale once no worker is reusing it."""
-        with self._locked(fcntl.LOCK_EX):
-            if os.stat(path).st_mtime >= cutoff:  # reused since it was listed
-                return False
-            os.unlink(path)
-            return True
 
     def _ensure_sweeper(self) -> None:
         pid = os.getpid()
@@ -269,5 +227,28 @@ class ImageStore:
     def _sweep_forever(self) -> None:
         while True:
             time.sleep(SWEEP_EVERY_S)
-            with contextlib.suppress(OSError):
+            try:
                 self.sweep()
+            except OSError:
+                pass
+            except SQLAlchemyError as exc:  # the store is away: the next round tries again
+                log.warning("image store sweep failed: %s", type(exc).__name__)
+
+
+def open_image_store(settings: Settings, database: Database, key: bytes) -> ImageStore:
+    """The app's image store: files in the data directory on SQLite, the shared ``blobs``
+    table with PostgreSQL (any instance serves any link); ``key`` is the shared signing
+    key (``gateway.store.secrets``)."""
+    directory = Path(settings.images_dir)
+    blobs: Blobs = (
+        FileBlobs(directory, settings.image_url_ttl)
+        if database.is_sqlite
+        else DatabaseBlobs(database, BLOB_KIND)
+    )
+    return ImageStore(
+        directory,
+        key,
+        settings.image_url_ttl,
+        max_bytes=settings.image_store_max_mb << 20,
+        blobs=blobs,
+    )

@@ -97,6 +97,17 @@ def _secret_text(raw: str) -> str:
     return raw.strip()
 
 
+def _key_bytes(raw: str) -> bytes:
+    """A key as its data-directory file holds it: URL-safe base64 of 32 bytes or more."""
+    try:
+        value = base64.urlsafe_b64decode(raw.strip().encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        value = b""
+    if len(value) < 32:
+        raise ValueError("must be 32 bytes or more in URL-safe base64")
+    return value
+
+
 def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
     """A URL with one of ``schemes`` (``postgresql`` also matches ``postgresql+psycopg``).
     The error never quotes the value: it may hold a password."""
@@ -222,6 +233,11 @@ class Settings:
     image_store_max_mb: int = _env("GATEWAY_IMAGE_STORE_MAX_MB", _int(1, 1 << 20), 2048)
     # Key for signing those links; unset: <data_dir>/url-signing.key (created 0600).
     url_signing_key: str | None = _env("GATEWAY_URL_SIGNING_KEY", _secret_text, None, secret=True)
+    # The HMAC pepper of gateway API key hashes and the cache key's HMAC key, as their
+    # files hold them; unset: <data_dir>/pepper and cache.key on SQLite, the database's
+    # (encrypted under GATEWAY_MASTER_KEY) with PostgreSQL (gateway/store/secrets.py).
+    pepper: bytes | None = _env("GATEWAY_PEPPER", _key_bytes, None, secret=True)
+    cache_key: bytes | None = _env("GATEWAY_CACHE_KEY", _key_bytes, None, secret=True)
     # Disk budget of the simple cache (config "cache"): least recently used entries go first.
     cache_max_mb: int = _env("GATEWAY_CACHE_MAX_MB", _int(1, 1 << 20), 1024)
     connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)
@@ -319,6 +335,12 @@ class Settings:
                 parse_allow_entry(entry)
             except ValueError as exc:
                 raise SettingsError(f"{from_env['allowed_custom_hosts']}: {exc}") from None
+        if self.uses_postgres and not self.master_keys:
+            # Shared secrets live in the database under it (gateway/store/secrets.py).
+            raise SettingsError(
+                "GATEWAY_MASTER_KEY: required when GATEWAY_DATABASE_URL is PostgreSQL "
+                "(a master key file in one data directory cannot be shared)"
+            )
         if self.max_requests_jitter > self.max_requests > 0:
             raise SettingsError("GATEWAY_MAX_REQUESTS_JITTER: must not exceed GATEWAY_MAX_REQUESTS")
         if self.metrics_dir and self.metrics_dir == self.data_dir:
@@ -334,6 +356,12 @@ class Settings:
                 "GATEWAY_MAX_IN_FLIGHT: above 4096 with gthread workers; "
                 "set GATEWAY_THREADS or GATEWAY_WORKER_CLASS=gevent"
             )
+
+    @property
+    def uses_postgres(self) -> bool:
+        """``GATEWAY_DATABASE_URL`` names PostgreSQL (instances share the store)."""
+        scheme = (self.database_url or "").split("://", 1)[0].split("+", 1)[0].lower()
+        return scheme in {"postgresql", "postgres"}
 
     @property
     def threads_per_worker(self) -> int:

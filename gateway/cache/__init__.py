@@ -1,9 +1,11 @@
 """The simple image cache (config ``cache: {"mode": "simple", "max_age": S}``).
 
-``keys`` (pure: what an entry is keyed on), ``store`` (SQLite index and files shared by
-every worker), ``rows`` (an index row's entry, checked), ``files`` (images as base64
-text named by its SHA-256, checked when read), ``entries`` (answers to base64 text and
-back), ``image_cache`` (the lookup before a call and the store after it).
+``keys`` (pure: what an entry is keyed on), ``store`` (the index and the images' text,
+shared by every worker, and with PostgreSQL every instance), ``texts`` (where that text
+lives: files, or the shared ``blobs`` table), ``rows`` (an index row's entry, checked),
+``files`` (images as base64 text named by its SHA-256, checked when read), ``entries``
+(answers to base64 text and back), ``image_cache`` (the lookup before a call and the
+store after it).
 """
 
 from __future__ import annotations

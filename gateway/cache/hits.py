@@ -1,28 +1,25 @@
 """Cache hits counted in memory and written in batches, off most requests' path.
 
 A hit needs ``last_used_at`` (for least-recently-used eviction) and the hit count
-(for ``gateway cache stats``). Writing them on every hit would make each hit a SQLite
-write transaction, and under concurrency hits would queue for the write lock (SQLite's
-busy handler sleeps for milliseconds at a time). Instead each worker adds them up and
-writes them in one ``UPDATE`` batch at most once a second, inside the next store's
-transaction, from the hit that finds the batch due (only if nobody holds the write
-lock: a hit never waits for it, and a batch that could not be written is kept for
-the next try), or at exit. A crash loses the hit counts since the last batch, and
-eviction sees another worker's hits a second or more late.
+(for ``gateway cache stats``). Writing them on every hit would make each hit a write
+transaction, and under concurrency hits would queue for the cache writers' lock (on
+SQLite, its busy handler sleeps for milliseconds at a time). Instead each worker adds
+them up and writes them in one ``UPDATE`` batch at most once a second, inside the next
+store's transaction, from the hit that finds the batch due (only if nobody holds the
+writers' lock: a hit never waits for it, and a batch that could not be written is kept
+for the next try), or at exit. A crash loses the hit counts since the last batch, and
+eviction sees another worker's hits a second or more late. The ``UPDATE`` itself is
+``gateway.store.cache_index.CacheIndex.apply_hits``.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
-import sqlite3
 import threading
 from collections.abc import Callable
 
 FLUSH_EVERY_S = 1.0
-_UPDATE = (
-    "UPDATE cache_entries SET last_used_at = MAX(last_used_at, ?), hits = hits + ? WHERE key = ?"
-)
 
 
 class Hits:
@@ -46,7 +43,7 @@ class Hits:
             return now - self._flushed_at >= self.every_s
 
     def take(self) -> list[tuple[float, int, str]]:
-        """The batch to write (``_UPDATE``'s parameters); counting starts again."""
+        """The batch to write, ``(last used, hits, key)`` per key; counting starts again."""
         with self._lock:
             pending, self._pending = self._pending, {}
             self._flushed_at = self.clock()
@@ -58,9 +55,3 @@ class Hits:
             for used, count, key in batch:
                 later, more = self._pending.get(key, (used, 0))
                 self._pending[key] = (max(used, later), count + more)
-
-
-def apply(conn: sqlite3.Connection, batch: list[tuple[float, int, str]]) -> None:
-    """Write a batch inside the caller's transaction (an evicted key updates nothing)."""
-    if batch:
-        conn.executemany(_UPDATE, batch)

@@ -10,19 +10,20 @@ and the answer goes out uncached.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..credentials.keyfile import load_or_create_pepper
 from ..errors import GatewayError
-from ..image_store import load_key, namer
+from ..image_store import namer
 from ..models import ImageRequest, ImageResult, Target
 from ..routing.nodes import Leaf
 from ..settings import Settings
+from ..store import secrets as shared_secrets
+from ..store.cache_index import ERRORS
+from ..store.database import Database
 from .entries import HostedName, ImageBytes, from_entry, to_entry
 from .keys import cache_key, identity, split_url
 from .store import CacheStore, Meta
@@ -36,7 +37,7 @@ HIT, MISS, REFRESH, DISABLED = "HIT", "MISS", "REFRESH", "DISABLED"
 # Portkey's documented default lifetime of an entry (its hosted docs give max_age in seconds).
 DEFAULT_MAX_AGE_S = 86_400
 # A store that cannot be read or written, a corrupt row, an image that cannot be fetched.
-_BROKEN = (sqlite3.Error, OSError, ValueError, KeyError, TypeError, GatewayError)
+_BROKEN = (*ERRORS, OSError, ValueError, KeyError, TypeError, GatewayError)
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,21 @@ class ImageCache:
         return RequestCache(self, team, refresh)
 
 
-def open_cache(settings: Settings, image_bytes: ImageBytes) -> ImageCache:
-    """The app's cache: the index in the SQLite store, files and key in the data directory.
-    Hosted files are named as the image store names them (same key, from the settings)."""
-    store = CacheStore(settings.db_path, Path(settings.cache_dir), settings.cache_max_mb << 20)
-    pepper = load_or_create_pepper(settings.cache_key_path)
-    hosted = namer(load_key(Path(settings.data_dir), settings.url_signing_key))
-    return ImageCache(store, pepper, image_bytes, hosted_name=hosted)
+def open_cache(
+    settings: Settings,
+    database: Database,
+    image_bytes: ImageBytes,
+    shared: shared_secrets.SharedSecrets | None = None,
+) -> ImageCache:
+    """The app's cache: the index in the store, the images' text in files (SQLite) or
+    the shared ``blobs`` table (PostgreSQL). Its key and the signing key come from
+    ``shared`` (``gateway.store.secrets``; loaded here when not given): hosted files are
+    named as the image store names them."""
+    if shared is None:
+        shared = shared_secrets.load(settings, database)
+    store = CacheStore(database, Path(settings.cache_dir), settings.cache_max_mb << 20)
+    hosted = namer(shared.url_signing_key)
+    return ImageCache(store, shared.cache_key, image_bytes, hosted_name=hosted)
 
 
 @dataclass

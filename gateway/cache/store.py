@@ -1,18 +1,21 @@
-"""The cache on disk: an index in SQLite (``cache_entries``) and images as files.
+"""The cache's store: an index (``cache_entries``) and the images' base64 text.
 
-Every gunicorn worker shares both. Files are content-addressed base64 text
-(``<sha256>.b64`` under ``<data dir>/cache``, see ``files``), so two entries with the
-same image share one file. Writers publish files first and the row second; a file is
-unlinked only inside a ``BEGIN IMMEDIATE`` transaction that has just seen no row refer
-to it, and a writer checks its files again inside its own transaction (rewriting any
-that a concurrent eviction removed), so a committed row never points at a missing file.
-The size budget counts each entry's stored bytes, its base64 text (a file shared by
-two entries counts twice), and evicts the least recently used entries; expired entries
-go on every write.
+Every gunicorn worker, and with PostgreSQL every instance, shares both. The index is a
+table of the store (its SQL in ``gateway.store.cache_index``); the text is kept by
+``texts``: content-addressed files (``<sha256>.b64`` under ``<data dir>/cache``, see
+``files``) on the embedded SQLite default, rows of the ``blobs`` table with PostgreSQL,
+so that a hit never depends on which instance stored the entry. Two entries with the same
+image share one text. Writers store the text first and the row second; a text is deleted
+only inside a write transaction that has just seen no row refer to it, and cache writers
+take turns (``CacheIndex.writing``), a writer checking its texts again inside its own
+transaction (rewriting any that a concurrent eviction removed), so a committed row never
+points at missing text. The size budget counts each entry's stored bytes, its base64
+text (a text shared by two entries counts twice), and evicts the least recently used
+entries; expired entries go on every write.
 
 A row is checked before any of its files is read or unlinked: a name that is not
 ``<64 hex>.<ext>`` (a tampered ``../gateway.db``), a hosted name the image store would
-not make, or an entry that does not parse makes the row a logged miss; a file is
+not make, or an entry that does not parse makes the row a logged miss; a text is
 checked against its name before it is served (``files.read_text``). Such a row goes
 like any other when it expires or is evicted, instead of failing every later write.
 """
@@ -21,8 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,13 +31,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..db import BUSY_TIMEOUT_MS, ThreadConnections, immediate
+from sqlalchemy import Connection
+
 from ..image_store import CONTENT_TYPES, sniff
+from ..store.blobs import DatabaseBlobs
+from ..store.cache_index import ERRORS, CacheIndex, Rows
+from ..store.database import Database
 from . import files, hits
 from .rows import FILE, CachedImage, Entry, dump, parse
+from .texts import CorruptFile, DatabaseTexts, FileTexts, Texts
 
 __all__ = ["CacheStore", "CachedImage", "Entry", "Meta", "content_type"]
 log = logging.getLogger("gateway.cache")
+#: The ``blobs`` kind of the cache's image text (PostgreSQL).
+BLOB_KIND = "cache"
 
 
 @dataclass(frozen=True)
@@ -54,31 +62,33 @@ def content_type(data: bytes, declared: str) -> str:
 
 
 class CacheStore:
-    """Thread-safe: one SQLite connection per thread, opened again after a fork."""
+    """Thread-safe; the index goes through the app's :class:`Database`."""
 
     def __init__(
         self,
-        db_path: str,
+        database: Database,
         directory: Path,
         max_bytes: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.db_path = db_path
+        self.database = database
         self.directory = directory
         self.max_bytes = max_bytes
         self.clock = clock
-        self._connections = ThreadConnections(db_path)
+        self.index = CacheIndex(database)
+        self.texts: Texts = (
+            FileTexts(directory)
+            if database.is_sqlite
+            else DatabaseTexts(DatabaseBlobs(database, BLOB_KIND, clock))
+        )
         self._hits = hits.Hits(clock)
         self._write_lock = threading.Lock()
 
-    def _conn(self) -> sqlite3.Connection:
-        return self._connections.get()
-
     @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Connection]:
         # Threads of one worker queue on a Python lock, woken at once when it is free;
         # on SQLite's lock they would sleep in its busy handler's steps of 1 to 100 ms.
-        with self._write_lock, immediate(self._conn()) as conn:
+        with self._write_lock, self.index.writing() as conn:
             yield conn
 
     def get(self, key: str, max_age: int, read: bool = True) -> Entry | None:
@@ -87,81 +97,79 @@ class CacheStore:
         reads one later, with ``text``, if its hosted file has gone); a hit moves the entry
         to the back of the eviction queue."""
         now = self.clock()
-        row = (
-            self._conn()
-            .execute(
-                "SELECT created_at, expires_at, entry FROM cache_entries WHERE key = ?", (key,)
-            )
-            .fetchone()
-        )
-        if row is None or row["expires_at"] <= now or now - row["created_at"] >= max_age:
+        row = self.index.find(key)
+        if row is None:
             return None
-        entry = parse(key, row["entry"])
+        created_at, expires_at, column = row
+        if expires_at <= now or now - created_at >= max_age:
+            return None
+        entry = parse(key, column)
         if entry is None:  # a miss; the answer stored next replaces the row
             return None
-        images = []
-        for item in entry["images"]:
-            name = item["file"]
+        names = [item["file"] for item in entry["images"]]
+        texts: list[bytes | None]
+        if read:
             try:
-                text = self.text(name) if read else None
+                texts = list(self._read_all(names))
+            except CorruptFile as exc:  # a ValueError, not an OSError
+                log.warning("cache file %s... is corrupt: deleted, a miss", str(exc)[:12])
+                return None
             except OSError:  # cleared behind the index's back: a miss, stored again
                 return None
-            except files.CorruptFile:
-                log.warning("cache file %s... is corrupt: deleted, a miss", name[:12])
-                return None
-            if not read and not files.present(self.directory, name):
-                return None
-            info = (item["content_type"], item.get("revised_prompt"), item.get("hosted"))
-            images.append(CachedImage(text, *info, file=name))
+        elif self.texts.present(names):
+            texts = [None] * len(names)
+        else:
+            return None
+        images = tuple(
+            CachedImage(
+                text,
+                item["content_type"],
+                item.get("revised_prompt"),
+                item.get("hosted"),
+                file=item["file"],
+            )
+            for item, text in zip(entry["images"], texts, strict=True)
+        )
         if self._hits.add(key, now, self._flush_quietly):
             self._try_flush()
-        return Entry(entry["created"], tuple(images), entry.get("extra", {}))
+        return Entry(entry["created"], images, entry.get("extra", {}))
 
     def text(self, name: str) -> bytes:
-        """The checked base64 text of the cached file ``name`` (``files.read_text``)."""
-        return files.read_text(self.directory, name)
+        """The checked base64 text of the cached image ``name`` (``files.read_text``)."""
+        return self.texts.read(name)
+
+    def _read_all(self, names: list[str]) -> list[bytes]:
+        if isinstance(self.texts, FileTexts):
+            return [self.text(name) for name in names]  # a file each, as before
+        return self.texts.read_all(names)  # one query for every image of the entry
 
     def _try_flush(self) -> None:
         """Write the counted hits unless someone is writing: a hit never waits for a lock.
 
         Another thread of this worker holding the lock is storing an entry, and its put
-        writes the batch too. Another worker holding SQLite's lock makes ``BEGIN
-        IMMEDIATE`` fail at once (no busy timeout here), and the batch waits for the
-        next hit a second later, or the next put.
+        writes the batch too. Another worker (or instance) holding the store's writer
+        lock makes ``writing_now`` give up at once, and the batch waits for the next hit
+        a second later, or the next put.
         """
         if not self._write_lock.acquire(blocking=False):
             return
         try:
             batch = self._hits.take()
             if batch:
-                self._write_now(batch)
-        except (sqlite3.Error, OSError) as exc:  # counts for eviction and stats: not worth a miss
+                with self.index.writing_now() as conn:
+                    if conn is None:  # another worker is writing
+                        self._hits.restore(batch)
+                    else:
+                        self.index.apply_hits(conn, batch)
+        except (*ERRORS, OSError) as exc:  # counts for eviction and stats: not worth a miss
             log.warning("cache hit counts not written: %s", type(exc).__name__)
         finally:
             self._write_lock.release()
 
-    def _write_now(self, batch: list[tuple[float, int, str]]) -> None:
-        conn = self._conn()
-        conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # another worker is writing
-                self._hits.restore(batch)
-                return
-            try:
-                hits.apply(conn, batch)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
     def _flush_quietly(self) -> None:
         try:
             self.flush_hits()
-        except (sqlite3.Error, OSError) as exc:  # counts for eviction and stats: not worth a miss
+        except (*ERRORS, OSError) as exc:  # counts for eviction and stats: not worth a miss
             log.warning("cache hit counts not written: %s", type(exc).__name__)
 
     def flush_hits(self) -> None:
@@ -169,7 +177,7 @@ class CacheStore:
         batch = self._hits.take()
         if batch:
             with self._write() as conn:
-                hits.apply(conn, batch)
+                self.index.apply_hits(conn, batch)
 
     def put(self, key: str, meta: Meta, entry: Entry, max_age: int) -> bool:
         """Store (or replace) ``key``; False when the entry alone is over the budget."""
@@ -177,145 +185,88 @@ class CacheStore:
         size = sum(len(text) for text in texts)
         if size > self.max_bytes:
             return False
-        named = {files.text_name(text): text for text in texts}
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for name, text in named.items():
-            files.publish(self.directory, name, text)
+        names = [files.text_name(text) for text in texts]
+        named = dict(zip(names, texts, strict=True))
         now = self.clock()
-        body = dump(entry, [files.text_name(text) for text in texts])
+        self.texts.stage(named, now + max_age)
+        body = dump(entry, names)
         with self._write() as conn:
-            hits.apply(conn, self._hits.take())  # so that eviction sees this worker's hits
-            for name, text in named.items():  # an eviction may have run since
-                files.publish(self.directory, name, text)
-            dropped = _entry_files(
-                conn, "SELECT key, entry FROM cache_entries WHERE key = ?", (key,)
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO cache_entries (key, team, provider, model, created_at, "
-                "expires_at, last_used_at, hits, size_bytes, entry) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                (
-                    key,
-                    meta.team,
-                    meta.provider,
-                    meta.model,
-                    now,
-                    now + max_age,
-                    now,
-                    size,
-                    body,
-                ),
+            self.index.apply_hits(conn, self._hits.take())  # so that eviction sees them
+            self.texts.ensure(conn, named, now + max_age)  # an eviction may have run since
+            dropped = _names(self.index.rows_of(conn, key))
+            self.index.replace(
+                conn,
+                {
+                    "key": key,
+                    "team": meta.team,
+                    "provider": meta.provider,
+                    "model": meta.model,
+                    "created_at": now,
+                    "expires_at": now + max_age,
+                    "last_used_at": now,
+                    "hits": 0,
+                    "size_bytes": size,
+                    "entry": body,
+                },
             )
             dropped |= self._evict(conn, now, keep=key)
-            self._unlink_unreferenced(conn, dropped)
+            self._drop_unreferenced(conn, dropped)
         return True
 
-    def _evict(self, conn: sqlite3.Connection, now: float, keep: str | None = None) -> set[str]:
+    def _evict(self, conn: Connection, now: float, keep: str | None = None) -> set[str]:
         """Drop expired entries, then the least recently used until within budget."""
-        dropped = _entry_files(
-            conn, "DELETE FROM cache_entries WHERE expires_at <= ? RETURNING key, entry", (now,)
-        )
-        total = conn.execute("SELECT COALESCE(SUM(size_bytes), 0) FROM cache_entries").fetchone()
-        over = int(total[0]) - self.max_bytes
+        dropped = _names(self.index.delete_expired(conn, now))
+        over = self.index.total_bytes(conn) - self.max_bytes
         if over <= 0:
             return dropped
-        victims = []
-        rows = conn.execute(
-            "SELECT key, size_bytes FROM cache_entries ORDER BY last_used_at, created_at"
-        )
-        with contextlib.closing(rows):
-            for row in rows:
-                if over <= 0:
-                    break
-                if row["key"] != keep:
-                    victims.append(row["key"])
-                    over -= int(row["size_bytes"])
-        for key in victims:
-            dropped |= _entry_files(
-                conn, "DELETE FROM cache_entries WHERE key = ? RETURNING key, entry", (key,)
-            )
+        for victim in self.index.least_recently_used(conn, over, keep):
+            dropped |= _names(self.index.delete_key(conn, victim))
         return dropped
 
-    def _unlink_unreferenced(self, conn: sqlite3.Connection, names: Iterable[str]) -> None:
-        for name in names:
-            if not FILE.match(name):  # never a path outside the directory
-                continue
-            used = conn.execute(
-                "SELECT 1 FROM cache_entries WHERE instr(entry, ?) > 0 LIMIT 1", (name,)
-            ).fetchone()
-            if used is None:
-                with contextlib.suppress(FileNotFoundError):
-                    (self.directory / name).unlink()
+    def _drop_unreferenced(self, conn: Connection, names: Iterable[str]) -> None:
+        unused = [
+            name
+            for name in names
+            if FILE.match(name)  # never a path outside the directory
+            and not self.index.references(conn, name)
+        ]
+        if unused:
+            self.texts.drop(conn, unused)
 
     def purge_expired(self) -> int:
-        """Remove expired entries and every file no entry refers to (left by a writer that
-        died between its files and its row); return how many entries went."""
+        """Remove expired entries and every text no entry refers to (left by a writer that
+        died between its text and its row); return how many entries went."""
         with self._write() as conn:
-            before = _count(conn)
+            before = self.index.count(conn)
             self._evict(conn, self.clock())
-            used = _entry_files(conn, "SELECT key, entry FROM cache_entries", ())
-            with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as found:
-                for item in found:
-                    if item.is_file() and item.name not in used:
-                        os.unlink(item.path)
-            return before - _count(conn)
+            self.texts.purge(conn, _names(self.index.all_rows(conn)))
+            return before - self.index.count(conn)
 
     def clear(self) -> int:
-        """Remove every entry and every file (stray temporary files too)."""
+        """Remove every entry and every text (stray temporary files too)."""
         with self._write() as conn:
-            removed = _count(conn)
-            conn.execute("DELETE FROM cache_entries")
-            with contextlib.suppress(FileNotFoundError), os.scandir(self.directory) as found:
-                for item in found:
-                    if item.is_file():
-                        os.unlink(item.path)
+            removed = self.index.delete_all(conn)
+            self.texts.clear(conn)
         return removed
 
     def stats(self) -> dict[str, Any]:
         self.flush_hits()
-        row = (
-            self._conn()
-            .execute(
-                "SELECT COUNT(*) AS entries, COALESCE(SUM(size_bytes), 0) AS bytes, "
-                "COALESCE(SUM(hits), 0) AS hits, MIN(created_at) AS oldest, "
-                "MAX(created_at) AS newest, COALESCE(SUM(expires_at <= ?), 0) AS expired "
-                "FROM cache_entries",
-                (self.clock(),),
-            )
-            .fetchone()
-        )
-        stats = dict(row)
-        stats["files"], stats["file_bytes"] = _disk_usage(self.directory)
+        stats = self.index.stats(self.clock())
+        stats["files"], stats["file_bytes"] = self.texts.usage()
         stats["budget_bytes"] = self.max_bytes
         return stats
 
     def close(self) -> None:
-        """Write pending hits and close this thread's connection (CLI and tests)."""
-        if self._connections.current() is not None:
-            self.flush_hits()
-            self._connections.close()
+        """Write pending hits (CLI and tests); the database stays the caller's."""
+        self.flush_hits()
 
 
-def _entry_files(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> set[str]:
-    """The files of the rows ``sql`` returns as ``(key, entry)``; a corrupt row has none
-    (a ``DELETE ... RETURNING`` still drops it)."""
+def _names(rows: Rows) -> set[str]:
+    """The images of ``(key, entry)`` rows; a corrupt row has none (a ``DELETE ...
+    RETURNING`` still drops it)."""
     names: set[str] = set()
-    for key, text in conn.execute(sql, args).fetchall():
+    for key, text in rows:
         entry = parse(key, text)
         if entry is not None:
             names.update(image["file"] for image in entry["images"])
     return names
-
-
-def _count(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM cache_entries").fetchone()[0])
-
-
-def _disk_usage(directory: Path) -> tuple[int, int]:
-    count = size = 0
-    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as found:
-        for item in found:
-            if item.is_file() and not item.name.startswith("."):
-                count += 1
-                size += item.stat().st_size
-    return count, size

@@ -29,12 +29,13 @@ from cryptography.fernet import Fernet
 from ..errors import ConfigNotFound, SecretUnreadable, VirtualKeyDisabled, VirtualKeyNotFound
 from ..redact import scrub
 from ..settings import Settings
+from ..store import secrets as shared_secrets
 from ..store.database import Database
 from ..store.key_store import DatabaseKeyStore
 from . import api_keys
 from .api_keys import Team
 from .crypto import KeyFile, KeySource, SecretBox, StaticKeys
-from .keyfile import load_or_create_keys, load_or_create_pepper
+from .keyfile import load_or_create_keys
 from .store import ApiKeyRecord, KeyStore, VirtualKeyInfo
 from .ttl_cache import TTLCache
 from .virtual_keys import NAME, VirtualKey
@@ -198,5 +199,6 @@ def open_credentials(
     """
     os.makedirs(settings.data_dir, mode=0o700, exist_ok=True)
     box = SecretBox(master_key_source(settings))
-    pepper = load_or_create_pepper(settings.pepper_path)
+    # GATEWAY_PEPPER, the database's shared one (PostgreSQL), or <data_dir>/pepper.
+    pepper = shared_secrets.load(settings, database).pepper
     return Credentials(DatabaseKeyStore(database, box), pepper, clock)

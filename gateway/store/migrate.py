@@ -207,7 +207,8 @@ def _check_adoptable(connection: Connection) -> None:
     from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(connection, opts=COMPARE)
-    other = [d for d in _flatten(compare_metadata(context, metadata)) if not _pk_nullable(d)]
+    diffs = _flatten(compare_metadata(context, metadata))
+    other = [d for d in diffs if not _pk_nullable(d) and not _later_table(d)]
     if other:
         raise MigrationError(
             f"the store's old-style schema differs from revision {ADOPTED}: {other!r}"
@@ -217,6 +218,30 @@ def _check_adoptable(connection: Connection) -> None:
 def _flatten(diffs: list[Any]) -> list[tuple[Any, ...]]:
     # compare_metadata nests a column's "modify_*" changes in a list of their own.
     return [d for diff in diffs for d in (diff if isinstance(diff, list) else [diff])]
+
+
+#: The tables revision ADOPTED builds (the old migrations' schema); later revisions' are
+#: created after the stamp, so a legacy store lacking them is as expected.
+ADOPTED_TABLES = frozenset(
+    {
+        "api_keys",
+        "cache_entries",
+        "configs",
+        "request_attempts",
+        "request_log",
+        "usage_windows",
+        "virtual_keys",
+    }
+)
+
+
+def _later_table(diff: tuple[Any, ...]) -> bool:
+    """A table (or its index) that a revision after :data:`ADOPTED` creates."""
+    if diff[0] == "add_table":
+        return diff[1].name not in ADOPTED_TABLES
+    if diff[0] == "add_index":
+        return diff[1].table.name not in ADOPTED_TABLES
+    return False
 
 
 def _pk_nullable(diff: tuple[Any, ...]) -> bool:

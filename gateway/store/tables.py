@@ -25,6 +25,7 @@ from sqlalchemy import (
     Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -167,4 +168,29 @@ cache_entries = Table(
     Column("entry", Text, nullable=False),
     Index("cache_entries_lru", "last_used_at"),
     Index("cache_entries_expiry", "expires_at"),
+)
+
+# Bytes every instance must read when the store is PostgreSQL (gateway.store.blobs):
+# hosted images (kind "image") and cached images' base64 text (kind "cache"). On SQLite
+# they stay files in the data directory and this table stays empty.
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("kind", Text, primary_key=True),
+    Column("name", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("size_bytes", Int64, nullable=False),
+    Column("created_at", Float64, nullable=False),
+    Column("expires_at", Float64, nullable=False),
+    Index("blobs_expiry", "kind", "expires_at"),
+)
+
+# Secrets every instance shares (pepper, URL-signing key, cache key), as Fernet tokens
+# under the master key (gateway.store.secrets); used with PostgreSQL only.
+shared_secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+    Column("created_at", Float64, nullable=False),
 )

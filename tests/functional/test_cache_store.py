@@ -1,4 +1,9 @@
-"""CacheStore on a real SQLite file and directory: budget, eviction, shared files, expiry."""
+"""CacheStore on each engine: budget, eviction, shared texts, expiry, hit batches.
+
+SQLite keeps the images' text in files under the cache directory (as before); with
+PostgreSQL it is rows of the ``blobs`` table, which the helpers below read and damage
+the way the SQLite tests do the files.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,19 @@ import base64
 import json
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy import insert, select, update
 
-from gateway import db
 from gateway.cache.files import text_name
 from gateway.cache.store import CachedImage, CacheStore, Entry, Meta
+from gateway.cache.texts import FileTexts
+from gateway.store.database import Database
+from gateway.store.engine import database_url
+from gateway.store.tables import blobs, cache_entries
+from tests.store_servers import fresh_database, postgres_url
 
 PNG = b"\x89PNG\r\n\x1a\n"
 META = Meta(team="design", provider="openai", model="dall-e-3")
@@ -32,14 +44,43 @@ def now() -> list[float]:
     return [1_800_000_000.0]
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    return postgres_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
+    if request.param == "sqlite":
+        url = database_url({"GATEWAY_DATA_DIR": str(tmp_path)})
+        with _migrated(url, tmp_path) as database:
+            yield database
+        return
+    with (
+        fresh_database(request.getfixturevalue("postgres_server")) as url,
+        _migrated(url, tmp_path) as database,
+    ):
+        yield database
+
+
+class _migrated:
+    def __init__(self, url: str, data_dir: Any) -> None:
+        self.database = Database(url, data_dir=str(data_dir), pool_size=4)
+
+    def __enter__(self) -> Database:
+        self.database.migrate()
+        return self.database
+
+    def __exit__(self, *exc: object) -> None:
+        self.database.dispose()
+
+
 @pytest.fixture
-def make_store(tmp_path, now):
-    path = str(tmp_path / "gateway.db")
-    db.prepare(str(tmp_path), path)
+def make_store(tmp_path, now, database):
     stores = []
 
     def build(max_bytes: int = 1000) -> CacheStore:
-        store = CacheStore(path, tmp_path / "cache", max_bytes, clock=lambda: now[0])
+        store = CacheStore(database, tmp_path / "cache", max_bytes, clock=lambda: now[0])
         stores.append(store)
         return store
 
@@ -48,8 +89,46 @@ def make_store(tmp_path, now):
         store.close()
 
 
+def on_files(store: CacheStore) -> bool:
+    return isinstance(store.texts, FileTexts)
+
+
 def files(store: CacheStore) -> set[str]:
-    return {p.name for p in store.directory.iterdir()}
+    """The stored texts' names: the cache directory's files, or the ``blobs`` rows."""
+    if not on_files(store):
+        return store.texts.blobs.names()
+    directory = store.directory
+    return {p.name for p in directory.iterdir()} if directory.exists() else set()
+
+
+def plant_text(store: CacheStore, name: str, data: bytes) -> None:
+    """A text no entry names (a writer that died between its text and its row)."""
+    if on_files(store):
+        (store.directory / name).write_bytes(data)
+    else:
+        store.texts.blobs.put(name, data, 0.0)
+
+
+def remove_text(store: CacheStore, name: str) -> None:
+    """A text removed behind the index's back."""
+    if on_files(store):
+        (store.directory / name).unlink()
+    else:
+        assert store.texts.blobs.delete(name)
+
+
+def damage_text(store: CacheStore, name: str, data: bytes) -> None:
+    if on_files(store):
+        (store.directory / name).write_bytes(data)
+    else:
+        with store.database.write() as conn:
+            conn.execute(update(blobs).where(blobs.c.name == name).values(data=data))
+
+
+def column(store: CacheStore, *names: str) -> list[tuple]:
+    query = select(*(cache_entries.c[name] for name in names)).order_by(cache_entries.c.key)
+    with store.database.read() as conn:
+        return [tuple(row) for row in conn.execute(query)]
 
 
 def tick(now: list[float], seconds: float = 1.0) -> None:
@@ -73,8 +152,7 @@ def test_hits_are_written_in_one_batch_a_second(make_store, now):
     store.put("k", META, entry(image(1)), max_age=600)
 
     def written() -> tuple[int, float]:
-        row = store._conn().execute("SELECT hits, last_used_at FROM cache_entries").fetchone()
-        return row["hits"], row["last_used_at"]
+        return column(store, "hits", "last_used_at")[0]  # "k" comes before "other"
 
     created = now[0]
     for _ in range(3):
@@ -125,6 +203,7 @@ def test_an_entry_larger_than_the_budget_is_not_stored(make_store):
     assert not store.put("big", META, entry(image(1), image(2)), max_age=60)
     assert store.stats()["entries"] == 0
     assert not store.directory.exists()
+    assert files(store) == set()
 
 
 def test_replacing_an_entry_removes_its_old_files(make_store):
@@ -149,7 +228,7 @@ def test_purge_expired_also_removes_files_no_entry_uses(make_store, now):
     store = make_store()
     store.put("old", META, entry(image(1)), max_age=10)
     store.put("kept", META, entry(image(2)), max_age=100)
-    (store.directory / ("0" * 64 + ".png")).write_bytes(b"orphan")
+    plant_text(store, "0" * 64 + ".png", b"orphan")
     tick(now, 10)
     assert store.purge_expired() == 1
     assert files(store) == {text_name(image(2).text)}
@@ -168,7 +247,7 @@ def test_clear_removes_every_entry_and_file(make_store):
 def test_a_missing_file_is_a_miss(make_store):
     store = make_store()
     store.put("k", META, entry(image(1)), max_age=60)
-    (store.directory / text_name(image(1).text)).unlink()
+    remove_text(store, text_name(image(1).text))
     assert store.get("k", max_age=60) is None
 
 
@@ -191,8 +270,7 @@ def test_concurrent_writers_never_leave_a_row_without_its_files(make_store, now)
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    conn = stores[0]._conn()
-    keys = [row[0] for row in conn.execute("SELECT key FROM cache_entries")]
+    keys = stores[0].index.keys()
     assert len(keys) == 3
     for key in keys:
         assert stores[0].get(key, max_age=600) is not None, key
@@ -200,12 +278,10 @@ def test_concurrent_writers_never_leave_a_row_without_its_files(make_store, now)
 
 def plant(store: CacheStore, key: str, text: str, now: float, max_age: float = 60) -> None:
     """A row written behind the store's back (a tampered or corrupted database)."""
-    with store._write() as conn:
+    row = {"key": key, "provider": "openai", "created_at": now, "expires_at": now + max_age}
+    with store.database.write() as conn:
         conn.execute(
-            "INSERT INTO cache_entries (key, team, provider, model, created_at, expires_at, "
-            "last_used_at, hits, size_bytes, entry) VALUES (?, NULL, 'openai', NULL, ?, ?, ?, "
-            "0, 10, ?)",
-            (key, now, now + max_age, now, text),
+            insert(cache_entries).values(**row, last_used_at=now, size_bytes=10, entry=text)
         )
 
 
@@ -235,7 +311,8 @@ def test_a_tampered_row_never_unlinks_outside_the_cache_directory(make_store, no
     tick(now, 10)
     assert store.put("next", META, entry(image(2)), max_age=600)  # expires both rows
     assert victim.read_bytes() == PNG + b"keep me"
-    assert (store.directory.parent / "gateway.db").exists()
+    if store.database.is_sqlite:
+        assert (store.directory.parent / "gateway.db").exists()
     assert store.purge_expired() == 0
     assert victim.exists()
     assert store.get("good", max_age=600) is not None
@@ -249,8 +326,7 @@ def test_a_row_that_does_not_parse_is_skipped_and_dropped_on_expiry(make_store, 
     assert store.put("a", META, entry(image(1)), max_age=600)  # the broken row is not yet expired
     tick(now, 10)
     assert store.put("b", META, entry(image(2)), max_age=600)  # expires the broken row
-    keys = {row[0] for row in store._conn().execute("SELECT key FROM cache_entries")}
-    assert keys == {"a", "b"}
+    assert store.index.keys() == ["a", "b"]
     assert store.get("a", max_age=600) is not None
     assert "cache entry broken... is corrupt" in caplog.text
 
@@ -262,26 +338,24 @@ def test_a_row_that_does_not_parse_is_dropped_when_evicted(make_store, now):
     store.put("a", META, entry(image(1)), max_age=600)
     tick(now)
     assert store.put("b", META, entry(image(2)), max_age=600)  # over budget: evicts broken
-    keys = {row[0] for row in store._conn().execute("SELECT key FROM cache_entries")}
-    assert keys == {"a", "b"}
+    assert store.index.keys() == ["a", "b"]
 
 
 def test_a_hit_never_waits_for_another_workers_write_lock(make_store, now):
     store = make_store()
     store.put("k", META, entry(image(1)), max_age=600)
-    other = db.connect(store.db_path)  # another worker, in the middle of a write
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    with store.index.writing():  # another worker (or instance) in the middle of a write
         tick(now)  # the hit batch is due
         started = time.monotonic()
-        assert store.get("k", max_age=600) is not None
+        found = []
+        thread = threading.Thread(target=lambda: found.append(store.get("k", max_age=600)))
+        thread.start()
+        thread.join(timeout=5)
         assert time.monotonic() - started < 0.5
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+        assert found[0] is not None
     store.get("k", max_age=600)
     store.flush_hits()
-    assert store._conn().execute("SELECT hits FROM cache_entries").fetchone()[0] == 2
+    assert column(store, "hits") == [(2,)]
 
 
 def test_a_hit_never_waits_for_this_workers_own_writer(make_store, now):
@@ -296,7 +370,7 @@ def test_a_hit_never_waits_for_this_workers_own_writer(make_store, now):
         assert not thread.is_alive()
     assert found[0] is not None
     store.flush_hits()
-    assert store._conn().execute("SELECT hits FROM cache_entries").fetchone()[0] == 1
+    assert column(store, "hits") == [(1,)]
 
 
 def test_an_entrys_extra_fields_come_back_with_it(make_store):
@@ -315,17 +389,16 @@ def test_a_url_hit_finds_the_files_without_reading_them(make_store):
     assert got.images == (CachedImage(None, "image/png", "rp1", hosted),)
     assert got.images[0].file == text_name(image(1).text)
     assert store.text(got.images[0].file) == image(1).text
-    (store.directory / got.images[0].file).unlink()
+    remove_text(store, got.images[0].file)
     assert store.get("k", max_age=60, read=False) is None  # gone: a miss, stored again
 
 
 def test_a_corrupt_file_is_a_miss_and_is_deleted(make_store, caplog):
     store = make_store()
     store.put("k", META, entry(image(1)), max_age=60)
-    path = store.directory / text_name(image(1).text)
-    path.write_bytes(image(1).text[:-4])
+    damage_text(store, text_name(image(1).text), image(1).text[:-4])
     assert store.get("k", max_age=60) is None
-    assert not path.exists()
+    assert text_name(image(1).text) not in files(store)
     assert "is corrupt: deleted, a miss" in caplog.text
     store.put("k", META, entry(image(1)), max_age=60)  # the next answer writes it again
     assert store.get("k", max_age=60) == entry(image(1))

@@ -10,18 +10,22 @@ from click.testing import CliRunner
 from gateway import db
 from gateway.cache.store import CachedImage, CacheStore, Entry, Meta
 from gateway.cli import main
+from gateway.store.database import Database
+from gateway.store.engine import database_url
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 1000
 
 
 def fill(data_dir, now: float) -> CacheStore:
-    db.prepare(str(data_dir), str(data_dir / "gateway.db"))
-    store = CacheStore(str(data_dir / "gateway.db"), data_dir / "cache", 1 << 30, clock=lambda: now)
+    database = Database(database_url({"GATEWAY_DATA_DIR": str(data_dir)}), data_dir=str(data_dir))
+    database.migrate()
+    store = CacheStore(database, data_dir / "cache", 1 << 30, clock=lambda: now)
     meta = Meta("design", "openai", "dall-e-3")
     store.put("fresh", meta, Entry(1, (CachedImage(PNG, "image/png"),)), max_age=3600)
     store.put("stale", meta, Entry(1, (CachedImage(PNG[:-1], "image/png"),)), max_age=1)
     store.get("fresh", max_age=3600)
     store.close()
+    database.dispose()
     return store
 
 
@@ -67,7 +71,7 @@ def test_a_bad_setting_is_a_clean_error(data_dir, monkeypatch):
 
 def test_a_corrupt_row_never_ends_in_a_traceback(data_dir):
     store = fill(data_dir, time.time() - 10)
-    conn = db.connect(store.db_path)
+    conn = db.connect(store.database.sqlite_path)
     with conn:
         conn.execute(
             "INSERT INTO cache_entries (key, provider, created_at, expires_at, last_used_at, "

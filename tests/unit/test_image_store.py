@@ -204,12 +204,12 @@ def test_the_sweeper_keeps_a_file_reused_after_it_listed_it(tmp_path, monkeypatc
     name, _ = images.put(TINY_PNG)
     path = tmp_path / "images" / name
     os.utime(path, (clock.now - 61, clock.now - 61))
-    delete = images._delete_if_stale
+    delete = images.blobs._delete_if_stale
 
     def reused_meanwhile(found: str, cutoff: float) -> bool:
         images.put(TINY_PNG)  # another worker hands out a new link to the same file
         return delete(found, cutoff)
 
-    monkeypatch.setattr(images, "_delete_if_stale", reused_meanwhile)
+    monkeypatch.setattr(images.blobs, "_delete_if_stale", reused_meanwhile)
     assert images.sweep() == 0
     assert path.read_bytes() == TINY_PNG
