@@ -183,13 +183,13 @@ def _from_database(
     return values
 
 
-def _read(conn: Connection, names: list[str]) -> dict[str, str]:
-    rows = conn.execute(
-        select(shared_secrets.c.name, shared_secrets.c.ciphertext).where(
-            shared_secrets.c.name.in_(names)
-        )
+def _read(conn: Connection, names: list[str], *, lock: bool = False) -> dict[str, str]:
+    query = select(shared_secrets.c.name, shared_secrets.c.ciphertext).where(
+        shared_secrets.c.name.in_(names)
     )
-    return {row[0]: row[1] for row in rows}
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {row[0]: row[1] for row in conn.execute(query)}
 
 
 def _context(name: str) -> str:
@@ -261,17 +261,29 @@ def _warn_if_files_differ(settings: SecretSettings, values: dict[str, bytes]) ->
             )
 
 
-def rewrap(database: Database, old: SecretBox, new: SecretBox) -> int:
-    """Re-encrypt the stored secrets under ``new``'s first key (a master key rotation:
-    ``old`` decrypts them); return how many. One transaction: all or none."""
-    count = 0
+def rotate_all(conn: Connection, box: SecretBox) -> int:
+    """Re-encrypt every stored secret under ``box``'s first key (``box`` holds the new key
+    and the old ones), inside the caller's transaction: a master key rotation calls it
+    with the virtual keys' re-encryption, or instances started with the new key alone
+    would refuse to start. Returns how many; one that no key decrypts changes nothing."""
+    from ..errors import SecretUnreadable
+
+    tokens = _read(conn, list(NAMES), lock=True)
+    for name, token in sorted(tokens.items()):
+        try:
+            rotated = box.rotate(token)
+        except SecretUnreadable:
+            raise SecretUnreadable(
+                f"The shared secret {name!r} does not decrypt with any configured master "
+                "key; nothing was changed."
+            ) from None
+        conn.execute(
+            update(shared_secrets).where(shared_secrets.c.name == name).values(ciphertext=rotated)
+        )
+    return len(tokens)
+
+
+def rewrap(database: Database, box: SecretBox) -> int:
+    """:func:`rotate_all` in a transaction of its own."""
     with database.write() as conn:
-        for name, token in _read(conn, list(NAMES)).items():
-            text = old.decrypt(_context(name), token)
-            conn.execute(
-                update(shared_secrets)
-                .where(shared_secrets.c.name == name)
-                .values(ciphertext=new.encrypt(_context(name), text))
-            )
-            count += 1
-    return count
+        return rotate_all(conn, box)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from gateway.credentials.crypto import SecretBox
 from gateway.credentials.keyfile import create_private
+from gateway.errors import SecretUnreadable
 from gateway.settings import Settings, SettingsError
 from gateway.store import secrets
 from gateway.store.database import Database
@@ -167,10 +168,13 @@ def test_an_install_moving_from_sqlite_keeps_its_pepper(tmp_path, pg, caplog):
     assert "differs from the shared secret pepper in the database" in caplog.text
 
 
-def test_rewrap_moves_them_under_a_new_master_key(tmp_path, pg):
+def test_a_master_key_rotation_moves_them_under_the_new_key(tmp_path, pg):
     url, database = pg
     first = secrets.load(settings(tmp_path / "a", url, master_keys=(MASTER_KEY_1,)), database)
-    old, new = SecretBox.from_keys([MASTER_KEY_1]), SecretBox.from_keys([MASTER_KEY_2])
-    assert secrets.rewrap(database, old, new) == 3
+    with pytest.raises(SecretUnreadable, match="'cache_key' does not decrypt"):
+        secrets.rewrap(database, SecretBox.from_keys([MASTER_KEY_2]))
+    before = stored(database)
+    assert secrets.rewrap(database, SecretBox.from_keys([MASTER_KEY_2, MASTER_KEY_1])) == 3
+    assert stored(database) != before
     config = settings(tmp_path / "a", url, master_keys=(MASTER_KEY_2,))
     assert secrets.load(config, database) == first
