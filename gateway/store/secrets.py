@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .database import Database
+from .database import Database, StoreError
 from .engine import database_url, is_sqlite
 from .tables import shared_secrets
 
@@ -66,8 +66,9 @@ NEEDS_MASTER_KEY = (
 )
 
 
-class SharedSecretError(RuntimeError):
-    """A shared secret is missing, malformed or does not decrypt; no value is quoted."""
+class SharedSecretError(StoreError):
+    """A shared secret is missing, malformed or does not decrypt; no value is quoted.
+    A :class:`StoreError`: gunicorn stops on it with one line (``gunicorn.conf.py``)."""
 
 
 class SecretSettings(Protocol):
