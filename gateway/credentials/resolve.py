@@ -195,7 +195,7 @@ def open_credentials(
     """Load (or create) the master key and the pepper; raise ``MasterKeyError`` if unsafe.
 
     The keys live in ``database`` (the app's, or the CLI's); call it after
-    ``database.migrate()``. It opens no database connection itself.
+    ``database.migrate()``. It reads the database only for a pepper kept there.
     """
     os.makedirs(settings.data_dir, mode=0o700, exist_ok=True)
     box = SecretBox(master_key_source(settings))
