@@ -9,9 +9,9 @@ batch goes straight to the driver's ``executemany`` (a pipeline on psycopg 3): r
 for psycopg's ``%(name)s``, tuples (one ``itemgetter`` per row) for SQLite's ``?``.
 Through ``connection.execute(table.insert(), rows)`` SQLAlchemy would rebuild every
 row's parameters in Python (``construct_params``): a batch of 256 rows and their
-attempts took 6.4 ms instead of 3.5 ms on SQLite, all of it holding the GIL that the
-request threads need. No column here has a bind processor, so the values reach the
-driver as they would through ``execute``.
+attempts cost 6.1 ms of CPU on SQLite instead of 4.1 ms (the old raw ``sqlite3`` writer:
+3.5 ms), all of it holding the GIL that the request threads need. No column here has
+a bind processor, so the values reach the driver as they would through ``execute``.
 """
 
 from __future__ import annotations
