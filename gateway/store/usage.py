@@ -26,9 +26,8 @@ rollback: nothing is half-written, and no request is admitted unchecked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
-from sqlalchemy import Connection, case, select, tuple_, update
+from sqlalchemy import Connection, bindparam, case, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -41,11 +40,58 @@ log = logging.getLogger("gateway.limits")
 #: Expired windows deleted per reservation at most (the index makes finding them cheap).
 CLEANUP_BATCH = 500
 
+# The statements are built once: building and coercing Core expressions for every
+# reservation cost more than running them on SQLite. Bound parameters: the key, its three
+# windows in lock order (w0 < w1 < w2) and when each ends (e0, e1, e2).
+_KEY = uw.c.key_id == bindparam("key")
+_MINE = (_KEY, uw.c.window.in_([bindparam("w0"), bindparam("w1"), bindparam("w2")]))
+_NEW_ROWS = [
+    {"key_id": bindparam("key"), "window": bindparam(f"w{i}"), "expires_at": bindparam(f"e{i}")}
+    for i in range(3)
+]
+# INSERT ... ON CONFLICT DO NOTHING, in each dialect's construct: rows in lock order.
+_INSERT = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(uw)
+    .values(_NEW_ROWS)
+    .on_conflict_do_nothing()
+    for dialect in (postgresql, sqlite)
+}
+_LOCK = (
+    select(uw.c.window, uw.c.requests, uw.c.images, uw.c.spend_micro_usd)
+    .where(*_MINE)
+    .order_by(uw.c.window)
+    .with_for_update()  # SQLite: left out (BEGIN IMMEDIATE holds the whole database)
+)
+_ADD = (
+    update(uw)
+    .where(*_MINE)
+    .values(
+        requests=uw.c.requests + 1,
+        images=uw.c.images + bindparam("n"),
+        spend_micro_usd=uw.c.spend_micro_usd + bindparam("estimate"),
+    )
+)
+_SPENT = uw.c.spend_micro_usd + bindparam("delta")
+_SETTLE = (
+    update(uw)
+    .where(_KEY, uw.c.window == bindparam("name"))
+    .values(spend_micro_usd=case((_SPENT < 0, 0), else_=_SPENT))
+)
+_EXPIRED = uw.alias("expired")
+_DELETE_EXPIRED = uw.delete().where(
+    tuple_(uw.c.key_id, uw.c.window).in_(
+        select(_EXPIRED.c.key_id, _EXPIRED.c.window)
+        .where(_EXPIRED.c.expires_at <= bindparam("now"))
+        .limit(CLEANUP_BATCH)
+        .with_for_update(skip_locked=True)  # never waits for a row another one holds
+    )
+)
 
-def insert_missing(connection: Connection, rows: Sequence[dict[str, object]]) -> None:
-    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect, rows in order."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    connection.execute(dialect.insert(uw).values(list(rows)).on_conflict_do_nothing())
+
+def insert_missing(connection: Connection, params: dict[str, object]) -> None:
+    """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect (PostgreSQL's or
+    SQLite's construct, chosen by name; the only place that tells them apart)."""
+    connection.execute(_INSERT[connection.dialect.name], params)
 
 
 class DatabaseUsageStore:
@@ -59,35 +105,18 @@ class DatabaseUsageStore:
             return Hold()
         w = windows(now)
         ends = {w.minute: w.minute_ends, w.day: w.day_ends, w.month: w.month_ends}
-        names = sorted(ends)  # the one lock order: day, minute, month
+        params: dict[str, object] = {"key": key_id}
+        for i, name in enumerate(sorted(ends)):  # the one lock order: day, minute, month
+            params[f"w{i}"], params[f"e{i}"] = name, ends[name]
         try:
             with self.database.write() as connection:
-                insert_missing(
-                    connection,
-                    [
-                        {"key_id": key_id, "window": name, "expires_at": ends[name]}
-                        for name in names
-                    ],
-                )
-                found = connection.execute(
-                    select(uw.c.window, uw.c.requests, uw.c.images, uw.c.spend_micro_usd)
-                    .where(uw.c.key_id == key_id, uw.c.window.in_(names))
-                    .order_by(uw.c.window)
-                    .with_for_update()
-                )
+                insert_missing(connection, params)
+                found = connection.execute(_LOCK, params)
                 usage = usage_of({r[0]: (r[1], r[2], r[3]) for r in found}, w)
                 refusal = decide(limits, usage, n, estimate, w, now)
                 if refusal is not None:
                     raise refusal  # rolls back: a refused request leaves nothing behind
-                connection.execute(
-                    update(uw)
-                    .where(uw.c.key_id == key_id, uw.c.window.in_(names))
-                    .values(
-                        requests=uw.c.requests + 1,
-                        images=uw.c.images + n,
-                        spend_micro_usd=uw.c.spend_micro_usd + estimate,
-                    )
-                )
+                connection.execute(_ADD, {**params, "n": n, "estimate": estimate})
                 _delete_expired(connection, now)
         except (SQLAlchemyError, OSError) as exc:
             log.error("usage store: cannot check the limits of key %s: %s", key_id, _reason(exc))
@@ -101,12 +130,7 @@ class DatabaseUsageStore:
         try:
             with self.database.write() as connection:
                 for name in sorted((hold.day, hold.month)):  # the reservation's lock order
-                    total = uw.c.spend_micro_usd + delta
-                    connection.execute(
-                        update(uw)
-                        .where(uw.c.key_id == hold.key_id, uw.c.window == name)
-                        .values(spend_micro_usd=case((total < 0, 0), else_=total))
-                    )
+                    connection.execute(_SETTLE, {"key": hold.key_id, "name": name, "delta": delta})
         except (SQLAlchemyError, OSError) as exc:  # the answer is on its way: log, never fail it
             log_unsettled(hold, spent, _reason(exc))
 
@@ -137,14 +161,7 @@ def log_unsettled(hold: Hold, spent: int, reason: str) -> None:
 
 def _delete_expired(connection: Connection, now: float) -> None:
     """Delete expired windows, skipping rows another transaction holds: never waits."""
-    old = uw.alias("expired")
-    expired = (
-        select(old.c.key_id, old.c.window)
-        .where(old.c.expires_at <= now)
-        .limit(CLEANUP_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    connection.execute(uw.delete().where(tuple_(uw.c.key_id, uw.c.window).in_(expired)))
+    connection.execute(_DELETE_EXPIRED, {"now": now})
 
 
 def _reason(exc: BaseException) -> str:
