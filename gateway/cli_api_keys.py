@@ -56,13 +56,17 @@ def revoke(name_or_id: str) -> None:
     click.echo(f"revoked {count} key{'s' if count > 1 else ''}")
 
 
+# Requests or images per minute: the columns are 32-bit INTEGER on PostgreSQL.
+MAX_PER_MINUTE = 2**31 - 1
+
+
 def _whole(text: str, flag: str) -> int | None:
-    """A count: ASCII digits only (no ``²``), at most 18 of them (below SQLite's 2**63)."""
+    """A count per minute: ASCII digits only (no ``²``), 1 to :data:`MAX_PER_MINUTE`."""
     if text.strip().lower() == "none":
         return None
-    if not re.fullmatch(r"[0-9]{1,18}", text.strip()) or int(text) < 1:
+    if not re.fullmatch(r"[0-9]{1,10}", text.strip()) or not 1 <= int(text) <= MAX_PER_MINUTE:
         raise click.BadParameter(
-            "use a whole number of at least 1 (at most 18 digits), or none", param_hint=flag
+            f"use a whole number from 1 to {MAX_PER_MINUTE}, or none", param_hint=flag
         )
     return int(text)
 

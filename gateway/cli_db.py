@@ -8,6 +8,7 @@ reads it from standard input.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterator
@@ -20,11 +21,17 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from .cli_io import print_table
 from .settings import Settings, SettingsError
 from .store import copy as store_copy
+from .store import secrets
 from .store.database import Database, StoreError
 from .store.engine import ENV, DatabaseURLError, normalise
 from .store.health import missing_file, reason, where
 
 MAX_URL_CHARS = 4096
+NEEDS_MASTER_KEY = (
+    "set GATEWAY_MASTER_KEY first: instances on PostgreSQL share the master key from the "
+    "environment. Use the key this install has (the content of <data dir>/master.key), "
+    "or the virtual keys' secrets copied will not decrypt."
+)
 
 
 @contextmanager
@@ -74,19 +81,28 @@ def copy(to_env: str | None, to_url: str | None) -> None:
     transaction (a failed copy leaves it empty). Then every table is compared row by
     row; any difference exits non-zero. The copy reads one consistent snapshot; rows a
     running gateway writes after it started are not copied, so stop the gateway first,
-    then point GATEWAY_DATABASE_URL at the target. Image and cache files stay in the
-    data directory: only database rows are copied.
+    then point GATEWAY_DATABASE_URL at the target. Hosted images (links last an hour) and
+    the cache are not copied: the target's cache starts empty. On PostgreSQL the
+    pepper, URL-signing and cache keys are copied from the data directory's files,
+    encrypted under GATEWAY_MASTER_KEY (required: set it to this install's key).
     """
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     source = Database.from_settings(settings)
-    target = Database(_target_url(to_env, to_url, settings.data_dir), data_dir=settings.data_dir)
+    target_url = _target_url(to_env, to_url, settings.data_dir)
+    target = Database(target_url, data_dir=settings.data_dir)
+    if not target.is_sqlite and not settings.master_keys:
+        raise click.ClickException(NEEDS_MASTER_KEY)
     click.echo(f"copying {where(source)} to {where(target)}", err=True)
     try:
         reports = store_copy.copy(source, target, echo=lambda line: click.echo(line, err=True))
-    except (store_copy.CopyError, StoreError) as exc:
+        if all(r.ok for r in reports) and not target.is_sqlite:
+            # The pepper (API key digests), the URL-signing and the cache keys: from this
+            # data directory's files into the target, encrypted under the master key.
+            secrets.load(dataclasses.replace(settings, database_url=target_url), target)
+    except (store_copy.CopyError, StoreError, secrets.SharedSecretError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         source.dispose()

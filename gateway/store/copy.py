@@ -64,9 +64,16 @@ class TableReport:
             self.examples.append(example)
 
 
+#: Not copied: the cache's index (its images are files in the SQLite install's data
+#: directory, rows of ``blobs`` on PostgreSQL; the target's cache starts empty and fills
+#: again), and the blobs and shared secrets themselves (files on SQLite; the target's
+#: secrets are seeded from those files by ``gateway db copy``).
+NOT_COPIED = frozenset({"cache_entries", "blobs", "secrets"})
+
+
 def tables() -> list[Table]:
-    """Every table of the schema, in a fixed order."""
-    return list(metadata.sorted_tables)
+    """Every copied table of the schema, in a fixed order."""
+    return [t for t in metadata.sorted_tables if t.name not in NOT_COPIED]
 
 
 def copy(source: Database, target: Database, *, echo: Echo = lambda _: None) -> list[TableReport]:

@@ -29,6 +29,7 @@ from ..credentials.crypto import SecretBox, secret_context
 from ..credentials.store import ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 from ..errors import SecretUnreadable
 from . import api_keys, configs, virtual_keys
+from . import secrets as shared_secrets
 from .database import Database
 
 # put_config reads the latest version, then inserts the next: on PostgreSQL two writers
@@ -147,10 +148,14 @@ class DatabaseKeyStore:
                         "master key; nothing was changed."
                     ) from None
                 virtual_keys.set_secret(conn, row.id, token)
+            # The instances' shared secrets (pepper, URL-signing and cache keys), in the
+            # same transaction: instances started with the new key alone must read them.
+            shared_secrets.rotate_all(conn, box)
             # Check what is about to be committed, row by row, with the new key alone.
             for row in virtual_keys.all_secrets(conn):
                 context = secret_context(row.id, row.provider, row.base_url, row.fields)
                 verify.decrypt(context, row.secret)
+            shared_secrets.check_all(conn, verify)
             return len(rows)
 
     # Saved configs

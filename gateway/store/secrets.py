@@ -284,6 +284,13 @@ def rotate_all(conn: Connection, box: SecretBox) -> int:
     return len(tokens)
 
 
+def check_all(conn: Connection, verify: SecretBox) -> None:
+    """Every stored secret decrypts with ``verify`` (the new master key alone), inside the
+    caller's transaction, before a rotation commits; SecretUnreadable otherwise."""
+    for name, token in sorted(_read(conn, list(NAMES)).items()):
+        verify.decrypt(_context(name), token)
+
+
 def rewrap(database: Database, box: SecretBox) -> int:
     """:func:`rotate_all` in a transaction of its own."""
     with database.write() as conn:

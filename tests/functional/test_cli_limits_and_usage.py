@@ -89,7 +89,7 @@ def test_the_limits_reach_the_stored_key(data_dir):
     assert tuple(row) == (7, 9, 1_250_000, None)
 
 
-WHOLE = "use a whole number of at least 1 (at most 18 digits), or none"
+WHOLE = "use a whole number from 1 to 2147483647, or none"
 DOLLARS = "must be dollars such as 25 or 0.04, with at most 6 decimals, or none"
 
 
@@ -101,7 +101,8 @@ DOLLARS = "must be dollars such as 25 or 0.04, with at most 6 decimals, or none"
         # Unicode digits pass str.isdigit() but are not numbers here.
         (["--rpm", "\u00b2"], f"Invalid value for --rpm: {WHOLE}"),
         (["--ipm", "\u0663"], f"Invalid value for --ipm: {WHOLE}"),
-        # More than SQLite's 64-bit integers hold.
+        # More than PostgreSQL's 32-bit INTEGER columns hold.
+        (["--rpm", "2147483648"], f"Invalid value for --rpm: {WHOLE}"),
         (["--rpm", "9" * 19], f"Invalid value for --rpm: {WHOLE}"),
         (["--ipm", "1" + "0" * 400], f"Invalid value for --ipm: {WHOLE}"),
         (["--daily-usd", "-1"], f"Invalid value for --daily-usd: {DOLLARS}"),
@@ -131,10 +132,10 @@ def test_bad_limits_are_usage_errors_never_tracebacks(data_dir, args, message):
 def test_the_largest_limits_are_stored(data_dir):
     key_id = create("design")
     out = run(
-        "api-keys", "limits", key_id, "--rpm", "9" * 18, "--daily-usd", "9223372036854.775807"
+        "api-keys", "limits", key_id, "--rpm", "2147483647", "--daily-usd", "9223372036854.775807"
     )
     assert out.exit_code == 0, out.output
-    assert table(out.stdout)[1][2:5] == ["9" * 18, "-", "9223372036854.775807"]
+    assert table(out.stdout)[1][2:5] == ["2147483647", "-", "9223372036854.775807"]
 
 
 def test_an_unknown_or_revoked_key_is_an_error(data_dir):

@@ -15,8 +15,9 @@ from gateway.request_log import RequestLog
 from gateway.store import copy as store_copy
 from gateway.store.database import Database
 from gateway.store.engine import database_url
-from gateway.store.tables import metadata, request_log
+from gateway.store.tables import metadata, request_log, shared_secrets
 from tests import store_fixtures
+from tests.factories import MASTER_KEY_1
 from tests.store_fixtures import with_password
 
 pg_case = store_fixtures.pg_case
@@ -92,12 +93,13 @@ def counts(database: Database) -> dict[str, int]:
 
 def copy(monkeypatch, url: str, *extra: str):
     monkeypatch.setenv("TARGET_DB", url)
+    monkeypatch.setenv("GATEWAY_MASTER_KEY", MASTER_KEY_1)
     return CliRunner().invoke(main, ["db", "copy", "--to-env", "TARGET_DB", *extra])
 
 
 def test_sqlite_to_postgresql_copies_every_table_and_verifies_it(source, pg_case, monkeypatch):
     expected = counts(source)
-    assert set(expected) == set(metadata.tables)
+    assert set(expected) == set(metadata.tables) - store_copy.NOT_COPIED
     assert all(expected.values()), expected  # every table has rows to copy
     out = copy(monkeypatch, with_password(pg_case.env_url, "s3cret-pw"))
     assert out.exit_code == 0, out.output
@@ -133,6 +135,19 @@ def test_sqlite_to_postgresql_copies_every_table_and_verifies_it(source, pg_case
             select(request_log.c.id, request_log.c.request_id).order_by(request_log.c.id.desc())
         ).first()
     assert tuple(newest) == (expected["request_log"] + 1, "new")
+    # The data directory's pepper, URL-signing and cache keys, sealed in the target.
+    with target.read() as connection:
+        names = connection.execute(select(shared_secrets.c.name)).scalars().all()
+    assert sorted(names) == ["cache_key", "pepper", "url_signing_key"]
+
+
+def test_postgresql_needs_the_master_key_before_anything_is_copied(source, pg_case, monkeypatch):
+    monkeypatch.setenv("TARGET_DB", pg_case.env_url)
+    monkeypatch.delenv("GATEWAY_MASTER_KEY", raising=False)
+    out = CliRunner().invoke(main, ["db", "copy", "--to-env", "TARGET_DB"])
+    assert out.exit_code == 1
+    assert "set GATEWAY_MASTER_KEY first" in out.stderr
+    assert counts(pg_case.database) == dict.fromkeys(counts(pg_case.database), 0)
 
 
 def test_a_target_with_rows_is_refused(source, pg_case, monkeypatch):
@@ -145,6 +160,7 @@ def test_a_target_with_rows_is_refused(source, pg_case, monkeypatch):
 
 
 def test_the_target_url_never_needs_the_command_line(source, pg_case, monkeypatch):
+    monkeypatch.setenv("GATEWAY_MASTER_KEY", MASTER_KEY_1)
     runner = CliRunner()
     out = runner.invoke(main, ["db", "copy", "--to", with_password(pg_case.env_url, "pw")])
     assert out.exit_code == 2

@@ -17,6 +17,7 @@ from gateway.errors import SecretUnreadable
 from gateway.settings import Settings, SettingsError
 from gateway.store import secrets
 from gateway.store.database import Database
+from gateway.store.key_store import DatabaseKeyStore
 from gateway.store.tables import shared_secrets
 from tests.factories import MASTER_KEY_1, MASTER_KEY_2
 
@@ -178,3 +179,17 @@ def test_a_master_key_rotation_moves_them_under_the_new_key(tmp_path, pg):
     assert stored(database) != before
     config = settings(tmp_path / "a", url, master_keys=(MASTER_KEY_2,))
     assert secrets.load(config, database) == first
+
+
+def test_rotating_the_virtual_keys_rotates_the_shared_secrets_in_the_same_transaction(tmp_path, pg):
+    url, database = pg
+    first = secrets.load(settings(tmp_path / "a", url, master_keys=(MASTER_KEY_1,)), database)
+    store = DatabaseKeyStore(database, SecretBox.from_keys([MASTER_KEY_1]))
+    both = SecretBox.from_keys([MASTER_KEY_2, MASTER_KEY_1])
+    assert store.rewrap_secrets(both, SecretBox.from_keys([MASTER_KEY_2])) == 0  # no vkeys
+    config = settings(tmp_path / "b", url, master_keys=(MASTER_KEY_2,))
+    assert secrets.load(config, database) == first  # an instance with the new key alone
+    before = stored(database)
+    with pytest.raises(SecretUnreadable):  # checked with the new key alone: nothing moves
+        store.rewrap_secrets(both, SecretBox.from_keys([MASTER_KEY_1]))
+    assert stored(database) == before
