@@ -7,9 +7,17 @@ import logging
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import GatewayError, http_error
+from .errors import GatewayError, StoreUnavailable, http_error
+from .store.database import UNAVAILABLE
 
 log = logging.getLogger("gateway.errors")
+
+
+def store_unavailable(exc: Exception) -> StoreUnavailable:
+    """The 503 for a store that did not answer (``store.database.UNAVAILABLE``), logged in
+    one line without a trace or the driver's text (which can name the server)."""
+    log.error("store unavailable: %s", type(getattr(exc, "orig", None) or exc).__name__)
+    return StoreUnavailable()
 
 
 def render(exc: GatewayError) -> Response:
@@ -61,6 +69,12 @@ def register(app: Flask) -> None:
         return render(exc)
 
     app.errorhandler(HTTPException)(http_response)
+
+    for kind in UNAVAILABLE:
+
+        @app.errorhandler(kind)
+        def _store_down(exc: Exception) -> Response:
+            return render(store_unavailable(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

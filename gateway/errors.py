@@ -206,6 +206,23 @@ class Overloaded(GatewayError):
         )
 
 
+class StoreUnavailable(GatewayError):
+    """The store (PostgreSQL, or a SQLite file locked past its busy timeout) did not
+    answer. Its transaction was rolled back: nothing is half-written. Said without the
+    driver's text, which can name the server or quote the URL."""
+
+    status = 503
+    type = "server_error"
+    code = "store_unavailable"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The gateway's database does not answer; retry shortly.",
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+
 class LimitExceeded(GatewayError):
     """A gateway API key's rate limit or budget (``gateway.limits``).
 

@@ -13,11 +13,12 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .. import headers as h
 from .. import metrics
 from ..cost import dollars
-from ..error_handlers import http_response, render
+from ..error_handlers import http_response, render, store_unavailable
 from ..errors import GatewayError, Overloaded, UnsupportedMediaType, http_error
 from ..pipeline import Trace, generate
 from ..redact import forget, remember
 from ..schemas.headers import trace_id_or_new
+from ..store.database import UNAVAILABLE
 
 if TYPE_CHECKING:
     from .. import AppState
@@ -119,6 +120,9 @@ def _generate(state: AppState, trace: Trace, started: float) -> Response:
     except HTTPException as exc:  # 413 from MAX_CONTENT_LENGTH, client disconnects
         response = http_response(exc)
         error_code = http_error(response.status_code, "").code
+    except UNAVAILABLE as exc:  # the store: answered 503, its transaction rolled back
+        err = store_unavailable(exc)
+        response, error_code = render(err), err.code
     except Exception:
         log.exception("unexpected error (trace %s, request %s)", trace.trace_id, rid)
         err = GatewayError(f"The gateway failed unexpectedly; request id {rid}.")

@@ -17,11 +17,22 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import migrate
 from .engine import IMMEDIATE, WorkerEngine, database_url, is_sqlite
+
+#: What a store that does not answer raises through SQLAlchemy (connection refused or
+#: lost, pool exhausted, SQLite busy past its timeout): the app answers them with a 503
+#: ``store_unavailable`` (gateway/error_handlers.py); the transaction was rolled back.
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
 
 
 class StoreError(RuntimeError):
