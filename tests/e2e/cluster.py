@@ -13,7 +13,9 @@ directory and port) that share what the README's "Scaling out" asks them to shar
 and nothing else: the pepper, the URL-signing key and the cache key are each instance's to
 read from the database. In front of them, :class:`ClusterNginx` runs a real nginx with
 ``deploy/nginx.conf`` as it ships, its ``# EDIT: upstream`` line replaced by one
-``server`` line per instance (round robin, ``max_fails=0``). The instances trust that one
+``server`` line per instance (round robin, ``max_fails=0``), and ``proxy_next_upstream
+error timeout`` instead of ``off`` (a request that could not be sent to a stopped instance
+goes to the next; a POST that was sent is never replayed). The instances trust that one
 proxy hop (``GATEWAY_TRUSTED_PROXIES=1``).
 
 Used by ``tests/e2e/test_scale_out.py`` (through pytest fixtures) and by
@@ -26,6 +28,7 @@ process is stopped by its PID; every wait is bounded.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -60,6 +63,7 @@ REDIS_DBS = range(8, 16)  # numbers this harness may claim; 0 stays the other te
 REDIS_CLAIM = "gw:cluster:claim"  # the claim key in a claimed database (flushed with it)
 REDIS_CLAIM_TTL = 3600  # a crashed run's claim frees its database after an hour
 KILL_TIMEOUT = 10.0
+NEXT_UPSTREAM = re.compile(r"^([ \t]*)proxy_next_upstream off;", re.MULTILINE)
 
 
 class Unavailable(Exception):
@@ -124,8 +128,9 @@ def new_master_key() -> str:
 class ClusterNginx:
     """A foreground nginx: the shipped server block, one upstream ``server`` per instance.
 
-    Only the ``# EDIT:`` lines change (upstream, listen, access_log, errors_dir), and the
-    log format gains ``ups=$upstream_addr`` so a test can see which instance answered.
+    The ``# EDIT:`` lines change (upstream, listen, access_log, errors_dir), the log
+    format gains ``ups=$upstream_addr`` so a test can see which instance answered, and
+    ``proxy_next_upstream`` is ``error timeout`` (see the module's docstring).
     """
 
     def __init__(
@@ -150,6 +155,11 @@ class ClusterNginx:
         marker = "'us=$upstream_status "
         assert marker in site, "deploy/nginx.conf's log_format changed"
         site = site.replace(marker, "'ups=$upstream_addr us=$upstream_status ")
+        # With several servers, a request nginx could not even send (connection refused:
+        # an instance down or restarting) goes to the next one. Without non_idempotent, a
+        # POST that was sent is still never replayed: the only change from the shipped file.
+        site, found = NEXT_UPSTREAM.subn(r"\1proxy_next_upstream error timeout;", site)
+        assert found == 1, "deploy/nginx.conf's proxy_next_upstream line changed"
         (root / "image-gateway.conf").write_text(site)
         conf = root / "nginx.conf"
         top = Nginx._top_level(root, worker_connections)
