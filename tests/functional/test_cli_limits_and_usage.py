@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from gateway import db
 from gateway.cli import main
-from gateway.cli_usage import day_start
+from gateway.cli.usage import day_start
 from gateway.request_log import RequestLog
 from gateway.settings import Settings
 from gateway.store.database import Database

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from gateway import cli_io
+from gateway.cli import io as cli_io
 from gateway.cli import main
 from gateway.credentials import open_credentials
 from gateway.errors import VirtualKeyDisabled, VirtualKeyNotFound

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from gateway import create_app
 from gateway.cli import main
-from gateway.cli_usage import report
+from gateway.cli.usage import report
 from gateway.request_log import RequestLog
 from tests import store_fixtures
 from tests.factories import MASTER_KEY_1, settings

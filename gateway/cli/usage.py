@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from .cli_db import reading
-from .cli_io import print_table
-from .cost import dollars
-from .settings import Settings, SettingsError
-from .store import usage_report
-from .store.database import Database
+from ..cost import dollars
+from ..settings import Settings, SettingsError
+from ..store import usage_report
+from ..store.database import Database
+from .db import reading
+from .io import print_table
 
 DAY = 86_400
 COLUMNS = ("day", "team", "requests", "errors", "images", "cache_hits", "spend_usd", "unpriced")

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 import click
 
-from .credentials import Credentials, MasterKeyError, open_credentials
-from .settings import Settings, SettingsError
-from .store.database import Database, StoreError
+from ..credentials import Credentials, MasterKeyError, open_credentials
+from ..settings import Settings, SettingsError
+from ..store.database import Database, StoreError
 
 MAX_STDIN_CHARS = 65_536
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import click
 
-from .cache import CacheStore
-from .cli_io import print_table, when
-from .settings import Settings, SettingsError
-from .store.cache_index import ERRORS
-from .store.database import Database, StoreError
+from ..cache import CacheStore
+from ..settings import Settings, SettingsError
+from ..store.cache_index import ERRORS
+from ..store.database import Database, StoreError
+from .io import print_table, when
 
 # A locked or broken database, a directory that cannot be read, a value that does not
 # parse: a one-line error, never a traceback (corrupt rows themselves are skipped).

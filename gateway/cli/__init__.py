@@ -1,4 +1,7 @@
-"""The ``gateway`` command: operator tasks that need no running server."""
+"""The ``gateway`` command: operator tasks that need no running server.
+
+One module per command group; they talk to ``store`` and ``credentials``, never to ``api``.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +13,11 @@ from datetime import datetime, timezone
 
 import click
 
-from . import (
-    check_settings,
-    cli_api_keys,
-    cli_cache,
-    cli_configs,
-    cli_db,
-    cli_master_key,
-    cli_usage,
-    cli_virtual_keys,
-)
-from .settings import Settings, SettingsError
-from .store.database import Database, StoreError
-from .store.request_log import query
+from .. import check_settings
+from ..settings import Settings, SettingsError
+from ..store.database import Database, StoreError
+from ..store.request_log import query
+from . import api_keys, cache, configs, db, master_key, usage, virtual_keys
 
 _DURATION = re.compile(r"^(\d+)([smhd])\Z")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -58,13 +53,13 @@ def main() -> None:
     """Operate an image gateway (settings come from GATEWAY_* variables)."""
 
 
-main.add_command(cli_api_keys.api_keys)
-main.add_command(cli_virtual_keys.virtual_keys)
-main.add_command(cli_configs.configs)
-main.add_command(cli_master_key.master_key)
-main.add_command(cli_usage.usage)
-main.add_command(cli_cache.cache)
-main.add_command(cli_db.db)
+main.add_command(api_keys.api_keys)
+main.add_command(virtual_keys.virtual_keys)
+main.add_command(configs.configs)
+main.add_command(master_key.master_key)
+main.add_command(usage.usage)
+main.add_command(cache.cache)
+main.add_command(db.db)
 
 
 @main.command()
@@ -103,7 +98,7 @@ def logs(
             "use a status such as 429 or a class such as 5xx", param_hint="--status"
         )
     after = parse_since(since, time.time())
-    with cli_db.reading(settings) as database:
+    with db.reading(settings) as database:
         rows = query(database, trace_id=trace_id, status=status, since=after, limit=limit)
     if as_json:
         json.dump(rows, sys.stdout, indent=1)

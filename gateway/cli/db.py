@@ -18,13 +18,13 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from .cli_io import print_table
-from .settings import Settings, SettingsError
-from .store import copy as store_copy
-from .store import secrets
-from .store.database import Database, StoreError
-from .store.engine import ENV, DatabaseURLError, normalise
-from .store.health import missing_file, reason, where
+from ..settings import Settings, SettingsError
+from ..store import copy as store_copy
+from ..store import secrets
+from ..store.database import Database, StoreError
+from ..store.engine import ENV, DatabaseURLError, normalise
+from ..store.health import missing_file, reason, where
+from .io import print_table
 
 MAX_URL_CHARS = 4096
 NEEDS_MASTER_KEY = (

@@ -9,10 +9,10 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from .cli_io import open_admin, print_table, read_secret, when
-from .credentials import virtual_keys as vk
-from .credentials.store import VirtualKeyInfo
-from .errors import SecretUnreadable
+from ..credentials import virtual_keys as vk
+from ..credentials.store import VirtualKeyInfo
+from ..errors import SecretUnreadable
+from .io import open_admin, print_table, read_secret, when
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -8,10 +8,10 @@ from typing import BinaryIO
 
 import click
 
-from .cli_io import open_admin, print_table, when
-from .config_source import is_json
-from .credentials.configs import MAX_CONFIG_BYTES, ConfigRejected, canonical, validate
-from .credentials.virtual_keys import check_name
+from ..config_source import is_json
+from ..credentials.configs import MAX_CONFIG_BYTES, ConfigRejected, canonical, validate
+from ..credentials.virtual_keys import check_name
+from .io import open_admin, print_table, when
 
 
 def _name(name: str) -> str:

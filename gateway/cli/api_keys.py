@@ -7,12 +7,12 @@ import time
 
 import click
 
-from .cli_io import open_admin, print_table, when
-from .cost import dollars
-from .credentials import api_keys as keys
-from .credentials.store import LIMIT_FIELDS
-from .credentials.virtual_keys import check_name
-from .money import usd
+from ..cost import dollars
+from ..credentials import api_keys as keys
+from ..credentials.store import LIMIT_FIELDS
+from ..credentials.virtual_keys import check_name
+from ..money import usd
+from .io import open_admin, print_table, when
 
 
 @click.group("api-keys")

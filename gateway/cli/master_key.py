@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import click
 
-from .cli_io import open_admin, read_secret
-from .credentials.keyfile import MasterKeyError, is_fernet_key
-from .credentials.rotation import (
+from ..credentials.keyfile import MasterKeyError, is_fernet_key
+from ..credentials.rotation import (
     RotationError,
     env_value_with,
     new_key,
     rotate_env_keys,
     rotate_key_file,
 )
-from .errors import SecretUnreadable
+from ..errors import SecretUnreadable
+from .io import open_admin, read_secret
 
 
 @click.group("master-key")
