@@ -41,7 +41,10 @@ CACHE = json.dumps({"cache": {"mode": "simple"}})
 # dall-e-2 at 256x256 is $0.016 an image: a $0.08 daily budget pays for exactly K = 5.
 K = 5
 IMAGE_MICRO_USD = 16_000
-REVOCATION_S = 5.0  # README: "A key created or revoked from the CLI takes effect within 5 s"
+REVOCATION_S = 5.0  # the issue: a revoked key is refused by every instance within 5 s
+# README: a key changed anywhere takes effect "within 2 seconds in every worker of every
+# instance" (each worker keeps what it read for at most 2 s, counted from before the read).
+KEY_CACHE_S = 2.0
 # The request log commits each worker's queued rows every 50 ms (gateway/request_log.py,
 # WRITE_EVERY_S), in one transaction. A SIGKILL loses the rows still queued and the batch
 # being committed: those of requests answered in the last 50 ms plus one commit's time.
@@ -337,8 +340,8 @@ def test_a_key_revoked_through_one_instance_is_refused_by_all_within_5_s(
     poll(all_refused, REVOCATION_S, 0.1)
     assert sorted(refused_after) == [0, 1, 2], f"refused within 5 s only by {refused_after}"
     print("revoked key first refused after", {i: round(s, 2) for i, s in refused_after.items()})
-    # From 5 s on, every worker of every instance refuses it.
-    time.sleep(max(0.0, revoked + REVOCATION_S - time.monotonic()))
+    # From 2 s after the commit on, every worker of every instance refuses it.
+    time.sleep(max(0.0, revoked + KEY_CACHE_S - time.monotonic()))
     for index in range(3):
         for _ in range(4):
             assert _status(cluster, index, key) == (401, "invalid_gateway_key")
