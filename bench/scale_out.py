@@ -239,7 +239,8 @@ def print_report(res: dict) -> None:
     p()
     p(
         f"Scale-out benchmark {res['date']}  cpus={res['machine']['cpus']}  runs={res['runs']}"
-        f" x {res['duration_s']} s, wrk c={CONCURRENCY}, small url answer"
+        f" x {res['duration_s']} s, wrk c={CONCURRENCY}, small url answer; load average"
+        f" before {res['machine']['loadavg_before'][0]:.1f}, after {res['loadavg_after'][0]:.1f}"
     )
     for name, sc in res["scenarios"].items():
         if "error" in sc:
@@ -412,6 +413,7 @@ def main(argv=None) -> int:
         log(f"failed: {exc}")
         res["error"] = str(exc)[:2000]
     res["elapsed_s"] = round(time.monotonic() - t0, 1)
+    res["loadavg_after"] = os.getloadavg()  # the VM is shared: a high figure means noise
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2, default=str) + "\n")
     print_report(res)
