@@ -3,7 +3,7 @@
 It reads ``gateway.settings`` and checks it with ``gateway.check_settings`` (no app, no
 sockets yet) so that a bad value stops the master before any worker starts, with one line
 naming the variable.
-(The metrics and admission hooks below import ``gateway.metrics_files`` and
+(The metrics and admission hooks below import ``gateway.observability.metrics_files`` and
 ``gateway.admission`` when they run, in the master.)
 """
 
@@ -82,7 +82,7 @@ def on_starting(server):
     Not at import: HUP re-reads this file while old workers still write their files.
     """
     if _s.metrics:
-        from gateway import metrics_files
+        from gateway.observability import metrics_files
 
         metrics_files.reset(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
@@ -112,7 +112,7 @@ def child_exit(server, worker):
         server.log.exception("admission: could not free the slot of worker %s", worker.pid)
     if _s.metrics:
         try:
-            from gateway import metrics_files
+            from gateway.observability import metrics_files
 
             metrics_files.retire(os.environ["PROMETHEUS_MULTIPROC_DIR"], worker.pid)
         except Exception:  # logged: losing one worker's counts is the lesser harm

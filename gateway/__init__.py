@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import access_log, error_handlers, metrics, providers
+from . import error_handlers, providers
 from .admission import Admission
 from .api import register_blueprints
 from .cache import open_cache
@@ -23,7 +23,8 @@ from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
 from .image_store import open_image_store
-from .logging_setup import configure_logging
+from .observability import access_log, metrics
+from .observability.logging_setup import configure_logging
 from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError

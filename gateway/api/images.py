@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .. import headers as h
-from .. import metrics
 from ..cost import dollars
 from ..error_handlers import http_response, render, store_unavailable
 from ..errors import GatewayError, Overloaded, UnsupportedMediaType, http_error
+from ..observability import metrics
 from ..pipeline import Trace, generate
 from ..redact import forget, remember
 from ..schemas.headers import trace_id_or_new

@@ -2,7 +2,7 @@
 
 Open by default, like ``/healthz``: operators keep it off the public side in nginx.
 With ``GATEWAY_METRICS_TOKEN`` set it also asks for ``Authorization: Bearer <token>``,
-compared in constant time. Label values never hold caller text (``gateway.metrics``).
+compared in constant time. Label values never hold caller text (``gateway.observability.samples``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import hmac
 
 from flask import Blueprint, Response, current_app, request
 
-from .. import metrics
 from ..errors import AuthenticationError, GatewayError
+from ..observability import metrics
 
 bp = Blueprint("metrics", __name__)
 

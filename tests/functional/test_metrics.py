@@ -8,7 +8,7 @@ import json
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.instruments import Instruments
+from gateway.observability.instruments import Instruments
 from tests.factories import OK_BODY, OPENAI_URL, PROVIDER_KEY, encode, image_body
 
 URL = "/v1/images/generations"

@@ -9,9 +9,15 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.instruments import Instruments
-from gateway.metrics import OTHER_MODEL, UNKNOWN_PROVIDER, model_label, provider_label, sample
 from gateway.models import ImageRequest
+from gateway.observability.instruments import Instruments
+from gateway.observability.samples import (
+    OTHER_MODEL,
+    UNKNOWN_PROVIDER,
+    model_label,
+    provider_label,
+    sample,
+)
 from gateway.pipeline import Trace
 from gateway.routing.attempts import AMBIGUOUS, CACHE_HIT, SKIPPED, AttemptRecord
 from gateway.settings import Settings, SettingsError

@@ -7,7 +7,7 @@ import os
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from gateway import metrics_files
+from gateway.observability import metrics_files
 
 DOC = "doc"
 

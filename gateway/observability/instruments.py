@@ -1,13 +1,14 @@
 """The Prometheus metric objects, created once per app, and the text the scrape returns.
 
-Imported lazily by ``gateway.metrics.init_app`` (see there why). Every metric has
-labels, so none creates a value before its first use: under gunicorn the master
-(which builds the app, ``preload_app``) writes no metric file, only the workers do.
+Imported lazily by ``metrics.init_app`` (see there why). Every metric has labels, so
+none creates a value before its first use: under gunicorn the master (which builds
+the app, ``preload_app``) writes no metric file, only the workers do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import choose_encoder
@@ -15,8 +16,10 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from . import metrics_files
-from .admission import Admission
-from .metrics import Sample
+from .samples import Sample
+
+if TYPE_CHECKING:
+    from ..admission import Admission
 
 # Seconds: a cache hit or the placeholder answers in milliseconds, gpt-image-1 at high
 # quality in minutes; the gateway's own deadline is 300 s.

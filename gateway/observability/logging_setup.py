@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from .redact import ScrubFilter
+from ..redact import ScrubFilter
 
 _FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 

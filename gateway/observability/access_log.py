@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
-from .headers import REQUEST_ID
+from ..headers import REQUEST_ID
 
 log = logging.getLogger("gateway.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")

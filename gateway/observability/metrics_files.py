@@ -10,7 +10,7 @@ counters and histogram buckets into one ``<type>_archive.db`` per type and delet
 files, so totals survive the worker. A scrape holds a shared lock and the fold an
 exclusive one: a scrape never sees a worker counted twice or not at all.
 
-Imported only by gunicorn.conf.py's hooks and ``gateway.instruments``, after
+Imported only by gunicorn.conf.py's hooks and ``instruments``, after
 ``PROMETHEUS_MULTIPROC_DIR`` is set (importing prometheus_client fixes its mode).
 """
 

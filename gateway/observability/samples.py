@@ -1,0 +1,75 @@
+"""What one finished request adds to the metrics, as labels that never carry caller text.
+
+``sample`` turns a finished request's ``Trace`` into label values and numbers. A
+label is only ever a registered provider name (else ``unknown``), a model from that
+provider's capability table (else ``other``), a numeric status, or a fixed word:
+never a prompt, key, trace id, team or anything else a caller typed, because each
+distinct label value is a new time series kept forever (and readable by whoever
+scrapes).
+
+Pure, and no prometheus_client: both ``metrics`` and ``instruments`` import it, and
+it imports neither of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import providers
+
+if TYPE_CHECKING:
+    from ..pipeline import Trace
+
+UNKNOWN_PROVIDER = "unknown"
+OTHER_MODEL = "other"
+# x-portkey-cache-status -> label; DISABLED is not counted.
+CACHE_RESULTS = {"HIT": "hit", "MISS": "miss", "REFRESH": "refresh"}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What one request adds to the metrics; every string here is a safe label value."""
+
+    provider: str
+    model: str
+    status: str
+    status_class: str
+    duration_s: float
+    upstream: tuple[tuple[str, float], ...]  # (provider, seconds) per upstream call
+    retries: tuple[str, ...]  # the provider of each retry
+    fallback: bool
+    cache: str | None
+    cost_usd: float | None
+    images: int
+
+
+def provider_label(name: str | None) -> str:
+    return name if name is not None and name in providers.REGISTRY else UNKNOWN_PROVIDER
+
+
+def model_label(provider: str, model: str | None) -> str:
+    known = providers.REGISTRY.get(provider)
+    if known is None or model is None or model not in known.capabilities.models:
+        return OTHER_MODEL
+    return model
+
+
+def sample(trace: Trace, status: int, duration_s: float) -> Sample:
+    """The labels and numbers of one finished request (pure)."""
+    provider = provider_label(trace.provider)
+    calls = [a for a in trace.attempts if a.called]  # not skipped targets, not cache hits
+    cost = trace.cost_micro_usd
+    return Sample(
+        provider=provider,
+        model=model_label(provider, trace.request.model if trace.request else None),
+        status=str(int(status)),
+        status_class=f"{int(status) // 100}xx",
+        duration_s=max(duration_s, 0.0),
+        upstream=tuple((provider_label(a.provider), max(a.ended - a.started, 0.0)) for a in calls),
+        retries=tuple(provider_label(a.provider) for a in calls if a.retry_index > 0),
+        fallback=len({a.path for a in trace.attempts}) > 1,
+        cache=CACHE_RESULTS.get(trace.cache_status),
+        cost_usd=cost / 1_000_000 if cost is not None else None,
+        images=max(trace.images or 0, 0),
+    )
