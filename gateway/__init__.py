@@ -19,20 +19,20 @@ from .admission import Admission
 from .api import register_blueprints
 from .cache import open_cache
 from .credentials import Credentials, open_credentials
-from .delivery import Delivery
 from .errors import GatewayError
 from .headers import CONFIG
-from .image_store import open_image_store
 from .observability import access_log, metrics
 from .observability.logging_setup import configure_logging
+from .outbound.delivery import Delivery
+from .outbound.image_store import open_image_store
+from .outbound.signing import Signer
+from .outbound.transport import Transport
 from .pipeline import Deps
 from .request_log import RequestLog
 from .settings import Settings, SettingsError
-from .signing import Signer
 from .store import secrets as shared_secrets
 from .store.database import Database
 from .store.usage import open_usage
-from .transport import Transport
 
 __all__ = ["AppState", "create_app"]
 

@@ -15,12 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cost, custom_hosts, limits, preflight, providers
+from . import cost, limits, providers
 from .cache import ImageCache
 from .config_source import SavedConfigs, build_plan
-from .delivery import Delivery
 from .errors import AuthenticationError, GatewayError, InvalidRequest
 from .models import ImageRequest, ImageResult, RequestOptions
+from .outbound import custom_hosts, preflight
+from .outbound.delivery import Delivery
+from .outbound.signing import Signer
+from .outbound.transport import Transport
+from .outbound.upstream import Answered, Attempts
 from .routing import engine, plan
 from .routing.attempts import SKIPPED, AttemptRecord, Outcome
 from .routing.nodes import Leaf, PlanNode
@@ -28,10 +32,7 @@ from .schemas import headers as header_schema
 from .schemas import load
 from .schemas.images import ImageGenerationSchema
 from .settings import Settings
-from .signing import Signer
 from .strict_json import loads_object
-from .transport import Transport
-from .upstream import Answered, Attempts
 
 _BODY_SCHEMA = ImageGenerationSchema()
 # Every attempt, retry and back-off of one request fits in this (REL-2: below

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..delivery import Origin, StoredImage
 from ..models import GeneratedImage, ImageResult, ProviderReply
+from ..outbound.delivery import Origin, StoredImage
 from ..providers.answers import created_seconds, invalid_answer, openai_item
 from .store import CachedImage, Entry, content_type
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import GatewayError
-from ..image_store import namer
 from ..models import ImageRequest, ImageResult, Target
+from ..outbound.image_store import namer
 from ..routing.nodes import Leaf
 from ..settings import Settings
 from ..store import secrets as shared_secrets
@@ -29,7 +29,7 @@ from .keys import cache_key, identity, split_url
 from .store import CacheStore, Meta
 
 if TYPE_CHECKING:
-    from ..upstream import Answered
+    from ..outbound.upstream import Answered
 
 log = logging.getLogger("gateway.cache")
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import image_store
+from ..outbound import image_store
 
 log = logging.getLogger("gateway.cache")
 # The only file names a row may hold (``files.text_name``'s, or an older entry's raw

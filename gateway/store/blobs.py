@@ -1,5 +1,5 @@
 """Named bytes with an expiry, where every instance can read them: the image store's
-hosted images (``gateway.image_store``) and, on PostgreSQL, the cache's image text.
+hosted images (``gateway.outbound.image_store``) and, on PostgreSQL, the cache's image text.
 
 Two implementations of one :class:`Blobs` protocol:
 

@@ -134,7 +134,7 @@ def _from_environment(settings: SecretSettings) -> dict[str, bytes]:
 def _from_files(settings: SecretSettings, names: list[str]) -> dict[str, bytes]:
     """The embedded default's files, created at first use (as before this module)."""
     from ..credentials.keyfile import load_or_create_pepper
-    from ..image_store import load_key
+    from ..outbound.image_store import load_key
 
     if not names:
         return {}
@@ -217,7 +217,7 @@ def _seed(settings: SecretSettings, name: str) -> str:
 
 
 def _file_of(settings: SecretSettings, name: str) -> Path:
-    from ..image_store import KEY_FILE
+    from ..outbound.image_store import KEY_FILE
 
     if name == PEPPER:
         return Path(settings.pepper_path)

@@ -15,8 +15,8 @@ from responses import matchers
 
 from gateway import create_app
 from gateway.cli import main as cli
+from gateway.outbound.signing import GOOGLE_TOKEN_URI
 from gateway.settings import SettingsError
-from gateway.signing import GOOGLE_TOKEN_URI
 from tests.factories import OK_BODY, OPENAI_URL, PROVIDER_KEY, encode, image_body, settings
 from tests.unit.test_signing import account_json
 

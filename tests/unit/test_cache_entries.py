@@ -11,11 +11,11 @@ import pytest
 from gateway.cache import ImageCache
 from gateway.cache.entries import from_entry, images_of, to_entry
 from gateway.cache.store import CachedImage, Entry
-from gateway.delivery import Origin, StoredImage
 from gateway.errors import GatewayError
 from gateway.models import GeneratedImage, ImageRequest, ImageResult, Target
+from gateway.outbound.delivery import Origin, StoredImage
+from gateway.outbound.upstream import Answered
 from gateway.routing.nodes import CacheSettings, Leaf
-from gateway.upstream import Answered
 from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
 
 ORIGIN = Origin("openai", (), "https://api.openai.com:443", None)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.custom_hosts import check
 from gateway.errors import CustomHostRejected
+from gateway.outbound.custom_hosts import check
 
 
 def resolver(answers):

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from gateway.delivery import Delivery, Origin, origin_of
 from gateway.errors import GatewayError, UpstreamTimeout
-from gateway.image_store import ImageStore
 from gateway.models import GeneratedImage, ImageRequest, ImageResult, ProviderReply
+from gateway.outbound.delivery import Delivery, Origin, origin_of
+from gateway.outbound.image_store import ImageStore
 from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
 from tests.factories import settings
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from gateway.delivery import Delivery, Origin, StoredImage
 from gateway.errors import GatewayError
-from gateway.image_store import ImageStore, namer
 from gateway.models import GeneratedImage, ImageRequest, ImageResult
+from gateway.outbound.delivery import Delivery, Origin, StoredImage
+from gateway.outbound.image_store import ImageStore, namer
 from tests.e2e.fakes import TINY_PNG, TINY_PNG_B64
 from tests.factories import settings
 

@@ -10,7 +10,6 @@ from concurrent.futures import Future
 
 import pytest
 
-from gateway import fanout
 from gateway.errors import (
     GatewayError,
     InvalidRequest,
@@ -19,6 +18,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.models import GeneratedImage, ImageResult
+from gateway.outbound import fanout
 from gateway.providers import get
 from gateway.providers.capabilities import resolve
 from gateway.routing.attempts import AMBIGUOUS, CONNECT, LOST, AttemptResult

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from gateway.errors import GatewayError
-from gateway.image_store import KEY_FILE, NAME, ImageStore, load_key, sniff
+from gateway.outbound.image_store import KEY_FILE, NAME, ImageStore, load_key, sniff
 from tests.e2e.fakes import TINY_PNG
 
 KEY = b"k" * 32

@@ -8,14 +8,14 @@ from types import SimpleNamespace
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from gateway import preflight
 from gateway.config_source import build_plan
 from gateway.errors import AuthenticationError, CustomHostRejected, InvalidRequest
 from gateway.models import RequestOptions
+from gateway.outbound import preflight
+from gateway.outbound.signing import GOOGLE_TOKEN_URI
 from gateway.providers.vertex_ai.auth import OPTION
 from gateway.routing import plan
 from gateway.routing.nodes import Leaf
-from gateway.signing import GOOGLE_TOKEN_URI
 from tests.unit.test_signing import account_json
 
 KEY = "sk-preflight-0123456789"

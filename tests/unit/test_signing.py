@@ -1,4 +1,4 @@
-"""gateway/signing.py: AWS SigV4 and Google service-account tokens, with a fake transport.
+"""gateway/outbound/signing.py: AWS SigV4 and Google service-account tokens, with a fake transport.
 
 SigV4 is checked against an independent stdlib implementation of AWS's algorithm
 (docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html); the Google path
@@ -21,7 +21,6 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from gateway import signing
 from gateway.errors import (
     AuthenticationError,
     InvalidRequest,
@@ -30,7 +29,8 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.models import AwsSigning, GoogleServiceAccount, ProviderCall, ProviderReply
-from gateway.signing import GOOGLE_TOKEN_URI, Signer, check_account, sign_aws
+from gateway.outbound import signing
+from gateway.outbound.signing import GOOGLE_TOKEN_URI, Signer, check_account, sign_aws
 
 BEDROCK_URL = (
     "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-canvas-v1%3A0/invoke"

@@ -13,7 +13,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.models import ProviderCall
-from gateway.transport import USER_AGENT, Transport, prepare
+from gateway.outbound.transport import USER_AGENT, Transport, prepare
 
 URL = "https://api.example/v1/images/generations"
 
@@ -108,7 +108,7 @@ class _Raw:
 
 
 def test_known_length_reads_check_the_wall_clock_deadline(monkeypatch):
-    from gateway import transport
+    from gateway.outbound import transport
 
     clock = [0.0]
     monkeypatch.setattr(transport.time, "monotonic", lambda: clock[0])
@@ -118,7 +118,7 @@ def test_known_length_reads_check_the_wall_clock_deadline(monkeypatch):
 
 
 def test_known_length_reads_fail_when_the_answer_ends_early():
-    from gateway import transport
+    from gateway.outbound import transport
 
     response = type("R", (), {"raw": _Raw(b"xy")})()
     with pytest.raises(UpstreamBroken):

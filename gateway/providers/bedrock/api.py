@@ -6,7 +6,7 @@ A custom host replaces the scheme and host and keeps that path. Three ways in:
 
 - an access key id and secret (``aws_access_key_id`` + ``aws_secret_access_key``,
   optional ``aws_session_token``): SigV4 for service ``bedrock``, applied by
-  ``gateway/signing.py`` just before sending (it needs the clock);
+  ``gateway/outbound/signing.py`` just before sending (it needs the clock);
 - a virtual key whose secret is the secret access key, with field
   ``aws_access_key_id``: the same;
 - a Bedrock API key alone as the provider key: ``Authorization: Bearer``, no signing.

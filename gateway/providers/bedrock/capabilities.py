@@ -19,7 +19,7 @@ Cross-region inference profiles (``us.``, ``eu.``, ``apac.`` ...) name the same 
 
 Bedrock invokes a model once per call, so those per-call limits are ``n_per_call``: a
 request may ask for up to 10 images (OpenAI's limit) and the gateway makes as many
-calls as needed, in parallel (``gateway.fanout``): 10 calls for Stability, 2 for Titan.
+calls as needed, in parallel (``gateway.outbound.fanout``): 10 calls for Stability, 2 for Titan.
 """
 
 from __future__ import annotations

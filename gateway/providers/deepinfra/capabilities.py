@@ -4,7 +4,7 @@ From each model's API page (e.g. https://deepinfra.com/black-forest-labs/FLUX-1-
 ``n`` is 1 to 4 and ``response_format`` can only be ``b64_json``; sizes "depend on the
 model" and are not listed, so the provider judges them. The model list is the one
 https://deepinfra.com/models/text-to-image offers. A request may ask for up to 10
-images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.fanout``).
+images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ Two families, each with its own endpoint and parameters:
 
 Models are known by their short name and by Fireworks' full path
 (``accounts/fireworks/models/<name>``, what Portkey users send). A FLUX request may ask
-for up to 10 images (OpenAI's limit): one call each, made in parallel (``gateway.fanout``).
+for up to 10 images (OpenAI's limit): one call each, made in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

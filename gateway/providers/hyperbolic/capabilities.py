@@ -6,7 +6,7 @@ the answer is base64 only. Hyperbolic has announced that these image models are
 being retired. ``n`` (1 to 4) and the side bounds (64 to 2048 pixels) come from the
 OpenAPI description published at apis.io (api-evangelist/hyperbolic-ai); no size
 list is published, so any WxH within the bounds is sent. A request may ask for up to 10
-images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.fanout``).
+images (OpenAI's limit): calls of at most 4, made in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

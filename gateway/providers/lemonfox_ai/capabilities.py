@@ -5,7 +5,7 @@ Diffusion XL model answers, so its limits apply to every name. ``n`` is 1 to 8 a
 Portkey's table (https://www.lemonfox.ai/apis/image-generation); sizes are not
 restricted here because no published list could be confirmed, so Lemonfox judges them.
 Up to 10 images may be asked for (OpenAI's limit): more than 8 become two calls, made in
-parallel (``gateway.fanout``).
+parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

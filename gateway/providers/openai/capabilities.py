@@ -29,7 +29,7 @@ The reference also names gpt-image-2.5-flare, gpt-image-2.5-sunburst, gpt-image-
 and chatgpt-image-latest without their limits: they get the generic checks, and
 ``images.body`` still treats them as GPT image models (no ``response_format``).
 
-``n`` is never fanned out (``gateway.fanout``): one call makes every image OpenAI
+``n`` is never fanned out (``gateway.outbound.fanout``): one call makes every image OpenAI
 allows, and dall-e-3's ``n`` of 1 is OpenAI's own rule for the whole request, which the
 gateway mirrors exactly: above 1 stays a 400 (Azure OpenAI and Deepbricks share it).
 """

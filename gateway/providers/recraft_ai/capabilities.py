@@ -8,7 +8,7 @@ with aspect ratios only, so their pixel sizes are left to Recraft); ``style`` an
 ``negative_prompt`` is V2/V3 only, ``text_layout`` and ``controls.artistic_level``
 (0 to 5) V3 only. Portkey clamps ``n`` to 2 silently; here up to 10 images (OpenAI's
 limit) may be asked for: more than 6 become two calls, made in parallel
-(``gateway.fanout``), for any model.
+(``gateway.outbound.fanout``), for any model.
 """
 
 from __future__ import annotations

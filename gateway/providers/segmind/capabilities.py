@@ -10,7 +10,7 @@ limits of their API pages (segmind.com/models/<model>/api):
 
 Any other model passes through with generic checks and Portkey's parameter set.
 A known model's ``samples`` limit is per call: a request may ask for up to 10 images
-(OpenAI's limit), made as calls of at most 4, in parallel (``gateway.fanout``).
+(OpenAI's limit), made as calls of at most 4, in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ not refuse others, so neither does the gateway.
 
 Those ``batch_size`` limits are per call: a request may ask for up to 10 images
 (OpenAI's limit), made as calls of at most 4 (Kolors) or 1 (Qwen-Image), in parallel
-(``gateway.fanout``).
+(``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

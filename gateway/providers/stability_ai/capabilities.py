@@ -9,7 +9,7 @@ Two API generations live under one provider id:
 - v2beta services (multipart ``/v2beta/stable-image/generate/{core|ultra|sd3}``): one
   image per call, no pixel size but an ``aspect_ratio`` from nine values, prompt at most
   10000 characters (platform.stability.ai/docs/api-reference#tag/Generate). A request
-  for up to 10 images becomes that many calls, made in parallel (``gateway.fanout``);
+  for up to 10 images becomes that many calls, made in parallel (``gateway.outbound.fanout``);
   so does one for a model the table does not know, which goes to v2beta too.
 
 The v2beta services render about one megapixel (Core about 1.5), so each ratio is

@@ -6,7 +6,7 @@ Portkey has no Together image support; this follows Together's docs
 ``images``), answers as a URL or base64. Quality and style are OpenAI notions
 Together does not have: accepted and not sent. Together documents no prompt limit
 ("varies by model"), so the generic one applies. A request may ask for up to 10 images
-(OpenAI's limit), for any model: calls of at most 4, made in parallel (``gateway.fanout``).
+(OpenAI's limit), for any model: calls of at most 4, made in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

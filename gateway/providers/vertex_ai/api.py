@@ -45,7 +45,7 @@ def url(target: Target, project: str, model: str) -> str:
 
 
 def headers(target: Target, token: str | None) -> dict[str, str]:
-    """``token`` None: a service account, whose token ``gateway/signing.py`` adds."""
+    """``token`` None: a service account, whose token ``gateway/outbound/signing.py`` adds."""
     result = {"Content-Type": "application/json", "Accept": "application/json"}
     if token is not None:
         result["Authorization"] = f"Bearer {token}"

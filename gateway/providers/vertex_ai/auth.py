@@ -3,7 +3,7 @@
 Either an OAuth access token (the provider key, sent as ``Bearer``) or a
 service-account JSON key: from ``vertex_service_account_json`` (header or config),
 or as the provider key itself (a virtual key's secret). A service account is not
-exchanged here: the call carries ``GoogleServiceAccount`` and ``gateway/signing.py``
+exchanged here: the call carries ``GoogleServiceAccount`` and ``gateway/outbound/signing.py``
 mints (and caches) the token just before sending.
 """
 

@@ -7,7 +7,7 @@
 - ``sampleCount`` 1 to 4; Vertex defaults to 4 when it is absent
   (cloud.google.com/vertex-ai/generative-ai/docs/image/use-prompt-rewriter), so the
   gateway always sends ``n``. A request may ask for up to 10 (OpenAI's limit): more
-  than 4 become several calls of at most 4, made in parallel (``gateway.fanout``).
+  than 4 become several calls of at most 4, made in parallel (``gateway.outbound.fanout``).
 - Negative prompts only on imagen-3.0-generate-001 and imagen-3.0-fast-generate-001
   (cloud.google.com/vertex-ai/generative-ai/docs/image/omit-content-using-a-negative-prompt).
 - ``enhancePrompt`` (the prompt rewriter) on Imagen 4 and imagen-3.0-generate-002;

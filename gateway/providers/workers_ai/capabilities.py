@@ -7,7 +7,7 @@ schnell takes no size (it draws 1024x1024) and names its step count ``steps``; t
 Stable Diffusion family and Leonardo's models take ``width``/``height`` and
 ``num_steps``. SDXL, SDXL-Lightning, DreamShaper and Phoenix answer raw image bytes,
 FLUX and Lucid Origin JSON with base64. A request may ask for up to 10 images (OpenAI's
-limit), for any model: one run each, made in parallel (``gateway.fanout``).
+limit), for any model: one run each, made in parallel (``gateway.outbound.fanout``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from gateway.errors import (
     ProviderError,
 )
 from gateway.models import ImageResult, ProviderReply, Target
-from gateway.preflight import require_keys
+from gateway.outbound.preflight import require_keys
 from gateway.providers import get
 from gateway.providers.azure_openai import PROVIDER
 from gateway.providers.capabilities import resolve

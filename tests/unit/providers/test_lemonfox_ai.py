@@ -69,7 +69,7 @@ def test_n_above_ten_is_refused_and_eight_is_one_calls_share_whatever_the_model_
     with pytest.raises(InvalidRequest) as info:
         request_for(model=model, n=11)
     assert info.value.param == "n"
-    assert request_for(model=model, n=9).n == 9  # two calls (gateway.fanout)
+    assert request_for(model=model, n=9).n == 9  # two calls (gateway.outbound.fanout)
     assert PROVIDER.capabilities.per_call(model or "stable-diffusion-xl") == 8
 
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from gateway.errors import GatewayError
-from gateway.image_store import ImageStore
+from gateway.outbound.image_store import ImageStore
 from gateway.store.blobs import SWEEP_BATCH, DatabaseBlobs, FileBlobs
 from gateway.store.database import Database
 from gateway.store.tables import blobs as blobs_table

@@ -10,7 +10,7 @@ pay their import time.
 A service-account JSON names its own ``token_uri``; a caller could point it
 anywhere, so only Google's token endpoint (or an allowlisted custom host, for
 tests and private deployments) is ever called, through our own transport. The
-pre-flight (``gateway/preflight.py``) checks each account with ``check_account``
+pre-flight (``preflight``) checks each account with ``check_account``
 before the first call of a request, and hands the result to ``Signer.checked``.
 """
 
@@ -26,15 +26,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import custom_hosts
-from .errors import (
+from ..errors import (
     AuthenticationError,
     GatewayError,
     InvalidRequest,
     InvalidUpstreamResponse,
     UpstreamUnavailable,
 )
-from .models import AwsSigning, GoogleServiceAccount, ProviderCall
+from ..models import AwsSigning, GoogleServiceAccount, ProviderCall
+from . import custom_hosts
 from .transport import Transport
 
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret

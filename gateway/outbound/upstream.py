@@ -18,10 +18,9 @@ from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from . import custom_hosts, fanout, preflight, providers
-from .cache import RequestCache
-from .delivery import Origin, origin_of
-from .errors import (
+from .. import providers
+from ..cache import RequestCache
+from ..errors import (
     GatewayError,
     InvalidRequest,
     InvalidUpstreamResponse,
@@ -31,11 +30,13 @@ from .errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Target
-from .providers.capabilities import resolve
-from .routing.attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult
-from .routing.nodes import Leaf
-from .settings import Settings
+from ..models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Target
+from ..providers.capabilities import resolve
+from ..routing.attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult
+from ..routing.nodes import Leaf
+from ..settings import Settings
+from . import custom_hosts, fanout, preflight
+from .delivery import Origin, origin_of
 from .signing import Signer
 from .transport import Transport
 

@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .errors import GatewayError
-from .store.blobs import Blobs, DatabaseBlobs, FileBlobs
+from ..errors import GatewayError
+from ..store.blobs import Blobs, DatabaseBlobs, FileBlobs
 
 if TYPE_CHECKING:
-    from .settings import Settings
-    from .store.database import Database
+    from ..settings import Settings
+    from ..store.database import Database
 
 log = logging.getLogger("gateway.image_store")
 

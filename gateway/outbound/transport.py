@@ -29,14 +29,14 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 
-from .errors import (
+from ..errors import (
     InvalidRequest,
     InvalidUpstreamResponse,
     UpstreamBroken,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .models import ProviderCall, ProviderReply
+from ..models import ProviderCall, ProviderReply
 
 CHUNK = 256 * 1024
 _DIGITS = re.compile(r"[0-9]{1,12}")

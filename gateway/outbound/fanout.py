@@ -31,9 +31,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .models import ImageRequest, ImageResult, ProviderCall, ProviderReply
-from .providers import answers
-from .routing.attempts import CONNECT, LOST, AttemptResult
+from ..models import ImageRequest, ImageResult, ProviderCall, ProviderReply
+from ..providers import answers
+from ..routing.attempts import CONNECT, LOST, AttemptResult
 
 # Calls of one fan-out in flight at once: enough to make 10 single-image calls in
 # three rounds, few enough not to trip a provider's per-second limit.

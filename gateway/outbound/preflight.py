@@ -18,14 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import custom_hosts, providers
-from .config_source import config_param, virtual_key_param
-from .errors import AuthenticationError, InvalidRequest, UnknownProvider
-from .headers import CONFIG, CUSTOM_HOST, PROVIDER, PROVIDER_OPTION_HEADERS
-from .models import RequestOptions
-from .providers.vertex_ai import auth as vertex_auth
-from .providers.vertex_ai.api import NAME as VERTEX
-from .routing.nodes import Leaf
+from .. import providers
+from ..config_source import config_param, virtual_key_param
+from ..errors import AuthenticationError, InvalidRequest, UnknownProvider
+from ..headers import CONFIG, CUSTOM_HOST, PROVIDER, PROVIDER_OPTION_HEADERS
+from ..models import RequestOptions
+from ..providers.vertex_ai import auth as vertex_auth
+from ..providers.vertex_ai.api import NAME as VERTEX
+from ..routing.nodes import Leaf
+from . import custom_hosts
 from .signing import CheckedAccount, check_account
 
 # (base URL, pinned IP address) of a checked host.

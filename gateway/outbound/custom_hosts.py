@@ -20,9 +20,9 @@ import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-from .errors import CustomHostRejected
-from .headers import CUSTOM_HOST
-from .settings import parse_allow_entry
+from ..errors import CustomHostRejected
+from ..headers import CUSTOM_HOST
+from ..settings import parse_allow_entry
 
 Resolver = Callable[[str, int], list[str]]
 _ALWAYS_BLOCKED_NETS = tuple(

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import GatewayError, InvalidUpstreamResponse
+from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderCall
+from ..settings import Settings
 from . import custom_hosts
-from .errors import GatewayError, InvalidUpstreamResponse
 from .image_store import ImageStore, sniff
-from .models import GeneratedImage, ImageRequest, ImageResult, ProviderCall
-from .settings import Settings
 from .transport import Transport
 
 _FETCH_HEADERS = {"Accept": "image/*"}
