@@ -27,7 +27,7 @@ from sqlalchemy.exc import ArgumentError
 
 ENV = "GATEWAY_DATABASE_URL"
 SQLITE_FILE = "gateway.db"
-# The pragmas of gateway/db.py connect(); they hold per connection, so every new one runs them.
+# The pragmas of legacy.py connect(); they hold per connection, so every new one runs them.
 BUSY_TIMEOUT_MS = 10_000
 # journal_mode = WAL as well, through _wal(): it is persistent, and setting it is racy.
 SQLITE_PRAGMAS = (
@@ -114,7 +114,7 @@ def create_engine_for(
     """A new engine for ``url``; call it in the process that will use it (see the module).
 
     SQLite: the file's directory is created 0700 and the file 0600 first (as
-    ``gateway/db.py`` ``prepare`` does), relative paths resolve against ``data_dir``, and
+    ``legacy.prepare`` does), relative paths resolve against ``data_dir``, and
     every connection gets :data:`SQLITE_PRAGMAS`. PostgreSQL: a ``QueuePool`` sized for one
     worker, whose threads hold a connection only for a short transaction; ``pool_pre_ping``
     replaces connections the server or a proxy closed while idle.

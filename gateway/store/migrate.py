@@ -4,20 +4,20 @@ Three kinds of database arrive here:
 
 - empty: every revision runs, from ``0001``;
 - already under Alembic (an ``alembic_version`` table): the pending revisions run;
-- a SQLite store made by the old ``gateway/db.py`` (a ``schema_migrations`` table and no
-  ``alembic_version``): it is *adopted*. Revision ``0001`` is that schema at legacy
+- a SQLite store made by the old migrations (``legacy.py``; a ``schema_migrations`` table
+  and no ``alembic_version``): it is *adopted*. Revision ``0001`` is that schema at legacy
   version :data:`LEGACY_HEAD`, so the store is stamped ``0001`` (its rows stay where they
   are) and the later revisions run.
 
 A legacy store at an older version is first brought to :data:`LEGACY_HEAD` by the old
-``gateway.db.migrate`` itself, then stamped. Refusing it instead would send the operator
+``legacy.migrate`` itself, then stamped. Refusing it instead would send the operator
 looking for a previous release to run its migrations, a manual step that fails exactly
 where nobody is watching (a box upgraded after a long time); the old migrations are the
-code that made those stores, each tested upgrading in place (tests/unit/test_db.py), and
-they apply one version per transaction, so running them is safe to repeat. When
-``gateway/db.py`` is retired, its migrations 1 to 4 move here verbatim, frozen. A
-legacy store *newer* than :data:`LEGACY_HEAD` (an old-style migration that never got
-its Alembic revision) is refused: stamping it would hide the difference.
+code that made those stores, kept verbatim and frozen in ``legacy.py``, each tested
+upgrading in place (tests/unit/store/test_legacy.py), and they apply one version per
+transaction, so running them is safe to repeat. A legacy store *newer* than
+:data:`LEGACY_HEAD` (an old-style migration that never got its Alembic revision) is
+refused: stamping it would hide the difference.
 
 The whole decision and the migrations run in one transaction that holds a lock
 (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL), so workers or
@@ -41,7 +41,7 @@ from .migrations import COMPARE
 from .tables import metadata
 
 SCRIPT_LOCATION = str(Path(__file__).resolve().with_name("migrations"))
-#: The last version of gateway/db.py's MIGRATIONS; revision ADOPTED is that schema.
+#: The last version of legacy.py's MIGRATIONS; revision ADOPTED is that schema.
 LEGACY_HEAD = 4
 ADOPTED = "0001"
 LEGACY_TABLE = "schema_migrations"
@@ -160,11 +160,11 @@ def _legacy_to_head(engine: Engine) -> None:
         version = _legacy_version(connection)
     if version is None or version >= LEGACY_HEAD:
         return
-    from gateway import db  # the old store; imported only for stores it made
+    from . import legacy  # the old store; imported only for stores it made
 
-    conn = db.connect(engine.url.database or "")
+    conn = legacy.connect(engine.url.database or "")
     try:
-        db.migrate(conn)
+        legacy.migrate(conn)
     finally:
         conn.close()
 

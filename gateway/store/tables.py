@@ -1,6 +1,6 @@
 """Every table of the store, as SQLAlchemy Core metadata, for SQLite and PostgreSQL.
 
-The schema is the one the old ``gateway/db.py`` migrations 1 to 4 build, with the same
+The schema is the one the old migrations 1 to 4 (``legacy.py``) build, with the same
 table, column and index names and the same column order, so SQL written against the
 SQLite store keeps working. Types are spelled so that SQLite gets exactly the declared
 types it had (``INTEGER``, ``REAL``, ``TEXT``) and PostgreSQL gets types of the same

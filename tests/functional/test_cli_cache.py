@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 
 from click.testing import CliRunner
 
-from gateway import db
 from gateway.cache.store import CachedImage, CacheStore, Entry, Meta
 from gateway.cli import main
 from gateway.store.database import Database
@@ -71,7 +71,7 @@ def test_a_bad_setting_is_a_clean_error(data_dir, monkeypatch):
 
 def test_a_corrupt_row_never_ends_in_a_traceback(data_dir):
     store = fill(data_dir, time.time() - 10)
-    conn = db.connect(store.database.sqlite_path)
+    conn = sqlite3.connect(store.database.sqlite_path)
     with conn:
         conn.execute(
             "INSERT INTO cache_entries (key, provider, created_at, expires_at, last_used_at, "

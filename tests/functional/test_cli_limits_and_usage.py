@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
 
-from gateway import db
 from gateway.cli import main
 from gateway.cli.usage import day_start
 from gateway.request_log import RequestLog
@@ -79,7 +79,7 @@ def test_the_help_says_limits_are_per_key(data_dir):
 def test_the_limits_reach_the_stored_key(data_dir):
     key_id = create("design")
     run("api-keys", "limits", key_id, "--rpm", "7", "--ipm", "9", "--daily-usd", "1.25")
-    conn = db.connect(str(data_dir / "gateway.db"))
+    conn = sqlite3.connect(data_dir / "gateway.db")
     row = conn.execute(
         "SELECT limit_rpm, limit_ipm, limit_daily_micro_usd, limit_monthly_micro_usd "
         "FROM api_keys WHERE id = ?",

@@ -51,3 +51,10 @@ def test_settings_imports_nothing_of_the_package_but_money():
     tree = ast.parse((PACKAGE / "settings.py").read_text())
     relative = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level}
     assert relative <= {"money"}
+
+
+def test_only_the_store_imports_database_drivers():
+    """STYLE.md 3.6: store/ is the only code that knows SQL or Redis."""
+    for path in PACKAGE.rglob("*.py"):
+        if PACKAGE / "store" not in path.parents:
+            assert not imports(path) & {"sqlite3", "psycopg", "redis"}, path

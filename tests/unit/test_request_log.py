@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import stat
 import threading
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from gateway import db, os_threads
+from gateway import os_threads
 from gateway import request_log as request_log_module
 from gateway.request_log import RequestLog, query
 from gateway.store import request_log as store_log
@@ -41,19 +40,6 @@ def row(**kw):
 @pytest.fixture
 def no_pause(monkeypatch):
     monkeypatch.setattr(os_threads, "sleep", lambda s: None)
-
-
-def test_prepare_creates_private_files_and_wal(tmp_path):
-    path = str(tmp_path / "d" / "gateway.db")
-    db.prepare(str(tmp_path / "d"), path)
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
-    conn = db.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.migrate(conn) == db.MIGRATIONS[-1][0]  # idempotent
-    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
-        db.MIGRATIONS
-    )
 
 
 def test_rows_from_many_threads_are_all_written(store):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# The old gateway/db.py bookkeeping; kept in adopted stores so that the previous release
-# still starts after a rollback, and never part of the metadata.
+# The old migrations' bookkeeping (store/legacy.py); kept in adopted stores so that the
+# previous release still starts after a rollback, and never part of the metadata.
 LEGACY_TABLES = frozenset({"schema_migrations"})
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway import db
+from gateway.store import legacy
 from gateway.store.engine import database_url
 from tests.store_servers import fresh_database, postgres_url
 
@@ -40,8 +40,8 @@ def any_db(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def legacy_path(tmp_path: Any) -> str:
-    """A store made the old way (gateway/db.py ``prepare``: every MIGRATIONS version)."""
+    """A store made the old way (gateway/store/legacy.py ``prepare``: every MIGRATIONS version)."""
     data = tmp_path / "legacy"
     path = str(data / "gateway.db")
-    db.prepare(str(data), path)
+    legacy.prepare(str(data), path)
     return path

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from gateway import db
-from gateway.store import migrate
+from gateway.store import legacy, migrate
 from tests.unit.store.reflect import schema_of, table_names
 
 
@@ -27,7 +26,7 @@ def _rows(path, sql):
 
 
 def _seed(path):
-    conn = db.connect(path)
+    conn = legacy.connect(path)
     conn.execute("INSERT INTO configs VALUES ('prod', 1, '{}', 1.0, NULL)")
     conn.execute(
         "INSERT INTO request_log (created_at, request_id, trace_id, status, latency_ms, team) "
@@ -81,10 +80,10 @@ def test_a_legacy_store_is_stamped_keeps_its_rows_and_a_second_run_is_a_no_op(le
 
 def test_an_older_legacy_store_is_first_brought_up_by_the_old_migrations(tmp_path, monkeypatch):
     path = str(tmp_path / "gateway.db")
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:2])
-    db.prepare(str(tmp_path), path)
+    monkeypatch.setattr(legacy, "MIGRATIONS", legacy.MIGRATIONS[:2])
+    legacy.prepare(str(tmp_path), path)
     monkeypatch.undo()
-    conn = db.connect(path)
+    conn = legacy.connect(path)
     conn.execute("INSERT INTO configs VALUES ('prod', 1, '{}', 1.0, NULL)")
     conn.close()
     assert migrate.upgrade(f"sqlite:///{path}") == migrate.head()
@@ -95,7 +94,7 @@ def test_an_older_legacy_store_is_first_brought_up_by_the_old_migrations(tmp_pat
 
 def test_a_legacy_store_whose_old_migrate_died_before_version_1_is_completed(tmp_path):
     path = str(tmp_path / "gateway.db")
-    conn = db.connect(path)
+    conn = legacy.connect(path)
     conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)")
     conn.close()
     assert migrate.upgrade(f"sqlite:///{path}") == migrate.head()
@@ -103,7 +102,7 @@ def test_a_legacy_store_whose_old_migrate_died_before_version_1_is_completed(tmp
 
 
 def test_a_legacy_store_newer_than_revision_0001_knows_is_refused(legacy_path):
-    conn = db.connect(legacy_path)
+    conn = legacy.connect(legacy_path)
     conn.execute("INSERT INTO schema_migrations VALUES (5, 1.0)")
     conn.close()
     url = f"sqlite:///{legacy_path}"
@@ -113,7 +112,7 @@ def test_a_legacy_store_newer_than_revision_0001_knows_is_refused(legacy_path):
 
 
 def test_a_hand_altered_legacy_store_is_not_stamped(legacy_path):
-    conn = db.connect(legacy_path)
+    conn = legacy.connect(legacy_path)
     conn.execute("DROP INDEX request_log_trace")
     conn.close()
     url = f"sqlite:///{legacy_path}"

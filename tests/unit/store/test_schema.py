@@ -1,4 +1,4 @@
-"""One schema: revision 0001 builds what gateway/db.py built, and matches tables.py."""
+"""One schema: revision 0001 builds what gateway/store/legacy.py built, and matches tables.py."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import insert, inspect, select, text
 
-from gateway import db
-from gateway.store import migrate
+from gateway.store import legacy, migrate
 from gateway.store.engine import create_engine_for
 from gateway.store.migrations import COMPARE
 from gateway.store.tables import metadata, request_log, usage_windows
@@ -38,7 +37,7 @@ INDEXES = [
 ]
 # Revision 0002: the blobs every instance serves and the secrets they share.
 TABLES_0002 = sorted([*TABLES, "blobs", "secrets"])
-# Declared "id TEXT PRIMARY KEY" (or INTEGER) in db.py: SQLite reports them nullable.
+# Declared "id TEXT PRIMARY KEY" (or INTEGER) in legacy.py: SQLite reports them nullable.
 LEGACY_NULLABLE_KEYS = [
     ("api_keys", "id"),
     ("cache_entries", "key"),
@@ -150,7 +149,7 @@ def test_downgrade_to_base_removes_every_table(any_db):
 
 
 def test_the_old_migrations_end_where_revision_0001_starts():
-    """A new old-style migration in gateway/db.py needs its Alembic revision first."""
-    assert db.MIGRATIONS[-1][0] == migrate.LEGACY_HEAD
+    """A new old-style migration in gateway/store/legacy.py needs its Alembic revision first."""
+    assert legacy.MIGRATIONS[-1][0] == migrate.LEGACY_HEAD
     scripts = ScriptDirectory.from_config(migrate.config("sqlite://"))
     assert scripts.get_bases() == [migrate.ADOPTED] == ["0001"]

@@ -1,4 +1,4 @@
-"""The initial schema: what gateway/db.py's migrations 1 to 4 built, on SQLite and PostgreSQL.
+"""The initial schema: what the old migrations 1 to 4 (legacy.py) built, on SQLite and PostgreSQL.
 
 A SQLite store made by those migrations is stamped with this revision instead of
 running it (gateway.store.migrate). The types are written out here, not imported from

@@ -1,22 +1,25 @@
-"""The embedded SQLite store: connections, pragmas and versioned migrations.
+"""Frozen: the old SQLite store's migrations 1 to 4, kept only to adopt stores they made.
 
-WAL lets readers (``gateway logs``, ``/readyz``) run while a worker writes; a busy
-timeout and ``BEGIN IMMEDIATE`` (:func:`immediate`) make concurrent writers from
-several gunicorn workers wait their turn instead of failing with "database is
-locked". The stores that live in a worker hold one connection per thread
-(:class:`ThreadConnections`).
+Before Alembic (``migrate.py``, ``migrations/``), ``gateway/db.py`` built the SQLite
+store with these migrations and a ``schema_migrations`` table. ``migrate.upgrade``
+runs them on a legacy store below :data:`migrate.LEGACY_HEAD` to bring it to the
+schema that revision ``0001`` stamps; the tests use them to make such stores.
+
+Do not change this module: every store made by a release before Alembic holds exactly
+this history, and ``0001`` is checked against it (tests/unit/store/test_schema.py).
+A schema change is a new Alembic revision, never a migration 5 here. Nothing outside
+``migrate.py`` and the tests imports it.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-BUSY_TIMEOUT_MS = 10_000
+from .engine import BUSY_TIMEOUT_MS
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (
@@ -151,7 +154,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 
 
 def connect(path: str) -> sqlite3.Connection:
-    """Open the store with the pragmas every connection needs (they are per connection)."""
+    """Open a legacy store with the pragmas the old code set on every connection."""
     conn = sqlite3.connect(
         path,
         timeout=BUSY_TIMEOUT_MS / 1000,
@@ -165,40 +168,6 @@ def connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
-
-
-class ThreadConnections:
-    """One connection per thread, opened lazily and again after a fork, so a gunicorn
-    worker never uses its master's handle; ``pragmas`` run on each new connection."""
-
-    def __init__(self, path: str, *pragmas: str) -> None:
-        self.path = path
-        self._pragmas = pragmas
-        self._local = threading.local()
-
-    def get(self) -> sqlite3.Connection:
-        """This thread's connection in this process, opened if need be."""
-        conn = self.current()
-        if conn is None:
-            conn = connect(self.path)
-            for pragma in self._pragmas:
-                conn.execute(pragma)
-            self._local.conn, self._local.pid = conn, os.getpid()
-        return conn
-
-    def current(self) -> sqlite3.Connection | None:
-        """This thread's connection in this process if one is open, without opening one."""
-        if getattr(self._local, "pid", None) != os.getpid():
-            return None
-        conn: sqlite3.Connection = self._local.conn
-        return conn
-
-    def close(self) -> None:
-        """Close this thread's connection (CLI and tests; workers keep theirs)."""
-        conn = self.current()
-        if conn is not None:
-            conn.close()
-            self._local.pid = None
 
 
 @contextmanager

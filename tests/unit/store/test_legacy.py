@@ -1,9 +1,11 @@
+"""The frozen old migrations (gateway/store/legacy.py): what legacy stores hold."""
+
 from __future__ import annotations
 
 import os
-import threading
+import stat
 
-from gateway import db
+from gateway.store import legacy
 
 
 def _columns(conn, table):
@@ -12,15 +14,15 @@ def _columns(conn, table):
 
 def test_a_version_1_store_upgrades_in_place(tmp_path, monkeypatch):
     path = str(tmp_path / "gateway.db")
-    conn = db.connect(path)
-    monkeypatch.setattr(db, "MIGRATIONS", db.MIGRATIONS[:1])
-    assert db.migrate(conn) == 1
+    conn = legacy.connect(path)
+    monkeypatch.setattr(legacy, "MIGRATIONS", legacy.MIGRATIONS[:1])
+    assert legacy.migrate(conn) == 1
     conn.execute(
         "INSERT INTO request_log (created_at, request_id, trace_id, status, latency_ms) "
         "VALUES (1.0, 'r1', 't1', 200, 3.5)"
     )
     monkeypatch.undo()
-    assert db.migrate(conn) == db.MIGRATIONS[-1][0] >= 3
+    assert legacy.migrate(conn) == legacy.MIGRATIONS[-1][0] >= 3
     row = dict(conn.execute("SELECT * FROM request_log").fetchone())
     assert (row["request_id"], row["team"], row["virtual_key"]) == ("r1", None, None)
     assert (row["config_name"], row["config_version"]) == (None, None)
@@ -63,35 +65,29 @@ def test_a_version_1_store_upgrades_in_place(tmp_path, monkeypatch):
     conn.close()
 
 
-def test_thread_connections_open_one_per_thread_and_again_after_a_fork(tmp_path, monkeypatch):
-    connections = db.ThreadConnections(str(tmp_path / "gateway.db"), "PRAGMA secure_delete = ON")
-    assert connections.current() is None  # nothing opened until asked
-    mine = connections.get()
-    assert connections.get() is mine is connections.current()
-    assert mine.execute("PRAGMA secure_delete").fetchone()[0] == 1
-    other = []
-    thread = threading.Thread(target=lambda: other.append(connections.get()))
-    thread.start()
-    thread.join()
-    assert other[0] is not mine
-    monkeypatch.setattr(os, "getpid", lambda: -1)  # as in a gunicorn worker after fork
-    assert connections.current() is None
-    child = connections.get()
-    assert child is not mine
-    connections.close()
-    assert connections.current() is None
-
-
 def test_immediate_commits_or_rolls_back(tmp_path):
-    conn = db.connect(str(tmp_path / "gateway.db"))
+    conn = legacy.connect(str(tmp_path / "gateway.db"))
     conn.execute("CREATE TABLE t (x INTEGER)")
-    with db.immediate(conn):
+    with legacy.immediate(conn):
         conn.execute("INSERT INTO t VALUES (1)")
     try:
-        with db.immediate(conn):
+        with legacy.immediate(conn):
             conn.execute("INSERT INTO t VALUES (2)")
             raise LookupError
     except LookupError:
         pass
     assert [row[0] for row in conn.execute("SELECT x FROM t")] == [1]
     assert not conn.in_transaction
+
+
+def test_prepare_creates_private_files_and_wal(tmp_path):
+    path = str(tmp_path / "d" / "gateway.db")
+    legacy.prepare(str(tmp_path / "d"), path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
+    conn = legacy.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert legacy.migrate(conn) == legacy.MIGRATIONS[-1][0]  # idempotent
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
+        legacy.MIGRATIONS
+    )
