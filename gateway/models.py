@@ -85,9 +85,14 @@ class AwsSigning:
 
 @dataclass(frozen=True)
 class GoogleServiceAccount:
-    """Exchange this service-account JSON for an OAuth token (cached) before sending."""
+    """Exchange this service-account JSON for an OAuth token (cached) before sending.
+
+    ``provider`` and ``option`` (where the caller put the JSON) name them in refusals.
+    """
 
     info: str = field(repr=False)
+    provider: str
+    option: str
     scope: str = "https://www.googleapis.com/auth/cloud-platform"
 
 

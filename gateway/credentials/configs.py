@@ -25,7 +25,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-# Provider keys and every credential-bearing option (an AWS secret, an Azure AD token,
+# Provider keys and every credential-bearing option (a secret access key, an AD token,
 # a service-account JSON), in Portkey's snake_case and the camelCase it also accepts.
 _SECRET_KEYS = {
     name for option in ("api_key", *SECRET_OPTIONS) for name in (option, _camel(option))

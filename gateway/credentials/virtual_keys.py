@@ -1,8 +1,9 @@
 """Virtual keys: what an administrator may store with a provider secret. Pure: no IO.
 
-Everything that later becomes part of an upstream URL or header (base URL,
-Azure resource and deployment, regions, project ids) is set here by the
-administrator and validated strictly, never taken from the caller (SEC-2).
+Everything that later becomes part of an upstream URL or header (a base URL, the
+fields each provider's folder declares: resources, deployments, regions, project
+ids) is set here by the administrator and validated strictly, never taken from the
+caller (SEC-2).
 """
 
 from __future__ import annotations
@@ -15,45 +16,11 @@ from urllib.parse import urlsplit
 from ..providers import REGISTRY
 from ..settings import parse_allow_entry
 
-# The fields each provider's virtual key may carry (Portkey's names). A provider absent
-# here but present in gateway.providers.REGISTRY takes no fields.
-PROVIDER_FIELDS: dict[str, tuple[str, ...]] = {
-    "openai": ("openai_organization", "openai_project"),
-    "azure-openai": ("resource_name", "deployment_id", "api_version"),
-    # The Foundry endpoint itself is the key's --base-url.
-    "azure-ai": ("api_version", "azure_deployment_name", "azure_extra_params"),
-    # The secret is the AWS secret access key (or a Bedrock API key without an id).
-    "bedrock": ("aws_region", "aws_access_key_id"),
-    # The secret is an OAuth access token or a service-account JSON key.
-    "vertex-ai": ("vertex_project_id", "vertex_region"),
-    "workers-ai": ("workers_ai_account_id",),
-    "stability-ai": (),
-    "together-ai": (),
-    "deepinfra": (),
-    "fireworks-ai": (),
-    "segmind": (),
-    "recraft-ai": (),
-    "lemonfox-ai": (),
-    "nscale": (),
-    "siliconflow": (),
-    "hyperbolic": (),
-    "deepbricks": ("openai_organization", "openai_project"),
-}
-# The providers a virtual key may name today: the list gateway.providers.REGISTRY will
-# grow into. Storing a key ahead of its provider lets an administrator prepare a rollout;
-# a request naming a provider the registry lacks is still refused at request time.
-KNOWN_PROVIDERS: tuple[str, ...] = tuple(PROVIDER_FIELDS)
+# The providers a virtual key may name: those of the registry. Each provider's folder
+# declares the fields its keys may carry and their values (``Provider.virtual_key_fields``).
+KNOWN_PROVIDERS: tuple[str, ...] = tuple(REGISTRY)
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-_FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
-# Values that become a DNS label in the upstream host get the stricter rule.
-_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
-_FIELD_RULES = {
-    "resource_name": _DNS_LABEL,
-    "aws_region": _DNS_LABEL,
-    "vertex_region": _DNS_LABEL,
-    "azure_extra_params": re.compile(r"^(drop|pass-through|error)\Z"),
-}
 MAX_SECRET_CHARS = 16_384
 
 
@@ -75,27 +42,27 @@ def check_name(value: str, what: str = "name") -> str:
 
 
 def check_provider(provider: str) -> str:
-    if provider not in KNOWN_PROVIDERS and provider not in REGISTRY:
-        known = ", ".join(sorted({*KNOWN_PROVIDERS, *REGISTRY}))
-        raise ValueError(f"unknown provider; known providers: {known}")
+    if provider not in REGISTRY:
+        raise ValueError(f"unknown provider; known providers: {', '.join(sorted(REGISTRY))}")
     return provider
 
 
 def check_fields(provider: str, pairs: Iterable[str]) -> dict[str, str]:
     """``key=value`` strings -> a dict, each key allowed for ``provider``, each value safe."""
-    allowed = PROVIDER_FIELDS.get(provider, ())
+    known = REGISTRY.get(provider)
+    rules = {f.name: f.value for f in known.virtual_key_fields} if known else {}
     fields: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep:
             raise ValueError("each --field must look like key=value")
-        if key not in allowed:
-            hint = ", ".join(allowed) or "none"
+        if key not in rules:
+            hint = ", ".join(rules) or "none"
             raise ValueError(f"field {key!r} is not allowed for {provider} (allowed: {hint})")
         if key in fields:
             raise ValueError(f"field {key!r} is given twice")
-        if not _FIELD_RULES.get(key, _FIELD_VALUE).match(value):
+        if not rules[key].match(value):
             raise ValueError(f"field {key!r} has an invalid value")
         fields[key] = value
     return fields

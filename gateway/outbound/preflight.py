@@ -7,9 +7,10 @@ targets, but a config is accepted or refused whole, so the answer never depends 
 which target the metadata or the dice pick. Cheap checks come first (provider,
 credentials), then the hosts, which need DNS: a custom host, or a virtual key's
 ``http://`` base URL, is resolved and checked once here, and the attempt connects
-to the address pinned here (``Attempts.target``), never resolving it again. A Vertex
-service-account JSON is parsed and checked here too, once per request, its
-``token_uri`` resolved and pinned; the signer uses that result (``Signer.checked``).
+to the address pinned here (``Attempts.target``), never resolving it again. A
+service-account JSON (``Provider.service_account``) is parsed and checked here too,
+once per request, its ``token_uri`` resolved and pinned; the signer uses that result
+(``Signer.checked``).
 """
 
 from __future__ import annotations
@@ -23,15 +24,13 @@ from ..config_source import config_param, virtual_key_param
 from ..errors import AuthenticationError, InvalidRequest, UnknownProvider
 from ..headers import CONFIG, CUSTOM_HOST, PROVIDER, PROVIDER_OPTION_HEADERS
 from ..models import RequestOptions
-from ..providers.vertex_ai import auth as vertex_auth
-from ..providers.vertex_ai.api import NAME as VERTEX
 from ..routing.nodes import Leaf
 from . import custom_hosts
 from .signing import CheckedAccount, check_account
 
 # (base URL, pinned IP address) of a checked host.
 Endpoint = tuple[str, str]
-_ACCOUNT_HEADER = {o: h for h, o in PROVIDER_OPTION_HEADERS.items()}[vertex_auth.OPTION]
+_OPTION_HEADER = {o: h for h, o in PROVIDER_OPTION_HEADERS.items()}
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class Checked:
 
     # Custom hosts and ``http://`` virtual-key base URLs, by target path.
     endpoints: dict[str, Endpoint]
-    # Vertex service accounts, by their JSON text: parsed, token_uri pinned.
+    # Service accounts, by their JSON text: parsed, token_uri pinned.
     accounts: dict[str, CheckedAccount]
 
 
@@ -52,7 +51,7 @@ def check(
 ) -> Checked:
     """Refuse the plan at the first unusable target (400 at its path, 401 for a missing
     key); return the checked endpoint of every target that has a custom host or an
-    ``http://`` virtual-key base URL, and every Vertex service account, checked."""
+    ``http://`` virtual-key base URL, and every service account, checked."""
     for leaf in leaves:
         provider_of(leaf)
     require_keys(leaves)
@@ -75,19 +74,21 @@ def service_accounts(
     allowlist: tuple[str, ...],
     resolve: custom_hosts.Resolver,
 ) -> dict[str, CheckedAccount]:
-    """Each Vertex target's service-account JSON, checked once by the signer's own rules:
-    an unusable key is a 400 at the target's path before any target is called."""
+    """Each target's service-account JSON (a provider's ``service_account``), checked once
+    by the signer's own rules: an unusable key is a 400 at the target's path before any
+    target is called."""
     accounts: dict[str, CheckedAccount] = {}
     for leaf in leaves:
-        if leaf.provider != VERTEX:
+        auth = providers.get(leaf.provider or "").service_account
+        if auth is None:
             continue
-        text = vertex_auth.service_account_text(leaf.api_key, leaf.provider_options)
+        text = auth.text(leaf.api_key, leaf.provider_options)
         if text is None or text in accounts:
             continue
         try:
-            accounts[text] = check_account(text, allowlist, resolve)
+            accounts[text] = check_account(text, allowlist, resolve, auth.option)
         except InvalidRequest as exc:
-            exc.param = _account_param(leaf, options, text)
+            exc.param = _account_param(leaf, options, text, auth.option)
             raise
     return accounts
 
@@ -180,12 +181,13 @@ def _host_param(leaf: Leaf, options: RequestOptions) -> str:
     return _param(leaf, options, "custom_host", CUSTOM_HOST, from_header)
 
 
-def _account_param(leaf: Leaf, options: RequestOptions, text: str) -> str:
-    """Where the refused service-account JSON came from: its option, or the provider key
-    (a virtual key's secret, the ``Authorization`` header or a target's ``api_key``)."""
-    if leaf.provider_options.get(vertex_auth.OPTION) == text:
-        from_header = options.provider_options.get(vertex_auth.OPTION) == text
-        return _param(leaf, options, vertex_auth.OPTION, _ACCOUNT_HEADER, from_header)
+def _account_param(leaf: Leaf, options: RequestOptions, text: str, option: str) -> str:
+    """Where the refused service-account JSON came from: its ``option``, or the provider
+    key (a virtual key's secret, the ``Authorization`` header or a target's ``api_key``)."""
+    if leaf.provider_options.get(option) == text:
+        from_header = options.provider_options.get(option) == text
+        header = _OPTION_HEADER.get(option, option)
+        return _param(leaf, options, option, header, from_header)
     if leaf.virtual_key:
         return virtual_key_param(leaf, options)
     return _param(leaf, options, "api_key", "authorization", options.api_key == text)

@@ -4,8 +4,9 @@ Providers stay pure by describing the signing they need (``ProviderCall.signing`
 this module performs it just before the transport sends the call. SigV4 comes from
 botocore (AWS's own implementation) and service-account tokens from google-auth:
 both are security-critical code we should not write ourselves. Both libraries are
-imported on first use, so a gateway that never calls Bedrock or Vertex does not
-pay their import time.
+imported on first use, so a gateway that never signs a call nor fetches a token
+does not pay their import time. Which provider and option a service account came
+from travels with it (``GoogleServiceAccount``): no provider is named here.
 
 A service-account JSON names its own ``token_uri``; a caller could point it
 anywhere, so only Google's token endpoint (or an allowlisted custom host, for
@@ -55,24 +56,25 @@ class CheckedAccount:
 
 
 def check_account(
-    text: str, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver
+    text: str, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver, option: str
 ) -> CheckedAccount:
     """Parse and check a service-account JSON without calling anyone; 400 (param
-    ``vertex_service_account_json``) when it could not get a token."""
+    ``option``, the option that carries it) when it could not get a token."""
     from google.oauth2 import service_account
 
-    info = _service_account_info(text)
-    pinned = _check_token_uri(info.get("token_uri", GOOGLE_TOKEN_URI), allowed_hosts, resolve)
+    info = _service_account_info(text, option)
+    uri = info.get("token_uri", GOOGLE_TOKEN_URI)
+    pinned = _check_token_uri(uri, allowed_hosts, resolve, option)
     try:
         credentials = service_account.Credentials.from_service_account_info(
             info, scopes=[GoogleServiceAccount.scope]
         )
     except (ValueError, KeyError, TypeError):
-        raise _bad_account("it is not a valid service-account key") from None
+        raise _bad_account("it is not a valid service-account key", option) from None
     try:
         credentials.signer.sign(b"check")  # an EC key loads, and fails only to sign
     except (ValueError, TypeError):
-        raise _bad_account("its private key is not a usable RSA key") from None
+        raise _bad_account("its private key is not a usable RSA key", option) from None
     return CheckedAccount(credentials, pinned)
 
 
@@ -84,17 +86,17 @@ class _Fetch:
         self.token: str | None = None
         self.error: GatewayError | None = None
 
-    def wait(self, limit: float) -> str:
+    def wait(self, limit: float, provider: str) -> str:
         """The token, or the fetch's own failure: not retried, as google-auth's own
         retries are not (routing decides)."""
         if not self.done.wait(limit):
             raise UpstreamUnavailable(
-                "Google's token endpoint did not answer in time.", provider="vertex-ai"
+                "Google's token endpoint did not answer in time.", provider=provider
             )
         if self.token is not None:
             return self.token
         if self.error is None:  # the fetch broke on a bug: its own caller sees it
-            raise UpstreamUnavailable("The token request failed.", provider="vertex-ai")
+            raise UpstreamUnavailable("The token request failed.", provider=provider)
         raise copy.copy(self.error)  # each caller gets its own (routing sets fields on it)
 
 
@@ -150,7 +152,7 @@ class Signer:
             if fetch is None:
                 fetch = self._fetches[key] = _Fetch()
         if not leader:
-            return fetch.wait(connect_timeout + timeout)
+            return fetch.wait(connect_timeout + timeout, account.provider)
         try:
             token, expires_at = self._fetch_token(account, connect_timeout, timeout)
             with self._lock:
@@ -173,7 +175,7 @@ class Signer:
         from google.auth import exceptions as google_errors
 
         checked = self.accounts.get(account.info) or check_account(
-            account.info, self.allowed_hosts, self.resolve_host
+            account.info, self.allowed_hosts, self.resolve_host, account.option
         )
         # A copy per fetch (same key, no re-parse): google-auth credentials are mutable.
         credentials = checked.credentials.with_scopes([account.scope])
@@ -183,21 +185,21 @@ class Signer:
         except google_errors.RefreshError:
             raise AuthenticationError(
                 "Google refused the service account's token request.",
-                param="vertex_service_account_json",
+                param=account.option,
                 code="service_account_rejected",
-                provider="vertex-ai",
+                provider=account.provider,
                 status=401,
             ) from None
         except google_errors.TransportError:
             raise UpstreamUnavailable(
-                "Google's token endpoint could not be reached.", provider="vertex-ai"
+                "Google's token endpoint could not be reached.", provider=account.provider
             ) from None
         except (ValueError, TypeError, KeyError):
             # A 200 that is not a token answer (not JSON, a bad expires_in): google-auth
             # does not wrap those.
             raise InvalidUpstreamResponse(
                 "Google's token endpoint answered without a usable access token.",
-                provider="vertex-ai",
+                provider=account.provider,
             ) from None
         return str(credentials.token), self._expires_at(credentials.expiry)
 
@@ -215,35 +217,32 @@ class Signer:
 
 
 def _check_token_uri(
-    uri: object, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver
+    uri: object, allowed_hosts: tuple[str, ...], resolve: custom_hosts.Resolver, option: str
 ) -> str | None:
     if uri == GOOGLE_TOKEN_URI:
         return None
     if not isinstance(uri, str):
-        raise _bad_account("its token_uri is not a URL")
+        raise _bad_account("its token_uri is not a URL", option)
     try:
         _, pinned = custom_hosts.check(uri, allowed_hosts, resolve)
     except GatewayError:
         raise _bad_account(
-            "its token_uri is not Google's token endpoint nor an allowed custom host"
+            "its token_uri is not Google's token endpoint nor an allowed custom host", option
         ) from None
     return pinned
 
 
-def _bad_account(why: str) -> InvalidRequest:
-    return InvalidRequest(
-        f"vertex_service_account_json is not usable: {why}.",
-        param="vertex_service_account_json",
-    )
+def _bad_account(why: str, option: str) -> InvalidRequest:
+    return InvalidRequest(f"{option} is not usable: {why}.", param=option)
 
 
-def _service_account_info(raw: str) -> dict[str, Any]:
+def _service_account_info(raw: str, option: str) -> dict[str, Any]:
     try:
         info = json.loads(raw)
     except ValueError:
-        raise _bad_account("it is not JSON") from None
+        raise _bad_account("it is not JSON", option) from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
-        raise _bad_account("it is not a service-account key")
+        raise _bad_account("it is not a service-account key", option)
     return info
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
 from .capabilities import Capabilities
+from .options import FIELD_VALUE
 from .pricing import no_price
 
 # (provider key, provider options) -> None when the target can be called, else what
@@ -16,6 +18,30 @@ CredentialCheck = Callable[[str | None, Mapping[str, str]], str | None]
 
 def api_key_required(api_key: str | None, options: Mapping[str, str]) -> str | None:
     return None if api_key else "a provider API key"
+
+
+@dataclass(frozen=True)
+class KeyField:
+    """A field an administrator may store with a virtual key of the provider (Portkey's
+    name) and the values it may hold: it becomes part of an upstream URL or header, so it
+    is set by the administrator and checked strictly, never taken from the caller (SEC-2)."""
+
+    name: str
+    value: re.Pattern[str] = FIELD_VALUE
+
+
+@dataclass(frozen=True)
+class ServiceAccount:
+    """The provider's key may be a Google service-account JSON, which the signer
+    (``gateway/outbound/signing.py``) exchanges for an OAuth token just before sending,
+    and which the pre-flight checks before the first call of a request.
+
+    ``option`` is the option that carries the JSON (named in refusals); ``text`` gives
+    the JSON a target's (provider key, options) put in play, if any.
+    """
+
+    option: str
+    text: Callable[[str | None, Mapping[str, str]], str | None]
 
 
 @dataclass(frozen=True)
@@ -29,7 +55,9 @@ class Provider:
     serves its image URLs from: the only hosts the gateway fetches from to inline an
     image as base64, besides the host the call itself went to. ``price`` is the
     provider's price of one image for a request in micro-USD (its ``pricing.py``), or
-    None when none is published for that model, size and quality.
+    None when none is published for that model, size and quality. ``virtual_key_fields``
+    are the fields its virtual keys may carry; ``service_account`` says whether (and
+    where) its key may be a Google service account.
     """
 
     name: str
@@ -40,3 +68,5 @@ class Provider:
     image_hosts: tuple[str, ...] = ()
     local: Callable[[ImageRequest, Target], ImageResult] | None = None
     price: Callable[[ImageRequest], int | None] = no_price
+    virtual_key_fields: tuple[KeyField, ...] = ()
+    service_account: ServiceAccount | None = None

@@ -17,6 +17,10 @@ DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 # One path segment, never "." or "..", which an HTTP client would collapse into the
 # parent path (deployment_id=".." would call another endpoint).
 PATH_SEGMENT = re.compile(r"^(?!\.{1,2}\Z)[A-Za-z0-9._~-]{1,128}\Z")
+# A field an administrator stores with a virtual key (``KeyField``), checked when stored.
+FIELD_VALUE = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
+# A field that becomes a DNS label in the upstream host (checked again, lower-cased, at use).
+FIELD_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
 # Where each option can come from, for messages.
 _HEADER = {
     "resource_name": "x-portkey-azure-resource-name",

@@ -38,7 +38,7 @@ BEDROCK_URL = (
 BODY = b'{"taskType":"TEXT_IMAGE","textToImageParams":{"text":"a fox"}}'
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-
+OPTION = "vertex_service_account_json"  # where a caller puts the JSON (named in refusals)
 
 # --- AWS SigV4 ------------------------------------------------------------------------
 
@@ -202,7 +202,12 @@ def token_endpoint(key: rsa.RSAPrivateKey, tokens: list[str], expires_in: object
 def vertex_call(info: str) -> ProviderCall:
     url = "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/x:predict"
     return ProviderCall(
-        "POST", url, {"Content-Type": "application/json"}, b"{}", None, GoogleServiceAccount(info)
+        "POST",
+        url,
+        {"Content-Type": "application/json"},
+        b"{}",
+        None,
+        GoogleServiceAccount(info, "vertex-ai", OPTION),
     )
 
 
@@ -377,7 +382,7 @@ def test_a_checked_account_is_signed_with_as_is_without_a_second_lookup(rsa_key)
 
     uri = "http://token.partner.example:8080/token"
     info = account_json(rsa_key, token_uri=uri)
-    checked = check_account(info, ("http://token.partner.example:8080",), resolve)
+    checked = check_account(info, ("http://token.partner.example:8080",), resolve, OPTION)
     assert (checked.pinned_ip, resolved) == ("93.184.216.34", [("token.partner.example", 8080)])
     transport = FakeTransport(token_endpoint(rsa_key, ["ya29.pinned"]))
     signer = Signer(transport)  # no allowlist of its own: only the check lets the uri in
@@ -403,7 +408,7 @@ def test_check_account_refuses_what_signing_would_refuse_without_calling_anyone(
     }
     for info, ending in cases.items():
         with pytest.raises(InvalidRequest) as caught:
-            check_account(info, (), lambda host, port: pytest.fail("no lookup expected"))
+            check_account(info, (), lambda host, port: pytest.fail("no lookup expected"), OPTION)
         assert caught.value.param == "vertex_service_account_json"
         assert caught.value.message.endswith(ending), caught.value.message
 
@@ -429,11 +434,11 @@ class GatedTokenEndpoint:
         """Count the callers that wait for a fetch in flight (``signing._Fetch.wait``)."""
         original = signing._Fetch.wait
 
-        def wait(fetch: object, limit: float) -> str:
+        def wait(fetch: object, limit: float, provider: str) -> str:
             with self.changed:
                 self.waiting += 1
                 self.changed.notify_all()
-            return original(fetch, limit)
+            return original(fetch, limit, provider)
 
         monkeypatch.setattr(signing._Fetch, "wait", wait)
 

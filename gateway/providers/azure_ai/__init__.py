@@ -6,6 +6,7 @@ from ..azure_openai import IMAGE_HOSTS
 from ..azure_openai.api import credentials
 from ..azure_openai.capabilities import CAPABILITIES
 from ..base import Provider
+from .api import VIRTUAL_KEY_FIELDS
 from .images import NAME, build_call, parse_reply
 from .pricing import price
 
@@ -17,4 +18,5 @@ PROVIDER = Provider(
     credentials=credentials,
     image_hosts=IMAGE_HOSTS,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
 )

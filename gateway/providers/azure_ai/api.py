@@ -18,6 +18,7 @@ from ...errors import InvalidRequest
 from ...models import Target
 from .. import options
 from ..azure_openai import api as azure_openai
+from ..base import KeyField
 
 NAME = "azure-ai"
 PATH = "/images/generations"
@@ -35,6 +36,12 @@ _PATH = re.compile(r"^(?:/[A-Za-z0-9._~-]{1,128}){0,8}/?\Z")
 # The Azure AI Inference "extra-parameters" header: what Azure does with unknown fields.
 EXTRA_PARAMS = re.compile(r"^(drop|pass-through|error)\Z")
 DEPLOYMENT = re.compile(r"^[A-Za-z0-9._-]{1,128}\Z")
+# The Foundry endpoint itself is the key's --base-url.
+VIRTUAL_KEY_FIELDS = (
+    KeyField("api_version"),
+    KeyField("azure_deployment_name"),
+    KeyField("azure_extra_params", EXTRA_PARAMS),
+)
 
 
 def _refuse(why: str) -> InvalidRequest:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..base import Provider
-from .api import credentials
+from .api import VIRTUAL_KEY_FIELDS, credentials
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
 from .pricing import price
@@ -24,4 +24,5 @@ PROVIDER = Provider(
     credentials=credentials,
     image_hosts=IMAGE_HOSTS,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
 )

@@ -12,8 +12,14 @@ from urllib.parse import urlsplit
 
 from ...models import Target
 from .. import options
+from ..base import KeyField
 
 NAME = "azure-openai"
+VIRTUAL_KEY_FIELDS = (
+    KeyField("resource_name", options.FIELD_DNS_LABEL),
+    KeyField("deployment_id"),
+    KeyField("api_version"),
+)
 # Latest GA data-plane inference version that documents image generation (dall-e-3);
 # gpt-image-1 needs a newer preview or "v1". Source:
 # https://learn.microsoft.com/azure/ai-services/openai/reference

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..base import Provider
-from .api import credentials
+from .api import VIRTUAL_KEY_FIELDS, credentials
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
 from .pricing import price
@@ -15,4 +15,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     credentials=credentials,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
 )

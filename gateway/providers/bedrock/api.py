@@ -19,8 +19,14 @@ from urllib.parse import quote
 
 from ...models import AwsSigning, Target
 from .. import options
+from ..base import KeyField
 
 NAME = "bedrock"
+# The secret is the AWS secret access key (or a Bedrock API key without an id).
+VIRTUAL_KEY_FIELDS = (
+    KeyField("aws_region", options.FIELD_DNS_LABEL),
+    KeyField("aws_access_key_id"),
+)
 DEFAULT_REGION = "us-east-1"
 SERVICE = "bedrock"
 # What SigV4 signs or sets: never taken from forwarded headers, signed or not.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..base import Provider
+from .api import VIRTUAL_KEY_FIELDS
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
 from .pricing import price
@@ -18,4 +19,5 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     image_hosts=IMAGE_HOSTS,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
 )

@@ -7,6 +7,8 @@ from ..openai import api as openai_api
 
 BASE_URL = "https://api.deepbricks.ai/v1"
 PATH = "/images/generations"
+# OpenAI's organization and project, sent under Deepbricks' header names (``headers``).
+VIRTUAL_KEY_FIELDS = openai_api.VIRTUAL_KEY_FIELDS
 
 
 def url(target: Target) -> str:

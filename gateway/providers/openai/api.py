@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from ...models import Target
+from ..base import KeyField
 from ..calls import bearer_json_headers
 
 BASE_URL = "https://api.openai.com/v1"
 PATH = "/images/generations"
+VIRTUAL_KEY_FIELDS = (KeyField("openai_organization"), KeyField("openai_project"))
 
 
 def url(target: Target) -> str:

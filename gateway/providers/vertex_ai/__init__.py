@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..base import Provider
-from .auth import credentials
+from ..base import Provider, ServiceAccount
+from .api import VIRTUAL_KEY_FIELDS
+from .auth import OPTION, credentials, service_account_text
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
 from .pricing import price
@@ -15,4 +16,6 @@ PROVIDER = Provider(
     parse_reply=parse_reply,
     credentials=credentials,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
+    service_account=ServiceAccount(OPTION, service_account_text),
 )

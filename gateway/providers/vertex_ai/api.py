@@ -13,8 +13,14 @@ import re
 from ...errors import InvalidRequest
 from ...models import Target
 from .. import options
+from ..base import KeyField
 
 NAME = "vertex-ai"
+# The secret is an OAuth access token or a service-account JSON key.
+VIRTUAL_KEY_FIELDS = (
+    KeyField("vertex_project_id"),
+    KeyField("vertex_region", options.FIELD_DNS_LABEL),
+)
 # Set by the signer for a service account: never taken from forwarded headers.
 SIGNER_OWNED = ("authorization",)
 # Google model ids: "imagen-4.0-generate-001", "imagegeneration@006".

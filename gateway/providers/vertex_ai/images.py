@@ -156,7 +156,7 @@ def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     headers = api.headers(target, None if account else target.api_key)
     payload = {"instances": [{"prompt": request.prompt}], "parameters": parameters(request)}
     data = calls.json_body(payload)
-    signing = GoogleServiceAccount(account) if account else None
+    signing = GoogleServiceAccount(account, NAME, auth.OPTION) if account else None
     return calls.post(target, url, headers, data, signing, reserved=api.SIGNER_OWNED)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..base import Provider
+from .api import VIRTUAL_KEY_FIELDS
 from .capabilities import CAPABILITIES
 from .images import NAME, build_call, parse_reply
 from .pricing import price
@@ -13,4 +14,5 @@ PROVIDER = Provider(
     build_call=build_call,
     parse_reply=parse_reply,
     price=price,
+    virtual_key_fields=VIRTUAL_KEY_FIELDS,
 )

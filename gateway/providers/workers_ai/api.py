@@ -14,8 +14,10 @@ import re
 from ...errors import InvalidRequest
 from ...models import Target
 from .. import options
+from ..base import KeyField
 
 NAME = "workers-ai"
+VIRTUAL_KEY_FIELDS = (KeyField("workers_ai_account_id"),)
 BASE_URL = "https://api.cloudflare.com/client/v4/accounts/{account}/ai/run"
 # "@cf/black-forest-labs/flux-1-schnell": the model becomes path segments, so it is
 # held to the catalogue's form (no "..", no query, no encoded characters).

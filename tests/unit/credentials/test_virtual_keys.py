@@ -4,6 +4,7 @@ import pytest
 
 from gateway.credentials import KNOWN_PROVIDERS, VirtualKey
 from gateway.credentials import virtual_keys as vk
+from gateway.providers import REGISTRY
 from tests.factories import PROVIDER_KEY
 
 
@@ -19,6 +20,8 @@ from tests.factories import PROVIDER_KEY
         ("vertex-ai", ["vertex_project_id=p.1", "vertex_region=europe-west4"]),
         ("workers-ai", ["workers_ai_account_id=0123abcd"]),
         ("stability-ai", []),
+        ("deepbricks", ["openai_organization=org-1"]),
+        ("azure-ai", ["azure_deployment_name=img", "azure_extra_params=pass-through"]),
     ],
 )
 def test_allowed_fields_per_provider(provider, pairs):
@@ -36,11 +39,24 @@ def test_allowed_fields_per_provider(provider, pairs):
         ("azure-openai", "api_version=" + "9" * 129, "field 'api_version' has an invalid"),
         ("azure-openai", "deployment_id", "each --field must look like key=value"),
         ("stability-ai", "x=1", "(allowed: none)"),
+        ("azure-ai", "azure_extra_params=keep", "field 'azure_extra_params' has an invalid"),
+        ("bedrock", "aws_region=us_east_1", "field 'aws_region' has an invalid value"),
+        ("my-llm", "aws_region=us-east-1", "field 'aws_region' is not allowed for my-llm"),
     ],
 )
 def test_bad_fields_are_refused(provider, pair, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         vk.check_fields(provider, [pair])
+
+
+def test_the_fields_are_those_each_provider_folder_declares():
+    """credentials/ names no provider: the registry says which fields a key may carry."""
+    for name, provider in REGISTRY.items():
+        declared = [f.name for f in provider.virtual_key_fields]
+        assert len(set(declared)) == len(declared), name
+        with pytest.raises(ValueError, match="is not allowed") as refused:
+            vk.check_fields(name, ["no_such_field=1"])
+        assert str(refused.value).endswith(f"(allowed: {', '.join(declared) or 'none'})")
 
 
 def test_a_field_given_twice_is_refused():

@@ -220,7 +220,7 @@ def test_service_account_option_is_signed_later_and_names_the_project():
         "europe-west4/"
     )
     assert "Authorization" not in call.headers
-    assert call.signing == GoogleServiceAccount(ACCOUNT)
+    assert call.signing == GoogleServiceAccount(ACCOUNT, "vertex-ai", "vertex_service_account_json")
 
 
 def test_service_account_as_the_provider_key_and_explicit_project_wins():
@@ -228,7 +228,7 @@ def test_service_account_as_the_provider_key_and_explicit_project_wins():
     call = call_for({"prompt": "p"}, target)
     assert call.url == PREDICT.format(model="imagen-4.0-generate-001")
     assert "Authorization" not in call.headers
-    assert call.signing == GoogleServiceAccount(ACCOUNT)
+    assert call.signing == GoogleServiceAccount(ACCOUNT, "vertex-ai", "vertex_service_account_json")
 
 
 @pytest.mark.parametrize(
