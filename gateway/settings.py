@@ -1,186 +1,30 @@
 """Every ``GATEWAY_*`` setting, read and validated once, at start-up.
 
 This is the only module that reads the environment. It imports nothing from the
-rest of the package but ``money`` (stdlib only, pure) so that ``gunicorn.conf.py``
-can use it in the master process before any worker (or the app) exists, and a bad
-value stops start-up with a message that names the variable.
+rest of the package but ``settings_values`` (the parsers) and ``money`` (both stdlib
+only, pure) so that ``gunicorn.conf.py`` can use it in the master process before any
+worker (or the app) exists, and a bad value stops start-up with a message that names
+the variable.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
 
-from .money import usd
+from . import settings_values as parse
 
 
 class SettingsError(ValueError):
     """A setting is malformed; the message names the variable and never its value."""
 
 
-def _int(lo: int, hi: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        text = raw.strip()
-        if not text.lstrip("-").isdigit():
-            raise ValueError("must be a whole number")
-        value = int(text)
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
-        return value
-
-    return parse
-
-
-def _float(lo: float, hi: float) -> Callable[[str], float]:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError("must be a number") from None
-        if not lo <= value <= hi:  # also rejects NaN
-            raise ValueError(f"must be between {lo} and {hi}")
-        return value
-
-    return parse
-
-
-def _bool(raw: str) -> bool:
-    lowered = raw.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("must be true or false")
-
-
-def _auth_mode(raw: str) -> str:
-    if raw.strip().lower() == "auto":
-        return "auto"
-    try:
-        return "true" if _bool(raw) else "false"
-    except ValueError:
-        raise ValueError("must be auto, true or false") from None
-
-
-def _base_url(raw: str) -> str:
-    url = raw.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an http(s) URL")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("must not contain credentials, a query or a fragment")
-    return url
-
-
-def _provider(raw: str) -> str | None:
-    """A provider name, or ``none`` (None): no default, a request must name one.
-
-    Only the spelling is checked here: the provider registry is not imported in the
-    gunicorn master, so ``create_app`` checks that the provider exists.
-    """
-    name = raw.strip().lower()
-    if name == "none":
-        return None
-    if not name.replace("-", "").isalnum() or not name.isascii() or len(name) > 64:
-        raise ValueError("must be a provider name (such as openai) or none")
-    return name
-
-
-def _secret_text(raw: str) -> str:
-    if len(raw.strip()) < 32:
-        raise ValueError("must be at least 32 characters")
-    return raw.strip()
-
-
-def _key_bytes(raw: str) -> bytes:
-    """A key as its data-directory file holds it: URL-safe base64 of 32 bytes or more."""
-    try:
-        value = base64.urlsafe_b64decode(raw.strip().encode("ascii"))
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        value = b""
-    if len(value) < 32:
-        raise ValueError("must be 32 bytes or more in URL-safe base64")
-    return value
-
-
-def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
-    """A URL with one of ``schemes`` (``postgresql`` also matches ``postgresql+psycopg``).
-    The error never quotes the value: it may hold a password."""
-
-    def parse(raw: str) -> str:
-        value = raw.strip()
-        scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
-        if scheme not in schemes:
-            raise ValueError(
-                f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-            )
-        return value
-
-    return parse
-
-
-def _usd(raw: str) -> int:
-    """Dollars such as ``0.04``, kept as integer micro-USD."""
-    return usd(raw.strip())
-
-
-def _csv(raw: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in raw.split(",") if item.strip())
-
-
-def _log_level(raw: str) -> str:
-    level = raw.strip().upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError("must be one of debug, info, warning, error")
-    return level
-
-
-def _worker_class(raw: str) -> str:
-    name = raw.strip().lower()
-    if name not in {"gevent", "gthread"}:
-        raise ValueError("must be gevent or gthread")
-    return name
-
-
-def _bind(raw: str) -> str:
-    bind = raw.strip()
-    if bind.startswith("unix:"):
-        return bind
-    host, sep, port = bind.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError("must be HOST:PORT or unix:PATH")
-    return bind
-
-
-def _absolute_bind(bind: str) -> str:
-    """A ``unix:`` socket path made absolute; ``HOST:PORT`` as it is."""
-    return "unix:" + os.path.abspath(bind[5:]) if bind.startswith("unix:") else bind
-
-
-def _fernet_keys(raw: str) -> tuple[str, ...]:
-    """Comma-separated Fernet keys, newest first (the first one encrypts, all decrypt)."""
-    keys = _csv(raw)
-    for position, key in enumerate(keys, 1):
-        try:
-            ok = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            ok = False
-        if not ok:
-            # Never echo the entry: it is (part of) the key-encryption key.
-            raise ValueError(f"entry {position} is not a Fernet key (44 URL-safe base64 chars)")
-    if len(set(keys)) != len(keys):
-        raise ValueError("a key is listed twice")
-    return keys
-
-
 def _env(
     name: str,
-    parse: Callable[[str], Any],
+    parser: Callable[[str], Any],
     default: Any,
     *,
     secret: bool = False,
@@ -192,7 +36,7 @@ def _env(
     ``path`` makes a value that is or holds a filesystem path absolute when the settings
     are built (``os.path.abspath`` for a directory).
     """
-    metadata = {"env": name, "parse": parse, "path": path}
+    metadata = {"env": name, "parse": parser, "path": path}
     return field(default=default, repr=not secret, metadata=metadata)
 
 
@@ -205,87 +49,93 @@ class Settings:
     # The store: unset, SQLite in data_dir; postgresql://user:pass@host/db for several
     # instances. Secret: the URL may hold a password.
     database_url: str | None = _env(
-        "GATEWAY_DATABASE_URL", _url(("postgresql", "postgres", "sqlite")), None, secret=True
+        "GATEWAY_DATABASE_URL", parse.url(("postgresql", "postgres", "sqlite")), None, secret=True
     )
     # Pooled database connections per worker process (and twice as many in a burst).
-    db_pool_size: int = _env("GATEWAY_DB_POOL_SIZE", _int(1, 200), 10)
+    db_pool_size: int = _env("GATEWAY_DB_POOL_SIZE", parse.whole(1, 200), 10)
     # Optional Redis (redis://host:6379/0): exact rate limits and budgets across instances.
     redis_url: str | None = _env(
-        "GATEWAY_REDIS_URL", _url(("redis", "rediss", "unix")), None, secret=True
+        "GATEWAY_REDIS_URL", parse.url(("redis", "rediss", "unix")), None, secret=True
     )
     # Keep prompts in the request log (user data; an operator may turn it off).
-    log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", _bool, True)
-    log_level: str = _env("GATEWAY_LOG_LEVEL", _log_level, "INFO")
+    log_prompts: bool = _env("GATEWAY_LOG_PROMPTS", parse.flag, True)
+    log_level: str = _env("GATEWAY_LOG_LEVEL", parse.log_level, "INFO")
     # Number of reverse proxies in front of the gateway whose X-Forwarded-* we trust.
-    trusted_proxies: int = _env("GATEWAY_TRUSTED_PROXIES", _int(0, 5), 0)
+    trusted_proxies: int = _env("GATEWAY_TRUSTED_PROXIES", parse.whole(0, 5), 0)
     # The provider used when a request names none (OpenAI SDK clients send no x-portkey-*);
     # "none" (None): such a request is a 400 that asks for x-portkey-provider or a config.
-    default_provider: str | None = _env("GATEWAY_DEFAULT_PROVIDER", _provider, "openai")
+    default_provider: str | None = _env("GATEWAY_DEFAULT_PROVIDER", parse.provider, "openai")
     # Admin allowlist for x-portkey-custom-host: exact scheme://host[:port] entries.
-    allowed_custom_hosts: tuple[str, ...] = _env("GATEWAY_ALLOWED_CUSTOM_HOSTS", _csv, ())
-    openai_base_url: str = _env("GATEWAY_OPENAI_BASE_URL", _base_url, "https://api.openai.com/v1")
+    allowed_custom_hosts: tuple[str, ...] = _env("GATEWAY_ALLOWED_CUSTOM_HOSTS", parse.csv, ())
+    openai_base_url: str = _env(
+        "GATEWAY_OPENAI_BASE_URL", parse.base_url, "https://api.openai.com/v1"
+    )
     # The gateway's own URL as clients reach it (https://images.example.com), for the
     # links to images it hosts; unset: from the request (X-Forwarded-* when trusted).
-    public_url: str | None = _env("GATEWAY_PUBLIC_URL", _base_url, None)
+    public_url: str | None = _env("GATEWAY_PUBLIC_URL", parse.base_url, None)
     # How long a link to a gateway-hosted image stays valid (OpenAI's URLs: 60 minutes).
-    image_url_ttl: int = _env("GATEWAY_IMAGE_URL_TTL", _int(60, 7 * 86400), 3600)
+    image_url_ttl: int = _env("GATEWAY_IMAGE_URL_TTL", parse.whole(60, 7 * 86400), 3600)
     # Disk budget for those images; a full store answers 507 instead of filling the disk.
-    image_store_max_mb: int = _env("GATEWAY_IMAGE_STORE_MAX_MB", _int(1, 1 << 20), 2048)
+    image_store_max_mb: int = _env("GATEWAY_IMAGE_STORE_MAX_MB", parse.whole(1, 1 << 20), 2048)
     # Key for signing those links; unset: <data_dir>/url-signing.key (created 0600).
-    url_signing_key: str | None = _env("GATEWAY_URL_SIGNING_KEY", _secret_text, None, secret=True)
+    url_signing_key: str | None = _env(
+        "GATEWAY_URL_SIGNING_KEY", parse.secret_text, None, secret=True
+    )
     # The HMAC pepper of gateway API key hashes and the cache key's HMAC key, as their
     # files hold them; unset: <data_dir>/pepper and cache.key on SQLite, the database's
     # (encrypted under GATEWAY_MASTER_KEY) with PostgreSQL (gateway/store/secrets.py).
-    pepper: bytes | None = _env("GATEWAY_PEPPER", _key_bytes, None, secret=True)
-    cache_key: bytes | None = _env("GATEWAY_CACHE_KEY", _key_bytes, None, secret=True)
+    pepper: bytes | None = _env("GATEWAY_PEPPER", parse.key_bytes, None, secret=True)
+    cache_key: bytes | None = _env("GATEWAY_CACHE_KEY", parse.key_bytes, None, secret=True)
     # Disk budget of the simple cache (config "cache"): least recently used entries go first.
-    cache_max_mb: int = _env("GATEWAY_CACHE_MAX_MB", _int(1, 1 << 20), 1024)
-    connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", _float(0.1, 60), 5.0)
+    cache_max_mb: int = _env("GATEWAY_CACHE_MAX_MB", parse.whole(1, 1 << 20), 1024)
+    connect_timeout: float = _env("GATEWAY_CONNECT_TIMEOUT", parse.number(0.1, 60), 5.0)
     # Per-attempt wall-clock limit on an upstream call; gpt-image-1 at high quality
     # can take minutes, so the default is generous.
-    read_timeout: float = _env("GATEWAY_READ_TIMEOUT", _float(1, 900), 240.0)
-    max_body_bytes: int = _env("GATEWAY_MAX_BODY_BYTES", _int(1024, 64 << 20), 1 << 20)
-    max_upstream_bytes: int = _env("GATEWAY_MAX_UPSTREAM_BYTES", _int(1 << 16, 1 << 30), 64 << 20)
+    read_timeout: float = _env("GATEWAY_READ_TIMEOUT", parse.number(1, 900), 240.0)
+    max_body_bytes: int = _env("GATEWAY_MAX_BODY_BYTES", parse.whole(1024, 64 << 20), 1 << 20)
+    max_upstream_bytes: int = _env(
+        "GATEWAY_MAX_UPSTREAM_BYTES", parse.whole(1 << 16, 1 << 30), 64 << 20
+    )
     # gunicorn (read by gunicorn.conf.py; here so that every variable is validated once).
-    bind: str = _env("GATEWAY_BIND", _bind, "0.0.0.0:8787", path=_absolute_bind)
+    bind: str = _env("GATEWAY_BIND", parse.bind, "0.0.0.0:8787", path=parse.absolute_bind)
     # gthread: one OS thread per call in flight; gevent: one greenlet per connection
     # (needs the gevent extra). Measured against each other in bench/README.md
     # ("Capacity"): gthread kept the throughput of 1,000 slow calls closer to direct.
-    worker_class: str = _env("GATEWAY_WORKER_CLASS", _worker_class, "gthread")
-    workers: int = _env("GATEWAY_WORKERS", _int(1, 64), 2)
+    worker_class: str = _env("GATEWAY_WORKER_CLASS", parse.worker_class, "gthread")
+    workers: int = _env("GATEWAY_WORKERS", parse.whole(1, 64), 2)
     # gthread only. Unset: GATEWAY_MAX_IN_FLIGHT in each worker, because each call holds
     # a thread for its whole upstream time (5 to 60 s) and the kernel may hand most
     # connections to one worker; a pool only grows as calls come. Hence the cap far
     # above the old 256.
-    threads: int | None = _env("GATEWAY_THREADS", _int(1, 4096), None)
+    threads: int | None = _env("GATEWAY_THREADS", parse.whole(1, 4096), None)
     # Image calls the whole instance (every gunicorn worker together) serves at once;
     # beyond it a call is refused at once with 503 gateway_overloaded (gateway/admission.py).
-    max_in_flight: int = _env("GATEWAY_MAX_IN_FLIGHT", _int(1, 100_000), 1000)
-    worker_timeout: int = _env("GATEWAY_WORKER_TIMEOUT", _int(5, 3600), 60)
-    graceful_timeout: int = _env("GATEWAY_GRACEFUL_TIMEOUT", _int(1, 3600), 330)
-    keepalive: int = _env("GATEWAY_KEEPALIVE", _int(0, 300), 5)
-    max_requests: int = _env("GATEWAY_MAX_REQUESTS", _int(0, 10_000_000), 20000)
-    max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", _int(0, 10_000_000), 2000)
-    access_log: bool = _env("GATEWAY_ACCESS_LOG", _bool, True)
+    max_in_flight: int = _env("GATEWAY_MAX_IN_FLIGHT", parse.whole(1, 100_000), 1000)
+    worker_timeout: int = _env("GATEWAY_WORKER_TIMEOUT", parse.whole(5, 3600), 60)
+    graceful_timeout: int = _env("GATEWAY_GRACEFUL_TIMEOUT", parse.whole(1, 3600), 330)
+    keepalive: int = _env("GATEWAY_KEEPALIVE", parse.whole(0, 300), 5)
+    max_requests: int = _env("GATEWAY_MAX_REQUESTS", parse.whole(0, 10_000_000), 20000)
+    max_requests_jitter: int = _env("GATEWAY_MAX_REQUESTS_JITTER", parse.whole(0, 10_000_000), 2000)
+    access_log: bool = _env("GATEWAY_ACCESS_LOG", parse.flag, True)
     # Require a gateway API key (x-portkey-api-key or Authorization: Bearer pkgw_...)
     # on every /v1 request: "true", "false", or "auto" = as soon as any key exists, so a
     # fresh single-user install works with provider keys alone and a shared one, where
     # an administrator has handed out team keys, refuses anonymous callers.
-    require_api_key: str = _env("GATEWAY_REQUIRE_API_KEY", _auth_mode, "auto")
+    require_api_key: str = _env("GATEWAY_REQUIRE_API_KEY", parse.auth_mode, "auto")
     # Key-encryption key(s) for provider secrets at rest, newest first. When unset the
     # gateway keeps them in <data_dir>/master.key (created 0600 at first start).
-    master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", _fernet_keys, (), secret=True)
-    # Prometheus metrics at GET /metrics (gateway/metrics.py).
-    metrics: bool = _env("GATEWAY_METRICS", _bool, True)
+    master_keys: tuple[str, ...] = _env("GATEWAY_MASTER_KEY", parse.fernet_keys, (), secret=True)
+    # Prometheus metrics at GET /metrics (gateway/observability/metrics.py).
+    metrics: bool = _env("GATEWAY_METRICS", parse.flag, True)
     # gunicorn workers' metric files (multiprocess mode); unset: <data_dir>/metrics.
     # gunicorn.conf.py empties it at each start.
     metrics_dir: str | None = _env("GATEWAY_METRICS_DIR", str, None, path=os.path.abspath)
     # Price per image, in dollars, of a request whose provider publishes no price, for
     # keys with a spending budget: estimated and charged with it. Unset: such keys are
     # refused requests that cannot be priced (400 unpriced_request_with_budget).
-    unpriced_image_micro_usd: int | None = _env("GATEWAY_UNPRICED_IMAGE_USD", _usd, None)
+    unpriced_image_micro_usd: int | None = _env("GATEWAY_UNPRICED_IMAGE_USD", parse.usd, None)
     # Bearer token that GET /metrics asks for; unset: served openly (restrict it in nginx).
-    metrics_token: str | None = _env("GATEWAY_METRICS_TOKEN", _secret_text, None, secret=True)
+    metrics_token: str | None = _env("GATEWAY_METRICS_TOKEN", parse.secret_text, None, secret=True)
 
     def __post_init__(self) -> None:
         """Resolve every relative path once, against the working directory at start-up.
