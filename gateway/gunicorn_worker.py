@@ -10,7 +10,7 @@ body instead; it quotes nothing. Deployment glue only: the app does not import i
 importing this module must not need it, nor patch anything.
 
 ``QuietAccessLogger`` is gunicorn's logger minus the work of an access line that
-nobody reads (the app writes its own, ``gateway.access_log``).
+nobody reads (the app writes its own, ``gateway.observability.access_log``).
 """
 
 from __future__ import annotations

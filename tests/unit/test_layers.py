@@ -70,3 +70,64 @@ def test_only_the_store_imports_database_drivers():
     for path in PACKAGE.rglob("*.py"):
         if PACKAGE / "store" not in path.parents:
             assert not imports(path) & {"sqlite3", "psycopg", "redis"}, path
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(p for p in parts if p != "__init__")
+
+
+def package_imports(path: Path) -> set[str]:
+    """The ``gateway`` modules ``path`` imports (type-only and lazy ones too), as dotted
+    names with relative imports resolved; ``from . import x`` counts as ``<package>.x``."""
+    name = module_name(path)
+    package = (name if path.name == "__init__.py" else name.rpartition(".")[0]).split(".")
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = ".".join(package[: len(package) - node.level + 1])
+            if node.module:
+                names.add(f"{base}.{node.module}")
+            else:
+                names |= {f"{base}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+    return {n for n in names if n == "gateway" or n.startswith("gateway.")}
+
+
+def within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def importers(prefix: str) -> set[str]:
+    """The modules outside ``prefix`` that import something inside it."""
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        if not within(name, prefix) and any(within(n, prefix) for n in package_imports(path)):
+            found.add(name)
+    return found
+
+
+def test_observability_is_imported_by_the_app_factory_api_pipeline_and_cli_only():
+    """STYLE.md 3.6 (the CLI for logging setup)."""
+    for name in importers("gateway.observability"):
+        assert name in {"gateway", "gateway.pipeline"} or name.startswith(
+            ("gateway.api.", "gateway.cli")
+        ), name
+
+
+def test_nothing_imports_api_or_cli_but_the_app_factory_and_main():
+    assert importers("gateway.api") <= {"gateway"}
+    assert importers("gateway.cli") <= {"gateway.__main__"}
+
+
+def test_observability_imports_go_one_way():
+    """metrics -> instruments -> samples, metrics_files; no module imports one that imports it."""
+    paths = sorted((PACKAGE / "observability").glob("*.py"))
+    graph = {module_name(p): package_imports(p) for p in paths}
+    for name, deps in graph.items():
+        for dep in deps & graph.keys():
+            assert name not in graph[dep], (name, dep)
