@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,7 +17,7 @@ from . import error_handlers, providers
 from .admission import Admission
 from .api import register_blueprints
 from .cache import open_cache
-from .credentials import Credentials, open_credentials
+from .credentials import Credentials, VirtualKey, open_credentials
 from .errors import GatewayError
 from .headers import CONFIG
 from .observability import access_log, metrics
@@ -48,7 +47,7 @@ class AppState:
     database: Database
 
 
-def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> Any:
+def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> VirtualKey:
     return credentials.resolve_virtual_key(name, team, param=param)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from .errors import CustomHostRejected, InvalidRequest
 from .headers import CONFIG, CUSTOM_HOST, SECRET_OPTIONS, VIRTUAL_KEY
@@ -39,9 +39,27 @@ CALLER_OPTIONS_WITH_KEYS = frozenset(
 _JSON_LITERALS = frozenset({"true", "false", "null"})
 _JSON_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 SavedConfigs = Callable[[str], tuple[int, dict[str, Any]]]
-# (virtual key name, config param path) -> object with provider, secret, base_url, fields;
-# None when the request has no authenticated team.
-VirtualKeys = Callable[[str, str], Any] | None
+
+
+class StoredKey(Protocol):
+    """A resolved virtual key (``credentials.VirtualKey``): what a target takes from it."""
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+    @property
+    def base_url(self) -> str | None: ...
+
+    @property
+    def fields(self) -> Mapping[str, str]: ...
+
+
+# (virtual key name, config param path) -> the key; None when the request has no
+# authenticated team.
+VirtualKeys = Callable[[str, str], StoredKey] | None
 
 
 def _node(

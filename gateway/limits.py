@@ -53,18 +53,28 @@ class Limits:
         return self.daily_micro_usd is not None or self.monthly_micro_usd is not None
 
 
-def of(team: object) -> Limits:
-    """The limits an authenticated key carries (``credentials.Team``); none for anything else."""
+class LimitedKey(Protocol):
+    """An authenticated gateway key as the limits see it (``credentials.Team``)."""
+
+    @property
+    def limit_rpm(self) -> int | None: ...
+
+    @property
+    def limit_ipm(self) -> int | None: ...
+
+    @property
+    def limit_daily_micro_usd(self) -> int | None: ...
+
+    @property
+    def limit_monthly_micro_usd(self) -> int | None: ...
+
+
+def of(key: LimitedKey | None) -> Limits:
+    """The limits an authenticated key carries; none without a key."""
+    if key is None:
+        return Limits()
     return Limits(
-        *(
-            getattr(team, name, None)
-            for name in (
-                "limit_rpm",
-                "limit_ipm",
-                "limit_daily_micro_usd",
-                "limit_monthly_micro_usd",
-            )
-        )
+        key.limit_rpm, key.limit_ipm, key.limit_daily_micro_usd, key.limit_monthly_micro_usd
     )
 
 

@@ -13,11 +13,12 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from . import cost, limits, providers
 from .cache import ImageCache
 from .config_source import SavedConfigs, build_plan
+from .credentials import Team, VirtualKey
 from .errors import AuthenticationError, GatewayError, InvalidRequest
 from .models import ImageRequest, ImageResult, RequestOptions
 from .outbound import custom_hosts, preflight
@@ -68,11 +69,11 @@ def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:
     raise InvalidRequest("Saved configs are not available.", param="x-portkey-config")
 
 
-def _no_teams(presented: str) -> Any:
+def _no_teams(presented: str) -> Team | None:
     return None
 
 
-def _no_virtual_keys(name: str, team: str | None, param: str) -> Any:
+def _no_virtual_keys(name: str, team: str | None, param: str) -> NoReturn:
     raise InvalidRequest("Virtual keys are not available.", param=param)
 
 
@@ -85,11 +86,11 @@ class Deps:
     base_urls: Mapping[str, str]
     resolve_host: custom_hosts.Resolver = custom_hosts.system_resolver
     saved_configs: SavedConfigs = _no_saved_configs
-    # presented gateway key -> team (with a ``name``) or None
-    authenticate: Callable[[str], Any] = _no_teams
+    # presented gateway key -> the caller (its team, key id and limits) or None
+    authenticate: Callable[[str], Team | None] = _no_teams
     api_keys_exist: Callable[[], bool] = bool
     # (name, team, param) -> resolved virtual key
-    virtual_key: Callable[[str, str | None, str], Any] = _no_virtual_keys
+    virtual_key: Callable[[str, str | None, str], VirtualKey] = _no_virtual_keys
     # Per-key rate limits and budgets (``limits``): shared by every worker through SQLite.
     usage: limits.UsageStore = field(default_factory=limits.NoLimits)
     wall_clock: Callable[[], float] = time.time  # UTC windows of the limits
@@ -100,17 +101,20 @@ class Deps:
     cache: ImageCache | None = None
 
 
-def generate(raw: bytes, headers: Any, trace: Trace, deps: Deps, public_url: str) -> ImageResult:
+def generate(
+    raw: bytes, headers: Mapping[str, str], trace: Trace, deps: Deps, public_url: str
+) -> ImageResult:
     """Validate, route across the config's targets, and answer in OpenAI's shape.
 
-    ``public_url`` is the gateway's own base URL, for links to images it hosts.
+    ``headers`` are looked up without regard to case; ``public_url`` is the gateway's
+    own base URL, for links to images it hosts.
     """
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     trace.provider = options.provider
     caller = _authenticate(options, deps)
-    team = trace.team = str(caller.name) if caller is not None else None
-    trace.api_key_id = getattr(caller, "key_id", None)
+    team = trace.team = caller.name if caller is not None else None
+    trace.api_key_id = caller.key_id if caller is not None else None
     virtual_keys = None
     if team is not None:
         virtual_keys = functools.partial(_virtual_key, deps, team)
@@ -244,13 +248,13 @@ def _made(answered: Answered, unpriced: int | None, cache_status: str) -> tuple[
     return images, cost.cost(price if price is not None else unpriced, images, cache_status)
 
 
-def _virtual_key(deps: Deps, team: str, name: str, param: str) -> Any:
+def _virtual_key(deps: Deps, team: str, name: str, param: str) -> VirtualKey:
     return deps.virtual_key(name, team, param)
 
 
-def _authenticate(options: RequestOptions, deps: Deps) -> Any:
-    """The caller's team (``name``, ``key_id``), None without a key; 401 when a key is
-    required or a presented one is not valid."""
+def _authenticate(options: RequestOptions, deps: Deps) -> Team | None:
+    """The caller (team ``name``, ``key_id``, limits), None without a key; 401 when a key
+    is required or a presented one is not valid."""
     if options.gateway_key is None:
         mode = deps.settings.require_api_key
         if mode == "true" or (mode == "auto" and deps.api_keys_exist()):

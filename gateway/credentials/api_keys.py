@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from .store import LIMIT_FIELDS, ApiKeyRecord, KeyStore
+from .store import ApiKeyRecord, KeyStore
 
 log = logging.getLogger("gateway.credentials")
 
@@ -118,4 +118,11 @@ def authenticate(store: KeyLookup, pepper: bytes, presented: str, now: float) ->
         except Exception as exc:  # a display column must never fail a request
             # Whatever the store raised: a locked SQLite file, a server gone, a pool timeout.
             log.warning("could not record last use of gateway key %s: %s", record.id, exc)
-    return Team(record.name, record.id, *(getattr(record, name) for name in LIMIT_FIELDS))
+    return Team(
+        record.name,
+        record.id,
+        record.limit_rpm,
+        record.limit_ipm,
+        record.limit_daily_micro_usd,
+        record.limit_monthly_micro_usd,
+    )
