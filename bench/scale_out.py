@@ -8,8 +8,10 @@ targets, measured back to back in every run with wrk at c=32 (``bench/load.py``)
 
 * ``direct``: the fake itself;
 * ``single``: one gateway on SQLite (``bench/run.py``'s gateway: default settings);
-* ``single+nginx``: the same gateway behind the shipped ``deploy/nginx.conf`` (so that
-  nginx's share and the store's share of the difference can be told apart);
+* ``single+nginx``: the same gateway behind the shipped ``deploy/nginx.conf`` (nginx's
+  share of the difference);
+* ``single-pg``: one gateway on the cluster's PostgreSQL database and Redis, no nginx (the
+  engine's share: the same one instance, its store over the network);
 * ``cluster``: three gateways (default settings each, ``GATEWAY_TRUSTED_PROXIES=1``) on one
   fresh PostgreSQL database and a claimed Redis database, behind nginx round robin
   (``tests/e2e/cluster.py``).
@@ -62,7 +64,7 @@ from tests.store_servers import fresh_database, libpq  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scale_out.json"
 CONCURRENCY = 32
-TARGETS = ("direct", "single", "single+nginx", "cluster")
+TARGETS = ("direct", "single", "single+nginx", "single-pg", "cluster")
 SCENARIOS = ("anon", "keyed")
 LIMITS = ("--rpm", "100000000", "--daily-usd", "1000000")  # never reached in a run
 NGINX_CONNECTIONS = 1024
@@ -89,9 +91,18 @@ def _status_kb(pid: int, key: str) -> int:
 class Trees:
     """The process trees of one bench: CPU ticks and memory, read from /proc."""
 
-    def __init__(self, single: int, single_nginx: int, cluster: Cluster, pg_url: str, rds: str):
+    def __init__(
+        self,
+        single: int,
+        single_nginx: int,
+        single_pg: int,
+        cluster: Cluster,
+        pg_url: str,
+        rds: str,
+    ) -> None:
         self.single = single
         self.single_nginx = single_nginx
+        self.single_pg = single_pg
         self.cluster = cluster
         self.pg_url = pg_url
         self.redis = redis.Redis.from_url(rds, socket_timeout=3)
@@ -114,6 +125,7 @@ class Trees:
         snap = {
             "single": run.cpu_ticks(self.single) / run.CLK_TCK,
             "single_nginx": run.cpu_ticks(self.single_nginx) / run.CLK_TCK,
+            "single_pg": run.cpu_ticks(self.single_pg) / run.CLK_TCK,
             "cluster_nginx": run.cpu_ticks(self.cluster.front.pid) / run.CLK_TCK,
         }
         for i, gateway in enumerate(self.cluster.instances):
@@ -127,6 +139,7 @@ class Trees:
         out = {
             "single": run.rss_kb(self.single)[0] / 1024,
             "single_nginx": run.rss_kb(self.single_nginx)[0] / 1024,
+            "single_pg": run.rss_kb(self.single_pg)[0] / 1024,
             "cluster_nginx": run.rss_kb(self.cluster.front.pid)[0] / 1024,
         }
         for i, gateway in enumerate(self.cluster.instances):
@@ -145,6 +158,7 @@ TARGET_TREES = {
     "direct": (),
     "single": ("single",),
     "single+nginx": ("single", "single_nginx"),
+    "single-pg": ("single_pg", "postgres", "redis"),
     "cluster": ("cluster_0", "cluster_1", "cluster_2", "cluster_nginx", "postgres", "redis"),
 }
 
@@ -196,14 +210,27 @@ def measure(urls: dict[str, str], headers: dict[str, dict], trees: Trees, args) 
             "cpu_ms_per_req": cpu,
             "cpu_ms_per_req_total": sum(cpu.values()),
         }
-    for target in ("single", "single+nginx", "cluster"):
+    for target in TARGETS[1:]:
         out[target]["vs_direct"] = out[target]["rps"] / out["direct"]["rps"]
     out["cluster_vs_single"] = out["cluster"]["rps"] / out["single"]["rps"]
     out["cluster_vs_single_nginx"] = out["cluster"]["rps"] / out["single+nginx"]["rps"]
+    out["single_pg_vs_single"] = out["single-pg"]["rps"] / out["single"]["rps"]
+    out["cpu_single_pg_vs_single"] = (
+        out["single-pg"]["cpu_ms_per_req_total"] / out["single"]["cpu_ms_per_req_total"]
+    )
     out["cpu_cluster_vs_single"] = (
         out["cluster"]["cpu_ms_per_req_total"] / out["single"]["cpu_ms_per_req_total"]
     )
     return out
+
+
+RATIOS = (
+    "cluster_vs_single",
+    "cluster_vs_single_nginx",
+    "cpu_cluster_vs_single",
+    "single_pg_vs_single",
+    "cpu_single_pg_vs_single",
+)
 
 
 def median_of(runs: list[dict], *path: str) -> float:
@@ -229,7 +256,7 @@ def summarise(runs: list[dict]) -> dict:
         }
         if target != "direct":
             m[target]["vs_direct"] = median_of(runs, target, "vs_direct")
-    for key in ("cluster_vs_single", "cluster_vs_single_nginx", "cpu_cluster_vs_single"):
+    for key in RATIOS:
         m[key] = median_of(runs, key)
     return m
 
@@ -268,11 +295,14 @@ def print_report(res: dict) -> None:
         p(
             f"cluster / single throughput x{m['cluster_vs_single']:.2f};"
             f" cluster / single+nginx x{m['cluster_vs_single_nginx']:.2f};"
-            f" CPU per request cluster / single x{m['cpu_cluster_vs_single']:.2f}"
+            f" CPU per request cluster / single x{m['cpu_cluster_vs_single']:.2f};"
+            f" single-pg / single: throughput x{m['single_pg_vs_single']:.2f},"
+            f" CPU per request x{m['cpu_single_pg_vs_single']:.2f}"
         )
         mem = sc["memory_mib"]
         p(
-            "RSS MiB after the runs: single {single:.0f}, single's nginx {single_nginx:.0f};"
+            "RSS MiB after the runs: single {single:.0f}, single's nginx {single_nginx:.0f},"
+            " single-pg {single_pg:.0f};"
             " cluster gunicorn {cluster_gunicorn:.0f} ({cluster_0:.0f} + {cluster_1:.0f} +"
             " {cluster_2:.0f}), cluster nginx {cluster_nginx:.0f}, PostgreSQL backends"
             " {postgres_backends_anon:.0f} private ({postgres_backends:.0f} backends),"
@@ -330,21 +360,33 @@ def bench(args, tmp: Path, fake_port: int, pg_url: str, redis_db: str, res: dict
         env={"GATEWAY_WORKERS": None, "GATEWAY_THREADS": None},
         nginx_worker_connections=NGINX_CONNECTIONS,
     )
+    # One more instance on the same database and Redis, without nginx: the engine's cost.
+    lone = Cluster(
+        tmp / "single-pg",
+        base,
+        pg_url,
+        redis_db,
+        cluster.master_key,
+        instances=1,
+        env={"GATEWAY_WORKERS": None, "GATEWAY_THREADS": None, "GATEWAY_TRUSTED_PROXIES": None},
+    )
     trees = None
     try:
         if not front.wait_ready():
             raise RuntimeError(f"nginx did not start: {front.logs()}")
         cluster.start()
+        lone.start(front=False)
         log(
             f"single pid {single.pid} :{single_port}; cluster"
             f" {[g.pid for g in cluster.instances]} behind nginx :{cluster.front.port}"
         )
-        trees = Trees(single.pid, front.pid, cluster, pg_url, redis_db)
+        trees = Trees(single.pid, front.pid, lone.instances[0].pid, cluster, pg_url, redis_db)
         path = "/v1/images/generations"
         urls = {
             "direct": f"{base}{path}",
             "single": f"http://127.0.0.1:{single_port}{path}",
             "single+nginx": front.url(path),
+            "single-pg": lone.url(0, path),
             "cluster": cluster.front.url(path),
         }
         # anon before keyed: once a key exists, calls without one are refused (auto).
@@ -357,7 +399,8 @@ def bench(args, tmp: Path, fake_port: int, pg_url: str, redis_db: str, res: dict
                 cluster.cli(1, "api-keys", "limits", "bench", *LIMITS)
                 for target in ("single", "single+nginx"):
                     headers[target] = {"x-portkey-api-key": single_key}
-                headers["cluster"] = {"x-portkey-api-key": cluster_key.strip()}
+                for target in ("single-pg", "cluster"):
+                    headers[target] = {"x-portkey-api-key": cluster_key.strip()}
             for target in TARGETS:
                 sanity(urls[target], headers[target])
                 warm(urls[target], headers[target])
@@ -378,6 +421,7 @@ def bench(args, tmp: Path, fake_port: int, pg_url: str, redis_db: str, res: dict
     finally:
         if trees is not None:
             trees.close()
+        lone.stop()
         cluster.stop()
         front.stop()
         single.stop()

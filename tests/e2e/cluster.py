@@ -280,12 +280,14 @@ class Cluster:
 
     # -- life cycle
 
-    def start(self) -> Cluster:
-        binary = nginx_binary()  # before anything starts: a missing nginx is a skip
+    def start(self, front: bool = True) -> Cluster:
+        """Start the instances and, unless ``front`` is False, nginx in front of them."""
+        binary = nginx_binary() if front else ""  # first: a missing nginx is a skip
         self.instances = [None] * self.count  # type: ignore[list-item]
         try:
             self._start_instances()
-            self.nginx = self._start_nginx(binary)
+            if front:
+                self.nginx = self._start_nginx(binary)
         except BaseException:
             self.stop()
             raise
