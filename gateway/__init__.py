@@ -8,14 +8,13 @@ socket or a database connection at import time.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import error_handlers, providers
 from .admission import Admission
-from .api import register_blueprints
+from .api import AppState, register_blueprints
 from .cache import open_cache
 from .credentials import Credentials, VirtualKey, open_credentials
 from .errors import GatewayError
@@ -34,17 +33,6 @@ from .store.database import Database
 from .store.usage import open_usage
 
 __all__ = ["AppState", "create_app"]
-
-
-@dataclass(frozen=True)
-class AppState:
-    settings: Settings
-    deps: Deps
-    request_log: RequestLog
-    # Image calls in flight and the capacity; shared by gunicorn's workers (admission.py).
-    admission: Admission
-    # The store (SQLite by default, PostgreSQL with GATEWAY_DATABASE_URL).
-    database: Database
 
 
 def _virtual_key(credentials: Credentials, name: str, team: str | None, param: str) -> VirtualKey:

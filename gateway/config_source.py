@@ -10,7 +10,6 @@ a team, a stored provider key must not be usable by whoever reaches the gateway.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -21,7 +20,7 @@ from .redact import remember
 from .routing import plan
 from .routing.nodes import ConfigNode, Leaf, PlanNode
 from .schemas.config import load_config, needs_header_merge
-from .strict_json import loads_object
+from .strict_json import is_json, loads_object
 
 MAX_CONFIG_HEADER = 8192
 # Options a caller may still set on a virtual-key target: none of them picks a host or
@@ -35,9 +34,6 @@ CALLER_OPTIONS_WITH_KEYS = frozenset(
         "azure_deployment_name",
     }
 )
-# A saved config's name that is also JSON (42, true) cannot be told from a value.
-_JSON_LITERALS = frozenset({"true", "false", "null"})
-_JSON_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 SavedConfigs = Callable[[str], tuple[int, dict[str, Any]]]
 
 
@@ -90,12 +86,6 @@ def _node(
         return load_config(data), None, None
     version, data = saved(raw.strip())
     return load_config(data, where=CONFIG), raw.strip(), version
-
-
-def is_json(raw: str) -> bool:
-    """Whether the header is JSON rather than a saved config's name (a plain token)."""
-    text = raw.strip()
-    return text[:1] in {"{", "[", '"'} or text in _JSON_LITERALS or bool(_JSON_NUMBER.match(text))
 
 
 def _merge_headers(node: ConfigNode, options: RequestOptions) -> ConfigNode:

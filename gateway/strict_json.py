@@ -9,11 +9,15 @@ Pure: no IO.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import InvalidJSON
 
 MAX_DEPTH = 32
+# A saved config's name that is also JSON (42, true) cannot be told from a value.
+_JSON_LITERALS = frozenset({"true", "false", "null"})
+_JSON_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?\Z")
 
 
 def _reject_constant(name: str) -> Any:
@@ -108,3 +112,9 @@ def loads_object(
     if _has_lone_surrogate(value):
         raise InvalidJSON(f"The {what} contains an unpaired UTF-16 surrogate.", param=param)
     return value
+
+
+def is_json(raw: str) -> bool:
+    """Whether a header value is JSON rather than a plain token (a saved config's name)."""
+    text = raw.strip()
+    return text[:1] in {"{", "[", '"'} or text in _JSON_LITERALS or bool(_JSON_NUMBER.match(text))

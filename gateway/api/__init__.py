@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from flask import Flask
 
 from . import files, health, images, metrics
+
+if TYPE_CHECKING:
+    from ..admission import Admission
+    from ..pipeline import Deps
+    from ..request_log import RequestLog
+    from ..settings import Settings
+    from ..store.database import Database
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What the app factory keeps in ``app.extensions["gateway"]`` for the blueprints."""
+
+    settings: Settings
+    deps: Deps
+    request_log: RequestLog
+    # Image calls in flight and the capacity; shared by gunicorn's workers (admission.py).
+    admission: Admission
+    # The store (SQLite by default, PostgreSQL with GATEWAY_DATABASE_URL).
+    database: Database
 
 
 def register_blueprints(app: Flask) -> None:

@@ -14,7 +14,7 @@ import io
 from flask import Blueprint, Response, current_app, request, send_file
 
 from ..errors import GatewayError
-from ..outbound.image_store import CONTENT_TYPES
+from ..image_formats import CONTENT_TYPES
 
 bp = Blueprint("files", __name__)
 

@@ -21,7 +21,7 @@ from ..schemas.headers import trace_id_or_new
 from ..store.database import UNAVAILABLE
 
 if TYPE_CHECKING:
-    from .. import AppState
+    from . import AppState
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger("gateway.images")

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from ..outbound.image_store import CONTENT_TYPES, sniff
+from ..image_formats import CONTENT_TYPES, sniff
 from ..store.blobs import DatabaseBlobs
 from ..store.cache_index import ERRORS, CacheIndex, Rows
 from ..store.database import Database

@@ -8,9 +8,9 @@ from typing import BinaryIO
 
 import click
 
-from ..config_source import is_json
 from ..credentials.configs import MAX_CONFIG_BYTES, ConfigRejected, canonical, validate
 from ..credentials.virtual_keys import check_name
+from ..strict_json import is_json
 from .io import open_admin, print_table, when
 
 

@@ -24,10 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import GatewayError, InvalidUpstreamResponse
+from ..image_formats import sniff
 from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderCall
 from ..settings import Settings
 from . import custom_hosts
-from .image_store import ImageStore, sniff
+from .image_store import ImageStore
 from .transport import Transport
 
 _FETCH_HEADERS = {"Accept": "image/*"}

@@ -24,13 +24,11 @@ each link keeps its own expiry, since the signature covers name and expiry.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import logging
 import os
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +38,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import GatewayError
+from ..image_formats import sniff
 from ..store.blobs import Blobs, DatabaseBlobs, FileBlobs
 
 if TYPE_CHECKING:
@@ -48,51 +47,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.image_store")
 
-KEY_FILE = "url-signing.key"
 NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpeg|webp|gif|bin)\Z")
-CONTENT_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "gif": "image/gif",
-    "bin": "application/octet-stream",
-}
 # ASCII only: str.isdigit() accepts "²", and compare_digest refuses non-ASCII text.
 _EXPIRES = re.compile(r"^[0-9]{1,12}\Z")
 _SIGNATURE = re.compile(r"^[0-9a-f]{64}\Z")
 SWEEP_EVERY_S = 60.0
 #: The ``blobs`` kind of hosted images (PostgreSQL).
 BLOB_KIND = "image"
-
-
-def sniff(data: bytes) -> str:
-    """The file extension for these image bytes, from their magic number."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    return "bin"
-
-
-def load_key(directory: Path, configured: str | None) -> bytes:
-    """The signing key: the setting, else the data directory's key file (made once)."""
-    if configured:
-        return configured.encode()
-    path = directory / KEY_FILE
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    for _ in range(50):  # another worker may be between create and write
-        text = path.read_text().strip()
-        if text:
-            return text.encode()
-        time.sleep(0.01)
-    raise GatewayError(f"The URL signing key file {path} is empty.")
 
 
 def namer(key: bytes) -> Callable[[bytes], str]:

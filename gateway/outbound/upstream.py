@@ -10,16 +10,12 @@ no call made).
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timezone
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 from .. import providers
-from ..cache import RequestCache
 from ..errors import (
     GatewayError,
     InvalidRequest,
@@ -34,13 +30,12 @@ from ..models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Ta
 from ..providers.capabilities import resolve
 from ..routing.attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult
 from ..routing.nodes import Leaf
+from ..routing.retry import retry_after
 from ..settings import Settings
 from . import custom_hosts, fanout, preflight
 from .delivery import Origin, origin_of
 from .signing import Signer
 from .transport import Transport
-
-_NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -50,6 +45,23 @@ class Answered:
     request: ImageRequest
     result: ImageResult
     origin: Origin
+
+
+class AnswerCache(Protocol):
+    """One request's cache as the attempts use it (``gateway.cache.RequestCache``): a
+    target's key, looked up before its calls; its answer stored once routing is done."""
+
+    def key(
+        self, provider: str, request: ImageRequest, target: Target, url: str | None
+    ) -> str | None: ...
+
+    def lookup(self, leaf: Leaf, key: str | None, response_format: str) -> ImageResult | None:
+        """The cached answer, or None; records the target's cache status."""
+
+    def save(self, leaf: Leaf, key: str | None, answered: Answered) -> Answered: ...
+
+    def status_of(self, path: str) -> str:
+        """``x-portkey-cache-status`` when the target at ``path`` gave the answer."""
 
 
 def _not_worth_retrying(exc: GatewayError, ok: bool) -> bool:
@@ -81,33 +93,6 @@ def _local(provider: providers.Provider) -> Callable[[ImageRequest, Target], Ima
     return provider.local
 
 
-def retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``
-    (seconds, or an HTTP date: RFC 9110 allows both)."""
-    for name, scale in (
-        ("retry-after-ms", 1000),
-        ("x-ms-retry-after-ms", 1000),
-        ("retry-after", 1),
-    ):
-        value = headers.get(name, "").strip()
-        if _NUMBER.fullmatch(value):
-            return float(value) / scale
-    return _http_date_wait(headers.get("retry-after", "").strip(), now)
-
-
-def _http_date_wait(value: str, now: Callable[[], float]) -> float | None:
-    """``Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`` as seconds from now (0 if past)."""
-    if not 20 <= len(value) <= 40:
-        return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now())
-
-
 @dataclass(frozen=True)
 class Attempts:
     """Builds ``attempt(leaf)`` for one request; holds nothing between requests."""
@@ -125,7 +110,7 @@ class Attempts:
     # Per request: a target retried, or checked before routing, is resolved once.
     _resolved: dict[str, ImageRequest] = field(default_factory=dict)
     # The simple cache for this request (team, force refresh); None: no cache at all.
-    cache: RequestCache | None = None
+    cache: AnswerCache | None = None
     # Hosts the pre-flight checked, by target path: (base URL, pinned address).
     endpoints: Mapping[str, preflight.Endpoint] = field(default_factory=dict)
     # Per request: the key of each target's successful miss, stored by ``save`` once
@@ -189,7 +174,7 @@ class Attempts:
 
     def _cached(
         self,
-        cache: RequestCache,
+        cache: AnswerCache,
         leaf: Leaf,
         provider: providers.Provider,
         request: ImageRequest,

@@ -15,8 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import GatewayError, InvalidUpstreamResponse, ProviderError
+from ..image_formats import sniff
 from ..models import GeneratedImage, ImageRequest, ImageResult, ProviderReply
-from ..outbound.image_store import sniff
 from .errors import clip, not_json, openai_style_error, passed_headers
 from .outline import outline
 

@@ -10,14 +10,18 @@ image may already be billed) unless the config lists 408.
 A provider's ``Retry-After`` is honoured by default: never retry sooner than it
 asks, and when its wait would pass the deadline or the cap, stop and hand its
 answer (with its ``Retry-After``) back. ``use_retry_after_header: false`` keeps
-Portkey's back-off, which ignores it. An exhausted quota is never retried.
-Pure: no IO.
+Portkey's back-off, which ignores it (``retry_after`` reads the wait from a reply's
+headers). An exhausted quota is never retried. Pure: no IO.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 
 from .attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult, Budget
 from .nodes import Leaf, RetrySettings
@@ -28,6 +32,7 @@ BACKOFF_CAP_S = 8.0
 # Portkey's MAX_RETRY_LIMIT_MS, for one wait and for all Retry-After waits of a request.
 MAX_RETRY_AFTER_S = 60.0
 TIMEOUT_STATUS = 408  # listing it opts in to retrying ambiguous failures
+_NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,6})?")
 
 Attempt = Callable[[Leaf], AttemptResult]
 
@@ -92,3 +97,30 @@ def run_leaf(leaf: Leaf, attempt: Attempt, budget: Budget) -> LeafOutcome | None
         index += 1
     # Out of attempts or time while a retry was due: reported as exhausted.
     return None if last is None else LeafOutcome(last, leaf, -1)
+
+
+def retry_after(headers: Mapping[str, str], now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait, from ``retry-after-ms``, ``x-ms-retry-after-ms`` or ``retry-after``
+    (seconds, or an HTTP date: RFC 9110 allows both)."""
+    for name, scale in (
+        ("retry-after-ms", 1000),
+        ("x-ms-retry-after-ms", 1000),
+        ("retry-after", 1),
+    ):
+        value = headers.get(name, "").strip()
+        if _NUMBER.fullmatch(value):
+            return float(value) / scale
+    return _http_date_wait(headers.get("retry-after", "").strip(), now)
+
+
+def _http_date_wait(value: str, now: Callable[[], float]) -> float | None:
+    """``Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`` as seconds from now (0 if past)."""
+    if not 20 <= len(value) <= 40:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT; "-0000" parses as naive
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - now())

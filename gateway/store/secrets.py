@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 import os
 import secrets
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..errors import GatewayError
 from .database import Database, StoreError
 from .engine import database_url, is_sqlite
 from .tables import shared_secrets
@@ -49,6 +51,8 @@ log = logging.getLogger("gateway.store")
 PEPPER = "pepper"
 URL_SIGNING_KEY = "url_signing_key"
 CACHE_KEY = "cache_key"
+#: The URL-signing key's file in the data directory (``load_key``).
+KEY_FILE = "url-signing.key"
 #: Sorted: every instance inserts in this order, so concurrent start-ups never deadlock.
 NAMES = (CACHE_KEY, PEPPER, URL_SIGNING_KEY)
 _VARIABLES = {
@@ -131,10 +135,26 @@ def _from_environment(settings: SecretSettings) -> dict[str, bytes]:
     return values
 
 
+def load_key(directory: Path, configured: str | None) -> bytes:
+    """The URL-signing key: the setting, else the data directory's key file (made once)."""
+    if configured:
+        return configured.encode()
+    path = directory / KEY_FILE
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    for _ in range(50):  # another worker may be between create and write
+        text = path.read_text().strip()
+        if text:
+            return text.encode()
+        time.sleep(0.01)
+    raise GatewayError(f"The URL signing key file {path} is empty.")
+
+
 def _from_files(settings: SecretSettings, names: list[str]) -> dict[str, bytes]:
     """The embedded default's files, created at first use (as before this module)."""
     from ..credentials.keyfile import load_or_create_pepper
-    from ..outbound.image_store import load_key
 
     if not names:
         return {}
@@ -217,8 +237,6 @@ def _seed(settings: SecretSettings, name: str) -> str:
 
 
 def _file_of(settings: SecretSettings, name: str) -> Path:
-    from ..outbound.image_store import KEY_FILE
-
     if name == PEPPER:
         return Path(settings.pepper_path)
     if name == CACHE_KEY:

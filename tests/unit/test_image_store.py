@@ -9,7 +9,9 @@ import time
 import pytest
 
 from gateway.errors import GatewayError
-from gateway.outbound.image_store import KEY_FILE, NAME, ImageStore, load_key, sniff
+from gateway.image_formats import sniff
+from gateway.outbound.image_store import NAME, ImageStore
+from gateway.store.secrets import KEY_FILE, load_key
 from tests.e2e.fakes import TINY_PNG
 
 KEY = b"k" * 32

@@ -1,4 +1,10 @@
-"""Import direction (STYLE.md 3.3): pure layers never import Flask, requests or sqlite3."""
+"""Import direction (STYLE.md 3.3, 3.6): pure layers never import Flask, requests or
+sqlite3, and inside the package every module imports only the layers below its own.
+
+api -> pipeline -> routing, providers, outbound, cache, credentials -> store -> base.
+The tables below say it module by module; a violation names the importing module, the
+imported one and the rule.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,92 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "gateway"
+
+# --- The layers of the package -------------------------------------------------------
+# A module's area is its sub-package (gateway/store/usage.py -> "store") or, for a module
+# directly in gateway/, its own name (gateway/pipeline.py -> "pipeline"), unless BASE or
+# AREA_OF says otherwise. Imports count wherever they are: module level, in a function,
+# or under ``if TYPE_CHECKING`` (a type is a dependency too).
+
+# Leaf modules directly in gateway/: each imports the standard library, third parties and
+# other base modules only, so every layer may use them.
+BASE = frozenset(
+    {
+        "admission",
+        "cost",
+        "errors",
+        "headers",
+        "image_formats",
+        "limits",
+        "models",
+        "money",
+        "os_threads",
+        "redact",
+        "settings",
+        "settings_values",
+        "strict_json",
+    }
+)
+AREA_OF = {
+    "gateway": "app",  # create_app: the one wiring point
+    "gateway.__main__": "app",
+    "gateway.gunicorn_worker": "app",  # deployment glue; the app does not import it
+    "gateway.error_handlers": "api",  # Flask's errors as our JSON body
+    "gateway.config_source": "schemas",  # headers and config -> the routing plan
+}
+_BELOW_PIPELINE = {"base", "store", "routing", "providers", "schemas", "uploads"}
+_BELOW_PIPELINE |= {"credentials", "outbound", "cache"}
+# The areas each area may import, besides its own. ``cli`` and ``api`` are imported by
+# ``app`` alone; ``observability`` by api, pipeline, app and cli alone.
+MAY_IMPORT: dict[str, frozenset[str]] = {
+    name: frozenset(areas)
+    for name, areas in {
+        "base": {"base"},
+        "store": {"base"},  # the only code that knows SQL or Redis
+        "routing": {"base"},  # pure
+        "providers": {"base"},  # pure; see test_provider_folders_import_base_and_helpers
+        "schemas": {"base", "routing"},  # marshmallow: bodies, headers, configs
+        "uploads": {"base"},  # multipart bodies
+        "credentials": {"base", "store", "providers", "schemas"},
+        "outbound": {"base", "store", "providers", "routing", "schemas"},
+        "cache": {"base", "store", "providers", "routing", "outbound"},
+        "request_log": {"base", "store"},
+        "observability": {"base", "store", "providers"},
+        "pipeline": _BELOW_PIPELINE | {"observability"},
+        "api": _BELOW_PIPELINE | {"pipeline", "observability", "request_log"},
+        "cli": {"base", "store", "credentials", "observability"},
+        "app": _BELOW_PIPELINE | {"pipeline", "observability", "request_log", "api", "cli"},
+    }.items()
+}
+# Provider packages that speak another provider's API reuse its transforms.
+SPEAKS = {
+    "azure_openai": {"openai"},
+    "azure_ai": {"azure_openai", "openai"},
+    "deepbricks": {"openai"},
+}
+# Imports the rules above refuse, allowed one by one: (importing module, imported
+# module, why). Each must still be needed (test_every_exception_is_still_needed).
+EXCEPTIONS = {
+    ("gateway.store.api_keys", "gateway.credentials.store"): "records the store reads",
+    ("gateway.store.configs", "gateway.credentials.store"): "records the store reads",
+    ("gateway.store.virtual_keys", "gateway.credentials.store"): "records the store reads",
+    ("gateway.store.key_store", "gateway.credentials.store"): "the KeyStore it implements",
+    ("gateway.store.key_store", "gateway.credentials.crypto"): (
+        "DatabaseKeyStore encrypts a virtual key's secret as it writes the row"
+    ),
+    ("gateway.store.secrets", "gateway.credentials.crypto"): (
+        "the shared secrets are Fernet tokens under the master key"
+    ),
+    ("gateway.store.secrets", "gateway.credentials.keyfile"): (
+        "the pepper and cache key files of the embedded default"
+    ),
+    ("gateway.observability.metrics", "gateway.pipeline"): "type only: the Trace it samples",
+    ("gateway.observability.samples", "gateway.pipeline"): "type only: the Trace it samples",
+    ("gateway.cli", "gateway"): "check_settings: the settings check that needs the registry",
+    ("gateway.cli.cache", "gateway.cache"): "gateway cache list/clear: the cache's CacheStore",
+}
+# Modules that must not name a provider: they read what they need from the registry.
+NO_PROVIDER_NAMES = ("credentials", "outbound/signing.py", "outbound/preflight.py")
 IO_LIBS = {"flask", "werkzeug", "requests", "urllib3", "sqlite3", "click", "socket"}
 PURE = {
     "providers": IO_LIBS,
@@ -131,3 +223,120 @@ def test_observability_imports_go_one_way():
     for name, deps in graph.items():
         for dep in deps & graph.keys():
             assert name not in graph[dep], (name, dep)
+
+
+# --- Import direction inside the package ----------------------------------------------
+
+
+def is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imported_modules(path: Path) -> set[str]:
+    """The ``gateway`` modules ``path`` imports, relative or absolute, wherever the import
+    is: ``from .x import y`` is ``x.y`` when y is a module, else ``x`` itself."""
+    name = module_name(path)
+    package = (name if path.name == "__init__.py" else name.rpartition(".")[0]).split(".")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+            continue
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[: len(package) - node.level + 1]
+            source = ".".join(base + ([node.module] if node.module else []))
+        else:
+            source = node.module or ""
+        for alias in node.names:
+            child = f"{source}.{alias.name}"
+            found.add(child if is_module(child) else source)
+    return {n for n in found if within(n, "gateway")}
+
+
+def area(name: str) -> str:
+    if name in AREA_OF:
+        return AREA_OF[name]
+    first = name.split(".")[1]
+    return "base" if first in BASE else first
+
+
+def modules() -> list[tuple[str, Path]]:
+    return sorted((module_name(p), p) for p in PACKAGE.rglob("*.py"))
+
+
+def test_every_module_is_in_a_layer():
+    for name, _ in modules():
+        assert area(name) in MAY_IMPORT, (
+            f"{name} is in no layer: add it to BASE, AREA_OF or MAY_IMPORT in this test"
+        )
+
+
+def test_base_modules_exist():
+    for name in BASE:
+        assert (PACKAGE / f"{name}.py").is_file(), f"BASE names {name}, which is not a module"
+
+
+def layer_violations() -> list[str]:
+    found = []
+    for name, path in modules():
+        mine = area(name)
+        for imported in sorted(imported_modules(path)):
+            theirs = area(imported)
+            if theirs == mine or theirs in MAY_IMPORT.get(mine, ()):
+                continue
+            if (name, imported) in EXCEPTIONS:
+                continue
+            found.append(
+                f"{name} imports {imported}: {mine} may import "
+                f"{', '.join(sorted(MAY_IMPORT.get(mine, ()))) or 'nothing'}, not {theirs}"
+            )
+    return found
+
+
+def test_each_module_imports_only_the_layers_below_it():
+    assert layer_violations() == []
+
+
+def test_every_exception_is_still_needed():
+    imports = {name: imported_modules(path) for name, path in modules()}
+    for importer, imported in EXCEPTIONS:
+        assert imported in imports.get(importer, ()), f"stale exception: {importer} -> {imported}"
+
+
+def test_provider_folders_import_base_and_helpers_only():
+    """A provider's folder imports base, its own folder, the shared helpers of
+    gateway/providers/ (answers, calls, options, ...: not the registry) and the folders
+    of the providers whose API it speaks (SPEAKS); a helper imports base and helpers."""
+    root = PACKAGE / "providers"
+    folders = {p.parent.name for p in root.glob("*/__init__.py")}
+    for name, path in modules():
+        if not within(name, "gateway.providers") or name == "gateway.providers":
+            continue
+        folder = name.split(".")[2] if name.split(".")[2] in folders else None
+        allowed = {folder} | SPEAKS.get(folder, set()) if folder else set()
+        for imported in imported_modules(path):
+            if area(imported) == "base":
+                continue
+            parts = imported.split(".")
+            ok = within(imported, "gateway.providers") and len(parts) > 2
+            ok = ok and (parts[2] in allowed or parts[2] not in folders)
+            rule = f"a provider's folder imports {sorted(allowed)}, helpers and base"
+            if not folder:
+                rule = "a shared helper imports helpers and base"
+            assert ok, f"{name} imports {imported}: {rule}"
+
+
+def test_the_modules_that_read_the_registry_name_no_provider():
+    """A provider's fields and auth live in its folder, never in a table or a branch."""
+    from gateway.providers import REGISTRY
+
+    names = set(REGISTRY)
+    for entry in NO_PROVIDER_NAMES:
+        root = PACKAGE / entry
+        for path in [root] if root.suffix == ".py" else sorted(root.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Constant) and node.value in names:
+                    raise AssertionError(f"{module_name(path)} names provider {node.value!r}")

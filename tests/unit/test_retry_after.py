@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.models import ProviderReply
-from gateway.outbound.upstream import retry_after
 from gateway.providers.errors import openai_style_error, quota_exhausted
+from gateway.routing.retry import retry_after
 
 NOW = 1_790_000_000.0  # Mon, 21 Sep 2026 14:13:20 GMT
 
