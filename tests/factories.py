@@ -41,7 +41,7 @@ PEPPER = b"p" * 32
 
 
 def virtual_key(**overrides: Any) -> Any:
-    from gateway.credentials.store import VirtualKeyInfo
+    from gateway.store.records import VirtualKeyInfo
 
     base: dict[str, Any] = {
         "id": "vk_0000000000000001",

@@ -9,9 +9,9 @@ import click
 
 from ..cost import dollars
 from ..credentials import api_keys as keys
-from ..credentials.store import LIMIT_FIELDS
 from ..credentials.virtual_keys import check_name
 from ..money import usd
+from ..store.records import LIMIT_FIELDS
 from .io import open_admin, print_table, when
 
 

@@ -10,8 +10,8 @@ from typing import ParamSpec, TypeVar
 import click
 
 from ..credentials import virtual_keys as vk
-from ..credentials.store import VirtualKeyInfo
 from ..errors import SecretUnreadable
+from ..store.records import VirtualKeyInfo
 from .io import open_admin, print_table, read_secret, when
 
 P = ParamSpec("P")

@@ -2,11 +2,11 @@
 
 The request path uses :class:`Credentials` (built once per app by
 :func:`open_credentials`) and :func:`looks_like_gateway_key`; the ``gateway``
-CLI administers the same store. Layout: ``store`` (Protocol and records),
-``memory_store`` (the tests' implementation; the server's is
-``gateway.store.key_store.DatabaseKeyStore``), ``crypto`` and ``keyfile``
-(master key, pepper), ``api_keys``, ``virtual_keys``, ``configs``, ``rotation``,
-``resolve`` (the facade).
+CLI administers the same store. Layout: ``store`` (the Protocol; its records are
+``gateway.store.records``), ``memory_store`` (the tests' implementation; the server's
+is ``gateway.store.key_store.DatabaseKeyStore``), ``crypto`` and ``keyfile`` (master
+key, pepper), ``api_keys``, ``virtual_keys``, ``configs``, ``rotation``, ``resolve``
+(the facade).
 """
 
 from __future__ import annotations

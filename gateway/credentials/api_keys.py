@@ -19,7 +19,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from .store import ApiKeyRecord, KeyStore
+from ..store.records import ApiKeyRecord
+from .store import KeyStore
 
 log = logging.getLogger("gateway.credentials")
 

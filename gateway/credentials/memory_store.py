@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .store import LIMIT_FIELDS, ApiKeyRecord, ConfigInfo, VirtualKeyInfo
+from ..store.records import LIMIT_FIELDS, ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 
 if TYPE_CHECKING:
     from .crypto import SecretBox

@@ -32,11 +32,12 @@ from ..settings import Settings
 from ..store import secrets as shared_secrets
 from ..store.database import Database
 from ..store.key_store import DatabaseKeyStore
+from ..store.records import ApiKeyRecord, VirtualKeyInfo
 from . import api_keys
 from .api_keys import Team
 from .crypto import KeyFile, KeySource, SecretBox, StaticKeys
 from .keyfile import load_or_create_keys
-from .store import ApiKeyRecord, KeyStore, VirtualKeyInfo
+from .store import KeyStore
 from .ttl_cache import TTLCache
 from .virtual_keys import NAME, VirtualKey
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Connection, exists, insert, or_, select, update
 
-from ..credentials.store import LIMIT_FIELDS, ApiKeyRecord
+from .records import LIMIT_FIELDS, ApiKeyRecord
 from .tables import api_keys as ak
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from ..credentials.store import ConfigInfo
+from .records import ConfigInfo
 from .tables import configs as cf
 
 

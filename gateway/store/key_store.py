@@ -26,11 +26,11 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..credentials.crypto import SecretBox, secret_context
-from ..credentials.store import ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 from ..errors import SecretUnreadable
 from . import api_keys, configs, virtual_keys
 from . import secrets as shared_secrets
 from .database import Database
+from .records import ApiKeyRecord, ConfigInfo, VirtualKeyInfo
 
 # put_config reads the latest version, then inserts the next: on PostgreSQL two writers
 # can pick the same number, and the loser's insert fails; it reads again and retries.

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
-from ..credentials.store import VirtualKeyInfo
+from .records import VirtualKeyInfo
 from .tables import virtual_keys as vk
 
 _INFO = (

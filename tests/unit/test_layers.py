@@ -80,10 +80,6 @@ SPEAKS = {
 # Imports the rules above refuse, allowed one by one: (importing module, imported
 # module, why). Each must still be needed (test_every_exception_is_still_needed).
 EXCEPTIONS = {
-    ("gateway.store.api_keys", "gateway.credentials.store"): "records the store reads",
-    ("gateway.store.configs", "gateway.credentials.store"): "records the store reads",
-    ("gateway.store.virtual_keys", "gateway.credentials.store"): "records the store reads",
-    ("gateway.store.key_store", "gateway.credentials.store"): "the KeyStore it implements",
     ("gateway.store.key_store", "gateway.credentials.crypto"): (
         "DatabaseKeyStore encrypts a virtual key's secret as it writes the row"
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.credentials.store import ApiKeyRecord
+from gateway.store.records import ApiKeyRecord
 from tests.factories import PROVIDER_KEY, virtual_key
 
 

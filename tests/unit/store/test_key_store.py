@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.credentials.crypto import SecretBox, secret_context
-from gateway.credentials.store import ApiKeyRecord, ConfigInfo
 from gateway.errors import SecretUnreadable
 from gateway.store.database import Database
 from gateway.store.key_store import DatabaseKeyStore
+from gateway.store.records import ApiKeyRecord, ConfigInfo
 from gateway.store.tables import virtual_keys
 from tests.factories import MASTER_KEY_1, MASTER_KEY_2, PROVIDER_KEY, virtual_key
 
