@@ -107,12 +107,14 @@ class _Reader:
     def __init__(self, stream: BinaryIO, limit: int, parts: _Parts) -> None:
         self.stream, self.limit, self.parts = stream, limit, parts
         self.total = 0
-        self.done = False
+        self.done = self.over = False
 
     def __iter__(self) -> _Reader:
         return self
 
     def __next__(self) -> bytes | None:
+        if self.over:
+            raise self.too_large()
         if self.done:
             raise StopIteration
         try:
@@ -126,7 +128,10 @@ class _Reader:
             return None
         self.total += len(data)
         if self.total > self.limit:
-            raise self.too_large()
+            # The decoder gets the bytes up to the limit first, so that the 413 names
+            # the part the limit fell in; the next call raises.
+            self.done = self.over = True
+            return data[: len(data) - (self.total - self.limit)]
         return data
 
     def too_large(self) -> UploadTooLarge:
@@ -226,6 +231,5 @@ class _Parts:
             )
         if ended:
             return self.truncated()
-        return InvalidMultipart(
-            "A part of the form has no Content-Disposition header.", param=self.where
-        )
+        # The part at fault has no name to give: it lacks the header that carries it.
+        return InvalidMultipart("A part of the form has no Content-Disposition header.", param=None)

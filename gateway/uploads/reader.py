@@ -150,8 +150,8 @@ def _form(
 def _checked(
     form: Form, route: Route, limits: UploadLimits
 ) -> tuple[str, dict[str, Any], tuple[Upload, ...], Upload | None]:
-    image_spools, mask_spool = _files(form, route)
     values = _values(_text(form, route, limits), route)
+    image_spools, mask_spool = _files(form, route)
     model = values.get("model") or route.default_model
     rules = checks.model_limits(model, route.table, route.refused, route.generic, route.name)
     checks.check_values(model, rules, values)
