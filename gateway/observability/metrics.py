@@ -20,11 +20,10 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
-from .samples import sample
+from .samples import Finished, sample
 
 if TYPE_CHECKING:
     from ..admission import Admission
-    from ..pipeline import Trace
     from ..settings import Settings
     from .instruments import Instruments
 
@@ -55,7 +54,7 @@ def current() -> Instruments | None:
     return current_app.extensions.get(EXTENSION)
 
 
-def record(trace: Trace, status: int, duration_s: float) -> None:
+def record(trace: Finished, status: int, duration_s: float) -> None:
     """Count a finished request; a metrics failure is logged, never the caller's problem."""
     metrics = current()
     if metrics is None:

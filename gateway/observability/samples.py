@@ -13,18 +13,55 @@ it imports neither of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from .. import providers
 
 if TYPE_CHECKING:
-    from ..pipeline import Trace
+    from ..models import ImageRequest
 
 UNKNOWN_PROVIDER = "unknown"
 OTHER_MODEL = "other"
 # x-portkey-cache-status -> label; DISABLED is not counted.
 CACHE_RESULTS = {"HIT": "hit", "MISS": "miss", "REFRESH": "refresh"}
+
+
+class Call(Protocol):
+    """One attempt of a request, as the metrics read it (``AttemptRecord``)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def started(self) -> float: ...
+    @property
+    def ended(self) -> float: ...
+    @property
+    def retry_index(self) -> int: ...
+    @property
+    def called(self) -> bool: ...
+
+
+class Finished(Protocol):
+    """A finished request, as the metrics read it (the pipeline's ``Trace``)."""
+
+    @property
+    def trace_id(self) -> str: ...
+    @property
+    def provider(self) -> str | None: ...
+    @property
+    def request(self) -> ImageRequest | None: ...
+    @property
+    def attempts(self) -> Sequence[Call]: ...
+    @property
+    def cache_status(self) -> str: ...
+    @property
+    def cost_micro_usd(self) -> int | None: ...
+    @property
+    def images(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +92,7 @@ def model_label(provider: str, model: str | None) -> str:
     return model
 
 
-def sample(trace: Trace, status: int, duration_s: float) -> Sample:
+def sample(trace: Finished, status: int, duration_s: float) -> Sample:
     """The labels and numbers of one finished request (pure)."""
     provider = provider_label(trace.provider)
     calls = [a for a in trace.attempts if a.called]  # not skipped targets, not cache hits

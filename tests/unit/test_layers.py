@@ -89,8 +89,6 @@ EXCEPTIONS = {
     ("gateway.store.secrets", "gateway.credentials.keyfile"): (
         "the pepper and cache key files of the embedded default"
     ),
-    ("gateway.observability.metrics", "gateway.pipeline"): "type only: the Trace it samples",
-    ("gateway.observability.samples", "gateway.pipeline"): "type only: the Trace it samples",
     ("gateway.cli", "gateway"): "check_settings: the settings check that needs the registry",
     ("gateway.cli.cache", "gateway.cache"): "gateway cache list/clear: the cache's CacheStore",
 }
