@@ -92,10 +92,11 @@ def read_form(
                 event = decoder.next_event()
         except ValueError:
             raise parts.malformed(decoder.state, ended=chunk is None) from None
-        except RequestEntityTooLarge:  # the decoder's buffer: endless part headers
+        except RequestEntityTooLarge:  # the decoder's buffer: no boundary, endless headers
             raise InvalidMultipart(
-                "A part's headers do not end; the body is not valid multipart/form-data.",
-                param=parts.where,
+                "The body is not valid multipart/form-data: 1 MiB without a boundary or "
+                "the end of a part's headers.",
+                param=None,  # the part at fault has not given its name yet
             ) from None
     return parts.form
 

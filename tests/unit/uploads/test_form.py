@@ -77,8 +77,14 @@ def test_a_part_without_a_name_is_400():
     assert _error(body(part.encode())) == (400, "invalid_multipart", None)
 
 
-def test_endless_part_headers_are_400_not_buffered():
-    raw = f"--{BOUNDARY}\r\nX-Pad: ".encode() + b"a" * (2 * 1024 * 1024)
+@pytest.mark.parametrize(
+    "raw",
+    [
+        text("prompt", "p") + f"--{BOUNDARY}\r\nX-Pad: ".encode() + b"a" * (2 * 1024 * 1024),
+        b"x" * (2 * 1024 * 1024),
+    ],
+)
+def test_endless_part_headers_or_preamble_are_400_not_buffered(raw):
     assert _error(raw) == (400, "invalid_multipart", None)
 
 

@@ -4,11 +4,16 @@ truncated and corrupt files, alpha."""
 from __future__ import annotations
 
 import pytest
-from PIL import ImageFile
+from PIL import Image, ImageFile
 
 from gateway.uploads import UploadLimits
 
 from .bodies import body, edit, file, image, png_header, refusal, text
+
+
+def _mpo() -> bytes:
+    frame = Image.new("RGB", (40, 30))
+    return image("MPO", (40, 30), "RGB", save_all=True, append_images=[frame])
 
 
 def _one(data: bytes, **kw):
@@ -32,6 +37,7 @@ def _error(raw, **kw):
         (image("JPEG", (40, 30), "RGB"), ("jpeg", 40, 30, False)),
         (image("WEBP", (40, 30), "RGBA"), ("webp", 40, 30, True)),
         (image("WEBP", (40, 30), "RGB"), ("webp", 40, 30, False)),
+        (_mpo(), ("jpeg", 40, 30, False)),  # a phone's multi-picture JPEG
     ],
 )
 def test_format_dimensions_and_alpha_come_from_the_bytes(data, expected):
