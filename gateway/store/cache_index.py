@@ -10,6 +10,7 @@ advisory lock on PostgreSQL. The batched hit counts take the same lock without w
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,8 +32,9 @@ from .database import Database
 from .engine import BUSY_TIMEOUT_MS, IMMEDIATE
 from .tables import cache_entries as entries
 
-#: What a broken or unreachable store raises through this module.
-ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError,)
+#: What a broken or unreachable store raises through this module (``find`` wraps its
+#: driver's errors; sqlite3's are listed for stores that raise them directly).
+ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error)
 # pg_advisory_xact_lock key of cache writers: "gw-cache" in ASCII.
 _PG_LOCK = 0x67772D6361636865
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=_PG_LOCK)
@@ -107,9 +109,12 @@ class CacheIndex:
         with self.database.engine().connect() as conn:
             driver: Any = conn.connection.driver_connection
             cursor = driver.cursor()
+            statement = _FIND_SQL[conn.dialect.name]
             try:
-                cursor.execute(_FIND_SQL[conn.dialect.name], (key,))
+                cursor.execute(statement, (key,))
                 row = cursor.fetchone()
+            except conn.dialect.loaded_dbapi.Error as exc:  # the driver's own: wrap it
+                raise OperationalError(statement, (key,), exc) from exc
             finally:
                 cursor.close()
         return None if row is None else (row[0], row[1], row[2])
