@@ -52,7 +52,7 @@ class Settings:
         "GATEWAY_DATABASE_URL", parse.url(("postgresql", "postgres", "sqlite")), None, secret=True
     )
     # Pooled database connections per worker process (and twice as many in a burst).
-    db_pool_size: int = _env("GATEWAY_DB_POOL_SIZE", parse.whole(1, 200), 10)
+    db_pool_size: int = _env("GATEWAY_DB_POOL_SIZE", parse.whole(1, 200), 5)
     # Optional Redis (redis://host:6379/0): exact rate limits and budgets across instances.
     redis_url: str | None = _env(
         "GATEWAY_REDIS_URL", parse.url(("redis", "rediss", "unix")), None, secret=True

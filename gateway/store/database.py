@@ -48,14 +48,16 @@ class DatabaseSettings(Protocol):
 
 
 class Database:
-    def __init__(self, url: str, *, data_dir: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, data_dir: str, pool_size: int = 5) -> None:
         self.url = url
         self.data_dir = data_dir
         self.is_sqlite = is_sqlite(url)
-        # Threads beyond the pool wait up to pool_timeout for a connection; the overflow
-        # absorbs a burst of writers without holding idle connections afterwards.
+        # Threads beyond the pool wait up to pool_timeout (10 s) for a connection; the
+        # overflow absorbs a burst without holding idle connections afterwards. At most
+        # 2 x pool_size per worker process: PostgreSQL's max_connections (100 by default)
+        # must hold instances x workers x that (three instances of two workers: 60).
         self._engines = WorkerEngine(
-            url, data_dir=data_dir, pool_size=pool_size, max_overflow=2 * pool_size
+            url, data_dir=data_dir, pool_size=pool_size, max_overflow=pool_size
         )
 
     @classmethod
