@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, suppress
+from contextlib import ExitStack, closing, suppress
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,10 @@ class Gateway:
     def log_rows(self, trace_id: str | None = None, timeout: float = LOG_TIMEOUT) -> list[dict]:
         """Rows of ``request_log`` (for ``trace_id`` if given), polling until one appears."""
 
+        url = self.env.get("GATEWAY_DATABASE_URL")
+        if url:
+            return poll(lambda: _store_rows(url, trace_id), timeout, 0.05)
+
         def fetch() -> list[dict]:
             if not self.db_path.exists():
                 return []
@@ -188,6 +192,62 @@ class Gateway:
         return json.loads(done.stdout)
 
 
+def _store_rows(url: str, trace_id: str | None) -> list[dict]:
+    """``request_log`` rows from a shared store (GATEWAY_E2E_ENGINE=postgresql)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.store.database import Database
+    from gateway.store.tables import request_log
+
+    database = Database(url, data_dir=str(REPO_ROOT), pool_size=1)
+    query = select(request_log)
+    if trace_id is not None:
+        query = query.where(request_log.c.trace_id == trace_id)
+    try:
+        with database.read() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+    except SQLAlchemyError:
+        return []
+    finally:
+        database.dispose()
+
+
+# GATEWAY_E2E_ENGINE=postgresql: every gateway these tests start gets a fresh PostgreSQL
+# database (and a master key in its environment) instead of its SQLite file; .ci/run runs
+# the engine-neutral part of the suite a second time so. Tests that read the SQLite file
+# itself, or set their own store, keep theirs.
+E2E_ENGINE = os.environ.get("GATEWAY_E2E_ENGINE", "sqlite")
+
+
+def _engine_environ(stack: ExitStack) -> dict[str, str]:
+    if E2E_ENGINE != "postgresql":
+        return {}
+    from tests.factories import MASTER_KEY_1
+    from tests.store_servers import fresh_database, postgres_url
+
+    url = stack.enter_context(fresh_database(postgres_url()))
+    return {"GATEWAY_DATABASE_URL": url, "GATEWAY_MASTER_KEY": MASTER_KEY_1}
+
+
+_DATABASES = ExitStack()  # dropped at the end of the session
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if E2E_ENGINE == "sqlite":
+        return
+    skip = pytest.mark.skip(reason="reads the SQLite file or the data directory itself")
+    for item in items:
+        if item.get_closest_marker("local_files"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_e2e_databases() -> Iterator[None]:
+    yield
+    _DATABASES.close()
+
+
 def _start(
     tmp_path_factory: pytest.TempPathFactory, fake: FakeProvider, overrides: dict[str, Any]
 ) -> Gateway:
@@ -205,6 +265,8 @@ def _start(
             GATEWAY_OPENAI_BASE_URL=f"{fake.base_url}/v1",
             PYTHONUNBUFFERED="1",
         )
+        if "GATEWAY_DATABASE_URL" not in overrides:
+            env.update(_engine_environ(_DATABASES))
         for name, value in overrides.items():
             if value is None:
                 env.pop(name, None)

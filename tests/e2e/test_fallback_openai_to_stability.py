@@ -23,6 +23,7 @@ def fallback_gateway(start_gateway, fake_provider):
     return start_gateway(GATEWAY_ALLOWED_CUSTOM_HOSTS=fake_provider.base_url)
 
 
+@pytest.mark.local_files
 def test_openai_500_falls_back_to_stability_and_url_serves_the_png(fallback_gateway, fake_provider):
     config = {
         "strategy": {"mode": "fallback"},

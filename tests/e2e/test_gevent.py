@@ -49,6 +49,7 @@ def store(gateway, sql):
         return db.execute(sql).fetchall()
 
 
+@pytest.mark.local_files
 def test_generation_log_cache_and_shutdown_under_gevent(start_gateway, fake_provider):
     gateway = start_gateway(GATEWAY_WORKER_CLASS="gevent", GATEWAY_WORKERS="2")
 

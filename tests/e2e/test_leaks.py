@@ -273,6 +273,7 @@ def test_key_is_absent_from_gateway_output(leak_run):
     assert [line for line in output.splitlines() if leaks(line)] == []
 
 
+@pytest.mark.local_files
 def test_key_is_absent_from_every_file_in_the_data_dir(leak_run):
     gateway, _, _ = leak_run
     files = sorted(p for p in gateway.data_dir.rglob("*") if p.is_file())
@@ -281,6 +282,7 @@ def test_key_is_absent_from_every_file_in_the_data_dir(leak_run):
     assert {p.name: leaks(p.read_bytes()) for p in files} == {p.name: [] for p in files}
 
 
+@pytest.mark.local_files
 def test_key_is_absent_from_every_stored_value(leak_run):
     gateway, _, _ = leak_run
     with closing(sqlite3.connect(f"file:{gateway.db_path}?mode=ro", uri=True)) as db:

@@ -27,8 +27,11 @@ def redis_server() -> str:
 
 @pytest.fixture(scope="module")
 def gateway(start_gateway, redis_server) -> Iterator:
-    started = start_gateway(
-        GATEWAY_WORKERS="2", GATEWAY_THREADS="16", GATEWAY_REDIS_URL=redis_server
+    started = start_gateway(  # on SQLite with either GATEWAY_E2E_ENGINE: read below
+        GATEWAY_WORKERS="2",
+        GATEWAY_THREADS="16",
+        GATEWAY_REDIS_URL=redis_server,
+        GATEWAY_DATABASE_URL=None,
     )
     yield started
     # The windows would expire at the end of their day and month: delete this run's now.

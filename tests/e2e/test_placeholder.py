@@ -13,6 +13,7 @@ def gateway(start_gateway):
     return start_gateway(GATEWAY_WORKERS="2", GATEWAY_THREADS="4")
 
 
+@pytest.mark.local_files
 def test_openai_sdk_gets_working_links_from_every_worker(gateway, http):
     client = openai.OpenAI(
         api_key="unused",

@@ -36,6 +36,7 @@ def target(fake, prefix, **extra):
     return {"provider": "openai", "api_key": KEY, "custom_host": fake.upstream(prefix), **extra}
 
 
+@pytest.mark.local_files
 def test_fallback_from_a_failing_provider_to_a_working_one(routed_gateway, fake_provider):
     config = {
         "strategy": {"mode": "fallback"},
@@ -53,6 +54,7 @@ def test_fallback_from_a_failing_provider_to_a_working_one(routed_gateway, fake_
     assert rows == [("config.targets[0]", 503), ("config.targets[1]", 200)]
 
 
+@pytest.mark.local_files
 def test_retry_after_a_429_honours_retry_after(routed_gateway, fake_provider):
     # The fake answers 429 with Retry-After: 1 once on this path, then 200. (That the wait
     # honours Retry-After exactly is asserted with an injected sleep in the functional tests.)
