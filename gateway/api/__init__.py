@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from . import files, health, images, metrics
+from . import files, health, images, metrics, openapi
 
 if TYPE_CHECKING:
     from ..admission import Admission
@@ -35,3 +35,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(metrics.bp)
+    app.register_blueprint(openapi.bp)
