@@ -67,8 +67,7 @@ class FileTexts:
 
     def stage(self, named: dict[str, bytes], expires_at: float) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        for name, text in named.items():
-            files.publish(self.directory, name, text)
+        self.ensure(None, named, expires_at)
 
     def ensure(self, conn: Any, named: dict[str, bytes], expires_at: float) -> None:
         for name, text in named.items():  # an eviction may have run since
@@ -119,10 +118,7 @@ class DatabaseTexts:
         self.blobs = blobs
 
     def stage(self, named: dict[str, bytes], expires_at: float) -> None:
-        stored = self.blobs.extend_many(named, expires_at)
-        for name, text in named.items():
-            if name not in stored:
-                self.blobs.put(name, text, expires_at)
+        self.ensure(None, named, expires_at)  # no connection: each write its own transaction
 
     def ensure(self, conn: Any, named: dict[str, bytes], expires_at: float) -> None:
         stored = self.blobs.extend_many(named, expires_at, connection=conn)

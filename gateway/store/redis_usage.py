@@ -34,6 +34,7 @@ from redis.commands.core import Script
 from redis.retry import Retry
 
 from ..limits import Hold, Limits, LimitsUnavailable, Usage, Windows, decide, windows
+from .health import reason
 from .usage import log_unsettled
 
 log = logging.getLogger("gateway.limits")
@@ -137,7 +138,7 @@ class RedisUsageStore:
         try:
             code, seen = self.run_reserve(key_id, limits, n, estimate, w)
         except redis.RedisError as exc:
-            log.error("usage store: cannot check the limits of key %s: %s", key_id, _reason(exc))
+            log.error("usage store: cannot check the limits of key %s: %s", key_id, reason(exc))
             raise LimitsUnavailable() from None
         if code is not None:
             refusal = decide(limits, seen, n, estimate, w, now)
@@ -171,7 +172,7 @@ class RedisUsageStore:
         try:
             self._get().settle(keys=keys, args=[spent - hold.estimate])
         except redis.RedisError as exc:  # the answer is on its way: log, never fail it
-            log_unsettled(hold, spent, _reason(exc))
+            log_unsettled(hold, spent, reason(exc))
 
     def close(self) -> None:
         """Close this process's connections (worker exit, CLI, tests)."""
@@ -204,9 +205,3 @@ class RedisUsageStore:
                 )
                 self._client = client
             return client
-
-
-def _reason(exc: BaseException) -> str:
-    """The error's class and first line (redis-py names host and port, never a password)."""
-    line = (str(exc).strip().splitlines() or [""])[0][:200]
-    return f"{type(exc).__name__}: {line}"

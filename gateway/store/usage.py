@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..limits import Hold, Limits, LimitsUnavailable, UsageStore, decide, usage_of, windows
 from .database import Database
+from .health import reason
 from .tables import usage_windows as uw
 
 log = logging.getLogger("gateway.limits")
@@ -119,7 +120,7 @@ class DatabaseUsageStore:
                 connection.execute(_ADD, {**params, "n": n, "estimate": estimate})
                 _delete_expired(connection, now)
         except (SQLAlchemyError, OSError) as exc:
-            log.error("usage store: cannot check the limits of key %s: %s", key_id, _reason(exc))
+            log.error("usage store: cannot check the limits of key %s: %s", key_id, reason(exc))
             raise LimitsUnavailable() from None
         return Hold(key_id, w.day, w.month, estimate)
 
@@ -132,7 +133,7 @@ class DatabaseUsageStore:
                 for name in sorted((hold.day, hold.month)):  # the reservation's lock order
                     connection.execute(_SETTLE, {"key": hold.key_id, "name": name, "delta": delta})
         except (SQLAlchemyError, OSError) as exc:  # the answer is on its way: log, never fail it
-            log_unsettled(hold, spent, _reason(exc))
+            log_unsettled(hold, spent, reason(exc))
 
 
 def open_usage(redis_url: str | None, database: Database) -> UsageStore:
@@ -162,10 +163,3 @@ def log_unsettled(hold: Hold, spent: int, reason: str) -> None:
 def _delete_expired(connection: Connection, now: float) -> None:
     """Delete expired windows, skipping rows another transaction holds: never waits."""
     connection.execute(_DELETE_EXPIRED, {"now": now})
-
-
-def _reason(exc: BaseException) -> str:
-    """The driver error's class and first line; never the URL (a password)."""
-    reason = getattr(exc, "orig", None) or exc
-    line = (str(reason).strip().splitlines() or [""])[0][:200]
-    return f"{type(reason).__name__}: {line}"
