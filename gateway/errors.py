@@ -216,9 +216,9 @@ class StoreUnavailable(GatewayError):
     code = "store_unavailable"
     retry_after = 5
 
-    def __init__(self) -> None:
+    def __init__(self, message: str = "") -> None:
         super().__init__(
-            "The gateway's database does not answer; retry shortly.",
+            message or "The gateway's database does not answer; retry shortly.",
             headers={"Retry-After": str(self.retry_after)},
         )
 

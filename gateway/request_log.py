@@ -26,7 +26,6 @@ import atexit
 import logging
 import os
 import queue
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +33,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 
 from . import os_threads
+from .store import health
 from .store import request_log as store
 from .store.database import Database
 
@@ -199,12 +199,7 @@ class RequestLog:
 def _reason(exc: BaseException) -> str:
     """The error's class; for a failure to reach the database, also the driver's first
     line (host and cause, never a password). Never the text of a refused row."""
-    if not isinstance(exc, _TRANSIENT):
-        return type(exc).__name__
-    cause = getattr(exc, "orig", None) or exc
-    line = (str(cause).strip().splitlines() or [""])[0]
-    line = re.sub(r"://[^@/\s]*@", "://***@", line)[:200]
-    return f"{type(cause).__name__}: {line}" if line else type(cause).__name__
+    return health.reason(exc) if isinstance(exc, _TRANSIENT) else type(exc).__name__
 
 
 def _batch(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from ..errors import GatewayError, Overloaded
+from ..errors import Overloaded, StoreUnavailable
 from ..store.health import ping
 
 bp = Blueprint("health", __name__)
@@ -27,12 +27,7 @@ def readyz() -> ResponseReturnValue:
     state = current_app.extensions["gateway"]
     problem = ping(state.database)
     if problem is not None:
-        raise GatewayError(
-            f"The store does not answer ({problem}).",
-            status=503,
-            code="store_unavailable",
-            headers={"Retry-After": "5"},
-        )
+        raise StoreUnavailable(f"The store does not answer ({problem}).")
     admission = state.admission
     in_flight = admission.in_flight()
     if in_flight >= admission.capacity:
