@@ -2,9 +2,65 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .image_formats import CONTENT_TYPES
+
+# What an ImageRequest asks for: the route it came in on.
+GENERATIONS, EDITS, VARIATIONS = "generations", "edits", "variations"
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One checked input image of an edit or variation: format, size and alpha read from
+    its bytes by Pillow (``gateway.uploads``).
+
+    ``path`` is set when the file was spooled to disk (then ``data`` is None), ``data``
+    when it stayed in memory; either way it lives until the request's ``with`` ends.
+    ``filename`` and ``content_type`` are what the client declared, never trusted.
+    The cache key and the request log use ``sha256`` and ``size``, never the bytes.
+    """
+
+    param: str  # how errors and logs name it: "image", "image[2]", "mask"
+    format: str  # "png", "jpeg" or "webp", from the bytes
+    width: int
+    height: int
+    has_alpha: bool
+    size: int  # bytes
+    sha256: str  # hex, computed while the file was received
+    path: Path | None = None
+    data: bytes | None = field(default=None, repr=False)  # never in logs
+    filename: str | None = None
+    content_type: str | None = None
+
+    @property
+    def mime_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+    def open(self) -> BinaryIO:
+        """A fresh binary reader over the bytes (a file for the transport to stream)."""
+        if self.path is not None:
+            return self.path.open("rb")
+        return io.BytesIO(self.data or b"")
+
+    def read(self) -> bytes:
+        with self.open() as fh:
+            return fh.read()
+
+    def described(self) -> dict[str, Any]:
+        """What the request log and the cache key keep of it: never the bytes."""
+        return {
+            "param": self.param,
+            "sha256": self.sha256,
+            "bytes": self.size,
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+        }
 
 
 @dataclass(frozen=True)
@@ -26,6 +82,17 @@ class ImageRequest:
     style: str | None
     response_format: str
     model_was_defaulted: bool = False
+    # Edits and variations (``EDITS``, ``VARIATIONS``): the input images and the mask,
+    # checked and spooled by ``gateway.uploads``; ``params`` then holds the form's text
+    # fields, typed (``n`` an int), and ``raw`` is empty: there is no JSON body.
+    operation: str = GENERATIONS
+    images: tuple[Upload, ...] = ()
+    mask: Upload | None = None
+
+    @property
+    def uploads(self) -> tuple[Upload, ...]:
+        """Every input file, mask last: what the cache key and the request log describe."""
+        return (*self.images, self.mask) if self.mask is not None else self.images
 
 
 @dataclass(frozen=True)
@@ -97,13 +164,31 @@ class GoogleServiceAccount:
 
 
 @dataclass(frozen=True)
+class StreamedBody:
+    """A request body sent piece by piece: bytes and input files in order, so a 50 MB
+    upload goes from its spool file to the provider without being held in memory.
+
+    Pure description: the transport opens the files when it sends (again for a retry).
+    """
+
+    pieces: tuple[bytes | Upload, ...] = field(repr=False)
+
+    def __len__(self) -> int:
+        return sum(p.size if isinstance(p, Upload) else len(p) for p in self.pieces)
+
+    def to_bytes(self) -> bytes:
+        """The whole body at once: for tests and for signers that must hash it."""
+        return b"".join(p.read() if isinstance(p, Upload) else p for p in self.pieces)
+
+
+@dataclass(frozen=True)
 class ProviderCall:
     """An HTTP request a provider transform asks the transport to make."""
 
     method: str
     url: str
     headers: dict[str, str] = field(repr=False)
-    body: bytes = field(repr=False)
+    body: bytes | StreamedBody = field(repr=False)
     pinned_ip: str | None = None
     # Authentication the transport layer must add (data only: providers stay pure).
     signing: AwsSigning | GoogleServiceAccount | None = None

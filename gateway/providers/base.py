@@ -6,7 +6,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..models import ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from ..models import (
+    EDITS,
+    GENERATIONS,
+    VARIATIONS,
+    ImageRequest,
+    ImageResult,
+    ProviderCall,
+    ProviderReply,
+    Target,
+)
 from .capabilities import Capabilities
 from .options import FIELD_VALUE
 from .pricing import no_price
@@ -45,6 +54,23 @@ class ServiceAccount:
 
 
 @dataclass(frozen=True)
+class Operation:
+    """How a provider serves one route: image generations, edits or variations.
+
+    ``capabilities`` is the model table of that route (its ``default_model`` is the
+    model used when the caller names none); ``build_call`` and ``parse_reply`` are
+    the pure transforms, ``price`` the price of one image (None: unknown). For edits
+    and variations the ``ImageRequest`` carries ``images`` and ``mask`` (checked
+    uploads) and ``params`` holds the form's text fields, typed.
+    """
+
+    capabilities: Capabilities
+    build_call: Callable[[ImageRequest, Target], ProviderCall]
+    parse_reply: Callable[[ProviderReply, ImageRequest], ImageResult]
+    price: Callable[[ImageRequest], int | None] = no_price
+
+
+@dataclass(frozen=True)
 class Provider:
     """One provider: its declared limits and its pure request/answer transforms.
 
@@ -70,3 +96,22 @@ class Provider:
     price: Callable[[ImageRequest], int | None] = no_price
     virtual_key_fields: tuple[KeyField, ...] = ()
     service_account: ServiceAccount | None = None
+    # Image edits and variations; None: the provider has no such API (a fallback skips
+    # it, naming the reason; a request for it alone is a 400).
+    edits: Operation | None = None
+    variations: Operation | None = None
+
+    def serving(self, operation: str) -> Operation | None:
+        """The transforms of ``operation`` (``models.GENERATIONS``, ``EDITS``, ...)."""
+        if operation == EDITS:
+            return self.edits
+        if operation == VARIATIONS:
+            return self.variations
+        if operation != GENERATIONS:
+            raise ValueError(f"unknown operation {operation!r}")
+        return self._generations
+
+    def __post_init__(self) -> None:
+        # Built once: every request asks for it.
+        generations = Operation(self.capabilities, self.build_call, self.parse_reply, self.price)
+        object.__setattr__(self, "_generations", generations)

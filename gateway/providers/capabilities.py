@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidRequest
-from ..models import ImageRequest
+from ..models import GENERATIONS, ImageRequest, Upload
 
 _SIZE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})\Z")
 # Seeds' defaults (shared/seeds): n=1, size=1024x1024, quality=standard, style=vivid, url.
@@ -233,7 +233,7 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
     for key, default in DEFAULTS.items():
         if eff[key] is None:
             eff[key] = defaults.get(key, default)
-    prompt = params["prompt"]
+    prompt = params.get("prompt") or ""  # variations have none
     if len(prompt) > rules.prompt_max:
         raise InvalidRequest(
             f"'prompt' is {len(prompt)} characters; model '{_short(model)}' accepts at most "
@@ -267,3 +267,18 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
         response_format=eff["response_format"],
         model_was_defaulted=defaulted,
     )
+
+
+def resolve_upload(
+    caps: Capabilities,
+    operation: str,
+    params: dict[str, Any],
+    images: tuple[Upload, ...],
+    mask: Upload | None,
+) -> ImageRequest:
+    """An edit or variation for a provider: ``params`` (the form's text fields, typed)
+    checked against the operation's table as a generation body is, with the files."""
+    if operation == GENERATIONS:
+        raise ValueError("generations have a JSON body: use resolve()")
+    request = resolve(caps, params, b"")
+    return replace(request, operation=operation, images=images, mask=mask)

@@ -6,13 +6,12 @@ never the bytes; the bytes stay in memory only for files under the spool thresho
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import BinaryIO
+from dataclasses import dataclass
 
-from ..image_formats import CONTENT_TYPES
+from ..models import Upload
+
+__all__ = ["MIB", "EditRequest", "Upload", "UploadLimits", "VariationRequest"]
 
 MIB = 1024 * 1024
 
@@ -33,42 +32,6 @@ class UploadLimits:
     max_parts: int = 64  # 16 images, a mask, 13 fields and the extras
     max_extra_fields: int = 32  # unknown text fields passed on, as for generations
     max_pixels: int = 8192 * 8192
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """One checked image: its format, size and alpha read from its bytes by Pillow.
-
-    ``path`` is set when the file was spooled to disk (then ``data`` is None), ``data``
-    when it stayed in memory; either way it lives until the request's ``with`` ends.
-    ``filename`` and ``content_type`` are what the client declared, never trusted.
-    """
-
-    param: str  # how errors and logs name it: "image", "image[2]", "mask"
-    format: str  # "png", "jpeg" or "webp", from the bytes
-    width: int
-    height: int
-    has_alpha: bool
-    size: int  # bytes
-    sha256: str  # hex, computed while the file was received
-    path: Path | None = None
-    data: bytes | None = field(default=None, repr=False)  # never in logs
-    filename: str | None = None
-    content_type: str | None = None
-
-    @property
-    def mime_type(self) -> str:
-        return CONTENT_TYPES[self.format]
-
-    def open(self) -> BinaryIO:
-        """A fresh binary reader over the bytes (a file for providers to stream)."""
-        if self.path is not None:
-            return self.path.open("rb")
-        return io.BytesIO(self.data or b"")
-
-    def read(self) -> bytes:
-        with self.open() as fh:
-            return fh.read()
 
 
 @dataclass(frozen=True, slots=True)
