@@ -12,6 +12,7 @@ import functools
 import random
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -20,12 +21,13 @@ from .cache import ImageCache
 from .config_source import SavedConfigs, build_plan
 from .credentials import Team, VirtualKey
 from .errors import AuthenticationError, GatewayError, InvalidRequest
-from .models import ImageRequest, ImageResult, RequestOptions
+from .models import GENERATIONS, ImageRequest, ImageResult, RequestOptions, Upload
 from .outbound import custom_hosts, preflight
 from .outbound.delivery import Delivery
 from .outbound.signing import Signer
 from .outbound.transport import Transport
 from .outbound.upstream import Answered, Attempts
+from .providers.pricing import no_price
 from .routing import engine, plan
 from .routing.attempts import SKIPPED, AttemptRecord, Outcome
 from .routing.nodes import Leaf, PlanNode
@@ -34,8 +36,11 @@ from .schemas import load
 from .schemas.images import ImageGenerationSchema
 from .settings import Settings
 from .strict_json import loads_object
+from .uploads import EditRequest, VariationRequest
+from .uploads.reader import INTEGERS
 
 _BODY_SCHEMA = ImageGenerationSchema()
+_INTEGERS = frozenset(INTEGERS)  # the form fields the upload checks read as numbers
 # Every attempt, retry and back-off of one request fits in this (REL-2: below
 # nginx's proxy_read_timeout of 330 s, above one attempt's read timeout).
 TOTAL_DEADLINE_S = 300.0
@@ -63,6 +68,9 @@ class Trace:
     # Images made: the answer's, plus those of a failed fan-out's calls (not returned).
     images: int | None = None
     cost_micro_usd: int | None = None  # millionths of a US dollar; 0 for cache hits
+    # Edits and variations: each input file's hash, size, format and dimensions (never
+    # its bytes), for the request log.
+    uploads: tuple[dict[str, Any], ...] = ()
 
 
 def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:
@@ -109,6 +117,53 @@ def generate(
     ``headers`` are looked up without regard to case; ``public_url`` is the gateway's
     own base URL, for links to images it hosts.
     """
+    front = _front(headers, trace, deps)
+    params: dict[str, Any] = loads_object(raw)  # a bad body costs no DNS lookup
+    load(_BODY_SCHEMA, params)
+    return _serve(front, Body(params, raw), trace, deps, public_url)
+
+
+def transform(
+    operation: str,
+    read_form: Callable[[], AbstractContextManager[EditRequest | VariationRequest]],
+    headers: Mapping[str, str],
+    trace: Trace,
+    deps: Deps,
+    public_url: str,
+) -> ImageResult:
+    """An image edit or variation (``operation``): as ``generate``, but the body is a
+    form whose files ``read_form`` spools and checks, once the caller is known (an
+    unknown caller's upload is never read), and deletes when the answer is made."""
+    front = _front(headers, trace, deps)
+    with read_form() as form:
+        trace.uploads = tuple(upload.described() for upload in form.uploads)
+        body = Body(_form_params(form), b"", operation, *_files(form))
+        return _serve(front, body, trace, deps, public_url)
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a request asks for: a JSON body's params, or a form's (typed) with files."""
+
+    params: dict[str, Any]
+    raw: bytes
+    operation: str = GENERATIONS
+    images: tuple[Upload, ...] = ()
+    mask: Upload | None = None
+
+
+@dataclass(frozen=True)
+class _Front:
+    """What the headers settle before the body is read: who asks, and the plan."""
+
+    options: RequestOptions
+    caller: Team | None
+    root: PlanNode
+    leaves: list[Leaf]
+    header: Callable[[str], str | None]
+
+
+def _front(headers: Mapping[str, str], trace: Trace, deps: Deps) -> _Front:
     options = header_schema.parse(headers, deps.settings.default_provider, trace.trace_id)
     trace.metadata = options.metadata
     trace.provider = options.provider
@@ -121,9 +176,28 @@ def generate(
     root, trace.config_name, trace.config_version = build_plan(
         options, deps.saved_configs, virtual_keys
     )
-    leaves = list(plan.leaves(root))
-    params: dict[str, Any] = loads_object(raw)  # a bad body costs no DNS lookup
-    load(_BODY_SCHEMA, params)
+    return _Front(options, caller, root, list(plan.leaves(root)), headers.get)
+
+
+def _files(form: EditRequest | VariationRequest) -> tuple[tuple[Upload, ...], Upload | None]:
+    if isinstance(form, EditRequest):
+        return form.images, form.mask
+    return (form.image,), None
+
+
+def _form_params(form: EditRequest | VariationRequest) -> dict[str, Any]:
+    """The form's text fields in the caller's order, as sent but for the integers the
+    upload checks read (``n``); an empty field is left out, as the checks took it."""
+    return {
+        name: getattr(form, name, value) if name in _INTEGERS else value
+        for name, value in form.fields.items()
+        if value != ""
+    }
+
+
+def _serve(front: _Front, body: Body, trace: Trace, deps: Deps, public_url: str) -> ImageResult:
+    options, caller, root, leaves = front.options, front.caller, front.root, front.leaves
+    team = trace.team
     # The whole plan, before the first call: a target refused later would be refused
     # after the earlier ones were called and paid for.
     checked = preflight.check(
@@ -137,12 +211,15 @@ def generate(
         deps.base_urls,
         deps.resolve_host,
         options,
-        headers.get,
-        params,
-        raw,
+        front.header,
+        body.params,
+        body.raw,
         many=len(leaves) > 1,
         cache=deps.cache.scope(team, options.cache_force_refresh) if deps.cache else None,
         endpoints=checked.endpoints,
+        operation=body.operation,
+        images=body.images,
+        mask=body.mask,
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))
@@ -151,7 +228,7 @@ def generate(
     unpriced = deps.settings.unpriced_image_micro_usd if key_limits.has_budget() else None
     held = _reserve(deps, trace, attempt, leaves, key_limits, unpriced)
     try:
-        return _route(root, attempt, params, trace, deps, public_url, unpriced)
+        return _route(root, attempt, body.params, trace, deps, public_url, unpriced)
     finally:  # the actual cost replaces the estimate; a failure releases it
         _charge_discarded(trace, attempt.discarded, unpriced)
         deps.usage.settle(held, trace.cost_micro_usd or 0)
@@ -205,7 +282,7 @@ def _reserve(
             request = attempt.request_for(leaf, provider)
         except InvalidRequest:
             continue  # a target that cannot serve the request is skipped: it costs nothing
-        price = provider.price(request)
+        price = _price_of(provider, request)(request)
         if price is None:
             unknown.append(_described(provider.name, request))
             price = unpriced
@@ -214,6 +291,14 @@ def _reserve(
         raise limits.unpriced(unknown)
     n, estimate = limits.estimate(asked)
     return deps.usage.reserve(trace.api_key_id, key_limits, n, estimate, deps.wall_clock())
+
+
+def _price_of(
+    provider: providers.Provider, request: ImageRequest
+) -> Callable[[ImageRequest], int | None]:
+    """The provider's price of one image for the route ``request`` came in on."""
+    served = provider.serving(request.operation)
+    return served.price if served is not None else no_price
 
 
 def _described(provider: str, request: ImageRequest) -> str:
@@ -243,7 +328,7 @@ def _charge_discarded(trace: Trace, discarded: list[Answered], unpriced: int | N
 def _made(answered: Answered, unpriced: int | None, cache_status: str) -> tuple[int, int | None]:
     """(images, micro-USD) of one answer, priced by the provider that made it."""
     images = cost.images_in(answered.result, answered.request.n)
-    price_of = providers.get(answered.origin.provider).price
+    price_of = _price_of(providers.get(answered.origin.provider), answered.request)
     price = cost.price_made(price_of, answered.request, answered.result)
     return images, cost.cost(price if price is not None else unpriced, images, cache_status)
 

@@ -78,7 +78,8 @@ def _asking(request: ImageRequest, n: int) -> ImageRequest:
     """``request`` asking for ``n`` images, in its typed field and in the body a
     provider may forward (``params``, ``raw``), so every transform sees the share."""
     params = {**request.params, "n": n}
-    return replace(request, params=params, raw=raw_body(params), n=n)
+    raw = raw_body(params) if request.raw else b""  # an upload's form has no JSON body
+    return replace(request, params=params, raw=raw, n=n)
 
 
 def raw_body(params: dict[str, Any]) -> bytes:

@@ -34,7 +34,7 @@ from ..errors import (
     InvalidUpstreamResponse,
     UpstreamUnavailable,
 )
-from ..models import AwsSigning, GoogleServiceAccount, ProviderCall
+from ..models import AwsSigning, GoogleServiceAccount, ProviderCall, StreamedBody
 from . import custom_hosts
 from .transport import Transport
 
@@ -299,6 +299,9 @@ def sign_aws(call: ProviderCall, signing: AwsSigning) -> ProviderCall:
     credentials = Credentials(
         signing.access_key_id, signing.secret_access_key, signing.session_token
     )
-    request = AWSRequest(method=call.method, url=call.url, data=call.body, headers=call.headers)
+    # SigV4 hashes the payload: a streamed body is read into memory (Bedrock's are JSON).
+    body = call.body.to_bytes() if isinstance(call.body, StreamedBody) else call.body
+    request = AWSRequest(method=call.method, url=call.url, data=body, headers=call.headers)
     SigV4Auth(credentials, signing.service, signing.region).add_auth(request)
-    return dataclasses.replace(call, headers=dict(request.headers.items()), signing=None)
+    headers = dict(request.headers.items())
+    return dataclasses.replace(call, headers=headers, body=body, signing=None)

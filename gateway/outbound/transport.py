@@ -36,7 +36,8 @@ from ..errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from ..models import ProviderCall, ProviderReply
+from ..models import ProviderCall, ProviderReply, StreamedBody
+from .body_reader import BodyReader
 
 CHUNK = 256 * 1024
 _DIGITS = re.compile(r"[0-9]{1,12}")
@@ -106,8 +107,9 @@ class Transport:
         # which costs more CPU than the whole rest of the gateway's own logic.
         started = time.monotonic()
         deadline = started + timeout
+        reader = BodyReader(call.body) if isinstance(call.body, StreamedBody) else None
         try:
-            prepared = prepare(call)
+            prepared = prepare(call, reader)
             if call.pinned_ip:
                 _pin(prepared, call.pinned_ip)
             response = session.get_adapter(prepared.url).send(
@@ -125,6 +127,9 @@ class Transport:
             raise InvalidRequest("A header value cannot be sent upstream.") from None
         except requests.RequestException:
             raise UpstreamBroken("The call to the provider failed.") from None
+        finally:
+            if reader is not None:  # a send that failed midway leaves a file open
+                reader.close()
         try:
             body = self._read(response, deadline)
         finally:
@@ -183,20 +188,24 @@ def _prepared_url(url: str) -> tuple[str, bool]:
     return prepared.url, any(get_auth_from_url(prepared.url))
 
 
-def prepare(call: ProviderCall) -> requests.PreparedRequest:
+def prepare(call: ProviderCall, reader: BodyReader | None = None) -> requests.PreparedRequest:
     """What ``PreparedRequest.prepare`` builds, by the steps that apply: the URL once per
     URL, no cookies (none are kept), no hooks (none run), no auth unless the URL has
-    one. The headers are still checked (an invalid one raises) and Content-Length set."""
+    one. The headers are still checked (an invalid one raises) and Content-Length set.
+    ``reader`` is sent in place of a streamed body (its length is the Content-Length)."""
     headers = {"User-Agent": USER_AGENT, **call.headers}
     url, has_auth = _prepared_url(call.url)
+    data: Any = reader if reader is not None else call.body
+    if isinstance(data, StreamedBody):
+        data = data.to_bytes()  # no reader given (tests): the same bytes at once
     prepared = requests.PreparedRequest()
     if has_auth:
-        prepared.prepare(method=call.method, url=call.url, headers=headers, data=call.body)
+        prepared.prepare(method=call.method, url=call.url, headers=headers, data=data)
         return prepared
     prepared.prepare_method(call.method)
     prepared.url = url
     prepared.prepare_headers(headers)
-    prepared.prepare_body(call.body, None)
+    prepared.prepare_body(data, None)
     return prepared
 
 

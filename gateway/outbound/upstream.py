@@ -26,8 +26,16 @@ from ..errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from ..models import ImageRequest, ImageResult, ProviderCall, RequestOptions, Target
-from ..providers.capabilities import resolve
+from ..models import (
+    GENERATIONS,
+    ImageRequest,
+    ImageResult,
+    ProviderCall,
+    RequestOptions,
+    Target,
+    Upload,
+)
+from ..providers.capabilities import resolve, resolve_upload
 from ..routing.attempts import AMBIGUOUS, CONNECT, LOST, SKIPPED, AttemptResult
 from ..routing.nodes import Leaf
 from ..routing.retry import retry_after
@@ -119,6 +127,11 @@ class Attempts:
     # Per request: the answers of fan-out calls whose attempt failed as a whole. Never
     # returned, but made and billed: the request log and the budget count them.
     discarded: list[Answered] = field(default_factory=list)
+    # Edits and variations: the route, and the checked input files (``params`` then
+    # holds the form's text fields, typed, and ``raw`` is empty).
+    operation: str = GENERATIONS
+    images: tuple[Upload, ...] = ()
+    mask: Upload | None = None
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         known = self._resolved.get(leaf.path)
@@ -129,10 +142,14 @@ class Attempts:
 
     def _resolve(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         params, raw = self.params, self.raw
+        uploaded = self.operation != GENERATIONS
         if leaf.override_params:
             params = {**params, **leaf.override_params}
-            raw = fanout.raw_body(params)
-        return resolve(provider.capabilities, params, raw)
+            raw = b"" if uploaded else fanout.raw_body(params)
+        if not uploaded:
+            return resolve(provider.capabilities, params, raw)
+        served = providers.serving(provider, self.operation)
+        return resolve_upload(served.capabilities, self.operation, params, self.images, self.mask)
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
         base_url, pinned = leaf.base_url or self.base_urls.get(provider.name), None
@@ -233,7 +250,7 @@ class Attempts:
         try:
             # Parsed here, not after routing: a 2xx that is not an image answer must
             # count as a failure, so that fallback can move on.
-            result = provider.parse_reply(reply, request)
+            result = providers.serving(provider, request.operation).parse_reply(reply, request)
         except GatewayError as exc:
             return _unread(exc, provider.name, reply.status, reply.headers)
         origin = Origin(provider.name, provider.image_hosts, origin_of(call.url), call.pinned_ip)
@@ -339,8 +356,9 @@ class Attempts:
         try:
             # Limits only the transform can check (a seed range, a missing Azure
             # resource) skip this target like the capability table's do.
-            shares = fanout.split(request, provider.capabilities.per_call(request.model))
-            parts = tuple(fanout.Part(r, provider.build_call(r, target)) for r in shares)
+            served = providers.serving(provider, request.operation)
+            shares = fanout.split(request, served.capabilities.per_call(request.model))
+            parts = tuple(fanout.Part(r, served.build_call(r, target)) for r in shares)
             return request, target, parts
         except InvalidRequest as exc:
             return self._skip(exc)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ..errors import UnknownProvider
-from .base import Provider
+from ..errors import InvalidRequest, UnknownProvider
+from .base import Operation, Provider
 
 
 def _discover() -> dict[str, Provider]:
@@ -36,3 +36,16 @@ def get(name: str) -> Provider:
             f"Unknown provider {shown!r}; supported providers: {', '.join(sorted(REGISTRY))}.",
             param="x-portkey-provider",
         ) from None
+
+
+def serving(provider: Provider, operation: str) -> Operation:
+    """The provider's transforms for ``operation``; a 400 (a skip, in a fallback) when it
+    has no such API."""
+    served = provider.serving(operation)
+    if served is None:
+        raise InvalidRequest(
+            f"Provider '{provider.name}' has no image {operation} API.",
+            param="x-portkey-provider",
+            code="operation_not_supported",
+        )
+    return served
