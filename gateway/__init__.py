@@ -8,6 +8,7 @@ socket or a database connection at import time.
 from __future__ import annotations
 
 import functools
+import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -31,6 +32,7 @@ from .settings import Settings, SettingsError
 from .store import secrets as shared_secrets
 from .store.database import Database
 from .store.usage import open_usage
+from .uploads import UploadLimits
 
 __all__ = ["AppState", "create_app"]
 
@@ -50,6 +52,16 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(
             "GATEWAY_DEFAULT_PROVIDER: not a known provider (name one, or set it to none)"
         ) from None
+
+
+def upload_limits(settings: Settings) -> UploadLimits:
+    """The GATEWAY_UPLOAD_* settings as the bounds every upload is read under."""
+    return UploadLimits(
+        max_body_bytes=settings.upload_max_bytes,
+        max_file_bytes=settings.upload_max_file_bytes,
+        memory_threshold=settings.upload_memory_bytes,
+        max_pixels=settings.upload_max_pixels,
+    )
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -88,7 +100,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         usage=open_usage(settings.redis_url, database),
     )
     admission = Admission(settings.max_in_flight)
-    app.extensions["gateway"] = AppState(settings, deps, RequestLog(database), admission, database)
+    os.makedirs(settings.upload_path, mode=0o700, exist_ok=True)
+    app.extensions["gateway"] = AppState(
+        settings, deps, RequestLog(database), admission, database, upload_limits(settings)
+    )
     access_log.init_app(app, settings.access_log, trust_request_id=settings.trusted_proxies > 0)
     metrics.init_app(app, settings, admission)
     error_handlers.register(app)

@@ -71,6 +71,7 @@ class Trace:
     # Edits and variations: each input file's hash, size, format and dimensions (never
     # its bytes), for the request log.
     uploads: tuple[dict[str, Any], ...] = ()
+    operation: str = GENERATIONS  # the route: generations, edits or variations
 
 
 def _no_saved_configs(name: str) -> tuple[int, dict[str, Any]]:

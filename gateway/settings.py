@@ -96,6 +96,23 @@ class Settings:
     max_upstream_bytes: int = _env(
         "GATEWAY_MAX_UPSTREAM_BYTES", parse.whole(1 << 16, 1 << 30), 64 << 20
     )
+    # Image edits and variations (multipart uploads): the whole body, one file, the size
+    # past which a file is spooled to disk instead of memory, and the most pixels an
+    # input image may declare (at most Pillow's own bomb threshold, 89,478,485).
+    upload_max_bytes: int = _env(
+        "GATEWAY_UPLOAD_MAX_BYTES", parse.whole(1 << 20, 4 << 30), 100 << 20
+    )
+    upload_max_file_bytes: int = _env(
+        "GATEWAY_UPLOAD_MAX_FILE_BYTES", parse.whole(1 << 16, 4 << 30), 50 << 20
+    )
+    upload_memory_bytes: int = _env(
+        "GATEWAY_UPLOAD_MEMORY_BYTES", parse.whole(0, 64 << 20), 512 << 10
+    )
+    upload_max_pixels: int = _env(
+        "GATEWAY_UPLOAD_MAX_PIXELS", parse.whole(1, 89_478_485), 8192 * 8192
+    )
+    # Where uploads are spooled while their request runs; unset: <data_dir>/uploads.
+    upload_dir: str | None = _env("GATEWAY_UPLOAD_DIR", str, None, path=os.path.abspath)
     # gunicorn (read by gunicorn.conf.py; here so that every variable is validated once).
     bind: str = _env("GATEWAY_BIND", parse.bind, "0.0.0.0:8787", path=parse.absolute_bind)
     # gthread: one OS thread per call in flight; gevent: one greenlet per connection
@@ -193,6 +210,10 @@ class Settings:
             )
         if self.max_requests_jitter > self.max_requests > 0:
             raise SettingsError("GATEWAY_MAX_REQUESTS_JITTER: must not exceed GATEWAY_MAX_REQUESTS")
+        if self.upload_max_file_bytes > self.upload_max_bytes:
+            raise SettingsError(
+                "GATEWAY_UPLOAD_MAX_FILE_BYTES: must not exceed GATEWAY_UPLOAD_MAX_BYTES"
+            )
         if self.metrics_dir and self.metrics_dir == self.data_dir:
             # Every *.db file there is read as a metric file, gateway.db included.
             raise SettingsError("GATEWAY_METRICS_DIR: must not be GATEWAY_DATA_DIR itself")
@@ -221,6 +242,11 @@ class Settings:
     @property
     def images_dir(self) -> str:
         return os.path.join(self.data_dir, "images")
+
+    @property
+    def upload_path(self) -> str:
+        """Where uploads are spooled: GATEWAY_UPLOAD_DIR or <data_dir>/uploads."""
+        return self.upload_dir or os.path.join(self.data_dir, "uploads")
 
     @property
     def cache_dir(self) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask
 
+from ..uploads import UploadLimits
 from . import files, health, images, metrics, openapi
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class AppState:
     admission: Admission
     # The store (SQLite by default, PostgreSQL with GATEWAY_DATABASE_URL).
     database: Database
+    # The bounds edits and variations are read under (GATEWAY_UPLOAD_* settings).
+    upload_limits: UploadLimits = field(default_factory=UploadLimits)
 
 
 def register_blueprints(app: Flask) -> None:

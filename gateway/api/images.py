@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wsgi import get_input_stream
 
 from .. import headers as h
 from ..cost import dollars
 from ..error_handlers import http_response, render, store_unavailable
 from ..errors import GatewayError, Overloaded, UnsupportedMediaType, http_error
+from ..models import EDITS, VARIATIONS, ImageResult
 from ..observability import metrics
-from ..pipeline import Trace, generate
+from ..pipeline import Trace, generate, transform
 from ..redact import forget, remember
 from ..schemas.headers import trace_id_or_new
 from ..store.database import UNAVAILABLE
+from ..uploads import read_edit, read_variation
 
 if TYPE_CHECKING:
     from . import AppState
 
 bp = Blueprint("images", __name__)
 log = logging.getLogger("gateway.images")
-ROUTE = "generations"  # the ``route`` label of gateway_overloaded_total
 
 
 def _check_content_type() -> None:
@@ -76,20 +80,36 @@ def _read_body(limit: int) -> bytes:
 
 @bp.post("/v1/images/generations")
 def generations() -> Response:
+    return _admitted("generations", _generate)
+
+
+@bp.post("/v1/images/edits")
+def edits() -> Response:
+    """OpenAI's multipart form: images (``image`` or ``image[]``), ``mask``, ``prompt``..."""
+    return _admitted(EDITS, functools.partial(_upload, EDITS, read_edit))
+
+
+@bp.post("/v1/images/variations")
+def variations() -> Response:
+    return _admitted(VARIATIONS, functools.partial(_upload, VARIATIONS, read_variation))
+
+
+def _admitted(route: str, run: Callable[[AppState, Trace, Headers], ImageResult]) -> Response:
     """Admit the call first: beyond the capacity it is refused before its body is read."""
     state = current_app.extensions["gateway"]
     started = time.monotonic()
     trace = Trace(trace_id=trace_id_or_new(request.headers.get(h.TRACE_ID)))
+    trace.operation = route
     if not state.admission.enter():
-        return _overloaded(state, trace, started)
+        return _overloaded(state, trace, started, route)
     try:
         # The answer is bytes, built in full here: its place is free once it is made.
-        return _generate(state, trace, started)
+        return _answer(state, trace, started, run)
     finally:
         state.admission.leave()
 
 
-def _overloaded(state: AppState, trace: Trace, started: float) -> Response:
+def _overloaded(state: AppState, trace: Trace, started: float, route: str) -> Response:
     """503 at once: no body read, no pipeline, no wait on SQLite (the row is dropped,
     and counted, if the request log's queue is full)."""
     exc = Overloaded(state.admission.capacity)
@@ -98,21 +118,48 @@ def _overloaded(state: AppState, trace: Trace, started: float) -> Response:
     row = _log_row(trace, g.request_id, response, exc.code, started, state)
     if not state.request_log.offer(row):
         metrics.log_row_dropped()
-    metrics.overloaded(ROUTE)
+    metrics.overloaded(route)
     metrics.record(trace, response.status_code, time.monotonic() - started)
     g.access_fields = row
     return response
 
 
-def _generate(state: AppState, trace: Trace, started: float) -> Response:
+def _generate(state: AppState, trace: Trace, headers: Headers) -> ImageResult:
+    _check_content_type()
+    raw = _read_body(state.settings.max_body_bytes)
+    return generate(raw, headers, trace, state.deps, request.url_root)
+
+
+def _upload(
+    operation: str, reader: Callable[..., Any], state: AppState, trace: Trace, headers: Headers
+) -> ImageResult:
+    """An edit or variation: the form is read (spooled, checked) only once the pipeline
+    knows the caller, from the raw input, under the upload limits rather than the JSON
+    body's ``MAX_CONTENT_LENGTH``."""
+    settings = state.settings
+    read_form = functools.partial(
+        reader,
+        get_input_stream(request.environ, safe_fallback=False),
+        content_type=request.headers.get("content-type"),
+        content_length=request.content_length,
+        limits=state.upload_limits,
+        spool_dir=settings.upload_path,
+    )
+    return transform(operation, read_form, headers, trace, state.deps, request.url_root)
+
+
+def _answer(
+    state: AppState,
+    trace: Trace,
+    started: float,
+    run: Callable[[AppState, Trace, Headers], ImageResult],
+) -> Response:
     rid = g.request_id
     error_code = None
     headers = Headers.of(request.environ)
     _remember_secrets(headers)
     try:
-        _check_content_type()
-        raw = _read_body(state.settings.max_body_bytes)
-        result = generate(raw, headers, trace, state.deps, request.url_root)
+        result = run(state, trace, headers)
         response = Response(result.body, status=result.status, mimetype="application/json")
         response.headers.update(result.headers)
     except GatewayError as exc:
@@ -202,4 +249,6 @@ def _log_row(
         "cache_status": trace.cache_status,
         "images": trace.images,
         "cost_micro_usd": trace.cost_micro_usd,
+        "operation": trace.operation,
+        "uploads": json.dumps(trace.uploads) if trace.uploads else None,
     }

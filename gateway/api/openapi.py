@@ -19,6 +19,7 @@ from marshmallow import INCLUDE, Schema, fields
 from .. import headers as h
 from ..image_formats import CONTENT_TYPES
 from ..schemas.images import ImageGenerationSchema
+from ..schemas.upload_forms import ImageEditForm, ImageVariationForm
 
 bp = Blueprint("openapi", __name__)
 EXTENSION = "gateway.openapi"  # app.extensions key: the document's JSON bytes
@@ -113,27 +114,62 @@ def _error(description: str) -> dict[str, Any]:
     return _json("Error", description)
 
 
-def _generations() -> dict[str, Any]:
+# How the upload routes' refusals differ from a JSON body's.
+UPLOAD_ERRORS = {
+    400: "A malformed form, a field a model does not take, or an image that is not a "
+    "PNG, JPEG or WEBP, is truncated, or declares too many pixels; 'param' names the field.",
+    413: "The form is larger than GATEWAY_UPLOAD_MAX_BYTES, or one file larger than "
+    "GATEWAY_UPLOAD_MAX_FILE_BYTES (or its model's limit).",
+    415: "The body was not sent as multipart/form-data.",
+}
+
+
+def _images_post(
+    operation_id: str, summary: str, content_type: str, schema: str, errors: dict[int, str]
+) -> dict[str, Any]:
     parameters = [
         {"in": "header", "name": name, "required": False, "description": text}
         | {"schema": {"type": "string"}}
         for name, text in HEADERS.items()
     ]
-    responses = {200: _json("ImagesResponse", "The provider's answer, byte for byte.")}
-    responses |= {status: _error(text) for status, text in ERRORS.items()}
+    responses = {200: _json("ImagesResponse", "The provider's answer, in OpenAI's shape.")}
+    responses |= {status: _error(text) for status, text in (ERRORS | errors).items()}
     return {
         "post": {
-            "operationId": "createImage",
-            "summary": "Generate images (OpenAI's body) through the routed providers.",
+            "operationId": operation_id,
+            "summary": summary,
             "parameters": parameters,
             "security": [{"bearerAuth": []}, {}],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": "ImageGenerationRequest"}},
-            },
+            "requestBody": {"required": True, "content": {content_type: {"schema": schema}}},
             "responses": responses,
         }
     }
+
+
+def _generations() -> dict[str, Any]:
+    summary = "Generate images (OpenAI's body) through the routed providers."
+    return _images_post("createImage", summary, "application/json", "ImageGenerationRequest", {})
+
+
+def _edits() -> dict[str, Any]:
+    summary = (
+        "Edit images (OpenAI's multipart form): inpaint with a mask, change by prompt, "
+        "combine reference images; mapped to each provider's edit API."
+    )
+    return _images_post(
+        "createImageEdit", summary, "multipart/form-data", "ImageEditRequest", UPLOAD_ERRORS
+    )
+
+
+def _variations() -> dict[str, Any]:
+    summary = "Variations of one image (OpenAI's multipart form, dall-e-2)."
+    return _images_post(
+        "createImageVariation",
+        summary,
+        "multipart/form-data",
+        "ImageVariationRequest",
+        UPLOAD_ERRORS,
+    )
 
 
 def _files() -> dict[str, Any]:
@@ -239,6 +275,8 @@ def build() -> dict[str, Any]:
         info={"description": "Self-hosted, Portkey-compatible gateway for AI image generation."},
     )
     spec.components.schema("ImageGenerationRequest", schema=ImageGenerationSchema)
+    spec.components.schema("ImageEditRequest", schema=ImageEditForm)
+    spec.components.schema("ImageVariationRequest", schema=ImageVariationForm)
     one_of = {"anyOf": [{"required": ["url"]}, {"required": ["b64_json"]}]}
     spec.components.schema("Image", one_of, schema=ImageSchema)
     spec.components.schema("ImagesResponse", schema=ImagesResponseSchema)
@@ -257,6 +295,8 @@ def build() -> dict[str, Any]:
         {"type": "http", "scheme": "bearer", "description": "GATEWAY_METRICS_TOKEN."},
     )
     spec.path(path="/v1/images/generations", operations=_generations())
+    spec.path(path="/v1/images/edits", operations=_edits())
+    spec.path(path="/v1/images/variations", operations=_variations())
     spec.path(path="/v1/images/files/{name}", operations=_files())
     for path, operations in _health().items():
         spec.path(path=path, operations=operations)

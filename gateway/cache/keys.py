@@ -4,10 +4,11 @@ The key is SHA-256 over canonical JSON of everything that decides the answer: th
 team, the provider and the endpoint it is called at, every parameter after
 ``override_params`` with the effective model, ``n``, size, quality, style and response
 format in place of what was sent (so a body that spells out a default and one that
-leaves it out share an entry), and who pays. Credentials and forwarded headers enter
-only as an HMAC under a per-install secret: the key is stored as a row id, and a
-plain hash of a provider key would let anyone holding the database test guesses
-against it.
+leaves it out share an entry), and who pays. An edit or variation adds its route and
+the SHA-256 of every input image and the mask (computed as they were received).
+Credentials and forwarded headers enter only as an HMAC under a per-install secret:
+the key is stored as a row id, and a plain hash of a provider key would let anyone
+holding the database test guesses against it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..models import ImageRequest, Target
+from ..models import GENERATIONS, ImageRequest, Target
 
 # Bump when the key's contents change: old entries then simply stop matching.
 KEY_VERSION = 2
@@ -75,4 +76,9 @@ def cache_key(
         "params": {**request.params, **effective},
         "identity": identity,
     }
+    if request.operation != GENERATIONS:
+        # An edit or variation: the route, and every input file by its hash and place
+        # (images in order, then the mask), so other images never share an entry.
+        body["operation"] = request.operation
+        body["uploads"] = [[u.param, u.sha256, u.size] for u in request.uploads]
     return hashlib.sha256(canonical(body)).hexdigest()

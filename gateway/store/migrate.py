@@ -235,8 +235,14 @@ ADOPTED_TABLES = frozenset(
 )
 
 
+#: Columns that revisions after :data:`ADOPTED` add to its tables: (table, column).
+LATER_COLUMNS = frozenset({("request_log", "operation"), ("request_log", "uploads")})
+
+
 def _later_table(diff: tuple[Any, ...]) -> bool:
-    """A table (or its index) that a revision after :data:`ADOPTED` creates."""
+    """A table (or its index, or a column) that a revision after :data:`ADOPTED` adds."""
+    if diff[0] == "add_column":
+        return (diff[2], diff[3].name) in LATER_COLUMNS
     if diff[0] == "add_table":
         return diff[1].name not in ADOPTED_TABLES
     if diff[0] == "add_index":

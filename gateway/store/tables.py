@@ -71,6 +71,8 @@ request_log = Table(
     Column("cache_status", Text),
     Column("images", Integer),
     Column("cost_micro_usd", Int64),
+    Column("operation", Text),  # generations, edits, variations (0003)
+    Column("uploads", Text),  # JSON: each input file's hash, size, format, dimensions
     Index("request_log_trace", "trace_id"),
     Index("request_log_time", "created_at"),
     Index("request_log_status", "status", "created_at"),

@@ -77,6 +77,8 @@ def test_logs_json_filters_by_trace_and_status(store_case, monkeypatch):
             "cache_status": None,
             "images": None,
             "cost_micro_usd": None,
+            "operation": None,
+            "uploads": None,
         }
     ]
     out = runner.invoke(main, ["logs", "--json", "--status", "5xx"])

@@ -240,7 +240,7 @@ def test_body_over_the_limit_is_413_json(make_app):
     ("method", "path", "status", "code"),
     [
         ("get", URL, 405, "method_not_allowed"),
-        ("get", "/v1/images/edits", 404, "not_found"),
+        ("get", "/v1/images/unknown", 404, "not_found"),
         ("post", "/", 404, "not_found"),
         ("delete", "/healthz", 405, "method_not_allowed"),
     ],

@@ -44,6 +44,8 @@ def test_paths_name_only_routes_the_app_has(app, document):
     assert set(document["paths"]) <= rules
     assert set(document["paths"]) == {
         "/v1/images/generations",
+        "/v1/images/edits",
+        "/v1/images/variations",
         "/v1/images/files/{name}",
         "/healthz",
         "/readyz",
@@ -156,3 +158,26 @@ def test_the_document_is_built_once_per_app(app, client):
 def test_the_document_needs_no_key_and_answers_head(client):
     assert client.head("/v1/openapi.json").status_code == 200
     assert client.post("/v1/openapi.json").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("path", "component", "required"),
+    [
+        ("/v1/images/edits", "ImageEditRequest", ["image", "prompt"]),
+        ("/v1/images/variations", "ImageVariationRequest", ["image"]),
+    ],
+)
+def test_the_upload_routes_take_multipart_forms_with_binary_files(
+    document, path, component, required
+):
+    operation = document["paths"][path]["post"]
+    content = operation["requestBody"]["content"]
+    assert list(content) == ["multipart/form-data"]
+    assert content["multipart/form-data"]["schema"]["$ref"] == f"#/components/schemas/{component}"
+    schema = document["components"]["schemas"][component]
+    assert sorted(schema["required"]) == required
+    assert schema["properties"]["image"]["format"] == "binary"
+    assert "413" in operation["responses"] and "415" in operation["responses"]
+    assert "GATEWAY_UPLOAD_MAX_BYTES" in operation["responses"]["413"]["description"]
+    headers = {p["name"] for p in operation["parameters"]}
+    assert {"x-portkey-provider", "x-portkey-config", "x-portkey-virtual-key"} <= headers

@@ -162,3 +162,56 @@ def test_canonical_json_is_stable_and_refuses_nan():
     assert canonical({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
     with pytest.raises(ValueError, match="not JSON compliant"):
         canonical({"x": float("nan")})
+
+
+def _upload(param: str, data: bytes):
+    import hashlib
+
+    from gateway.models import Upload
+
+    return Upload(
+        param=param,
+        format="png",
+        width=2,
+        height=2,
+        has_alpha=True,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
+def _edit_key(images, mask=None, operation="edits"):
+    from dataclasses import replace
+
+    from gateway.cache.keys import cache_key
+    from gateway.models import ImageRequest
+
+    request = ImageRequest(
+        params={"prompt": "a hat", "model": "gpt-image-1"},
+        raw=b"",
+        model="gpt-image-1",
+        prompt="a hat",
+        n=1,
+        size="auto",
+        quality="auto",
+        style=None,
+        response_format="b64_json",
+    )
+    request = replace(request, operation=operation, images=tuple(images), mask=mask)
+    return cache_key(
+        team=None, provider="openai", endpoint="https://x/v1", request=request, identity="i"
+    )
+
+
+def test_an_edit_key_covers_every_input_image_and_the_mask():
+    a, b = _upload("image[0]", b"A"), _upload("image[1]", b"B")
+    base = _edit_key([a, b])
+    assert base == _edit_key([a, b])
+    assert base != _edit_key([a, _upload("image[1]", b"C")])  # another image
+    assert base != _edit_key([b, a])  # the same images in another order
+    assert base != _edit_key([a, b], mask=_upload("mask", b"M"))
+    assert _edit_key([a, b], mask=_upload("mask", b"M")) != _edit_key(
+        [a, b], mask=_upload("mask", b"N")
+    )
+    assert _edit_key([a]) != _edit_key([a], operation="variations")
