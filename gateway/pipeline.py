@@ -37,7 +37,7 @@ from .schemas.images import ImageGenerationSchema
 from .settings import Settings
 from .strict_json import loads_object
 from .uploads import EditRequest, VariationRequest
-from .uploads.reader import INTEGERS
+from .uploads.reader import INTEGERS, check_upload
 
 _BODY_SCHEMA = ImageGenerationSchema()
 _INTEGERS = frozenset(INTEGERS)  # the form fields the upload checks read as numbers
@@ -196,6 +196,10 @@ def _form_params(form: EditRequest | VariationRequest) -> dict[str, Any]:
     }
 
 
+def _check_upload(request: ImageRequest) -> None:
+    check_upload(request.operation, request.model, request.params, request.images, request.mask)
+
+
 def _serve(front: _Front, body: Body, trace: Trace, deps: Deps, public_url: str) -> ImageResult:
     options, caller, root, leaves = front.options, front.caller, front.root, front.leaves
     team = trace.team
@@ -221,6 +225,7 @@ def _serve(front: _Front, body: Body, trace: Trace, deps: Deps, public_url: str)
         operation=body.operation,
         images=body.images,
         mask=body.mask,
+        check_upload=_check_upload if body.images else None,
     )
     if len(leaves) == 1:  # a clear 400 for a request its only target cannot serve
         trace.request = attempt.request_for(leaves[0], providers.get(leaves[0].provider or ""))

@@ -13,7 +13,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from .. import providers
 from ..errors import (
@@ -41,35 +41,10 @@ from ..routing.nodes import Leaf
 from ..routing.retry import retry_after
 from ..settings import Settings
 from . import custom_hosts, fanout, preflight
+from .answer_cache import AnswerCache, Answered
 from .delivery import Origin, origin_of
 from .signing import Signer
 from .transport import Transport
-
-
-@dataclass(frozen=True)
-class Answered:
-    """The payload of a successful attempt: the answer for the client."""
-
-    request: ImageRequest
-    result: ImageResult
-    origin: Origin
-
-
-class AnswerCache(Protocol):
-    """One request's cache as the attempts use it (``gateway.cache.RequestCache``): a
-    target's key, looked up before its calls; its answer stored once routing is done."""
-
-    def key(
-        self, provider: str, request: ImageRequest, target: Target, url: str | None
-    ) -> str | None: ...
-
-    def lookup(self, leaf: Leaf, key: str | None, response_format: str) -> ImageResult | None:
-        """The cached answer, or None; records the target's cache status."""
-
-    def save(self, leaf: Leaf, key: str | None, answered: Answered) -> Answered: ...
-
-    def status_of(self, path: str) -> str:
-        """``x-portkey-cache-status`` when the target at ``path`` gave the answer."""
 
 
 def _not_worth_retrying(exc: GatewayError, ok: bool) -> bool:
@@ -132,6 +107,8 @@ class Attempts:
     operation: str = GENERATIONS
     images: tuple[Upload, ...] = ()
     mask: Upload | None = None
+    # The upload limits of the model a target resolves to (``uploads.check_upload``).
+    check_upload: Callable[[ImageRequest], None] | None = None
 
     def request_for(self, leaf: Leaf, provider: providers.Provider) -> ImageRequest:
         known = self._resolved.get(leaf.path)
@@ -149,7 +126,12 @@ class Attempts:
         if not uploaded:
             return resolve(provider.capabilities, params, raw)
         served = providers.serving(provider, self.operation)
-        return resolve_upload(served.capabilities, self.operation, params, self.images, self.mask)
+        request = resolve_upload(
+            served.capabilities, self.operation, params, self.images, self.mask
+        )
+        if self.check_upload is not None:
+            self.check_upload(request)
+        return request
 
     def target(self, leaf: Leaf, provider: providers.Provider) -> Target:
         base_url, pinned = leaf.base_url or self.base_urls.get(provider.name), None

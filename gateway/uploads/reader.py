@@ -152,8 +152,11 @@ def _checked(
 ) -> tuple[str, dict[str, Any], tuple[Upload, ...], Upload | None]:
     values = _values(_text(form, route, limits), route)
     image_spools, mask_spool = _files(form, route)
-    model = values.get("model") or route.default_model
-    rules = checks.model_limits(model, route.table, route.refused, route.generic, route.name)
+    named = values.get("model")
+    model = named or route.default_model
+    # An unnamed model is each target's default (OpenAI's, Bedrock's, ...): the generic
+    # limits here, that model's own once a target resolves it (``check_upload``).
+    rules = _rules(route, named) if named else route.generic
     checks.check_values(model, rules, values)
     checks.check_count(model, rules, len(image_spools))
     array = len(image_spools) > 1 or image_spools[0].field == "image[]"
@@ -165,6 +168,29 @@ def _checked(
     mask = _upload(mask_spool, "mask", limits) if mask_spool else None
     checks.check_mask(model, rules, mask, images[0])
     return model, values, images, mask
+
+
+def _rules(route: Route, model: str) -> ModelLimits:
+    return checks.model_limits(model, route.table, route.refused, route.generic, route.name)
+
+
+def check_upload(
+    operation: str,
+    model: str,
+    params: Mapping[str, Any],
+    images: tuple[Upload, ...],
+    mask: Upload | None,
+) -> None:
+    """The checks of ``model``'s limits, for a target whose model is not the one the
+    form named (its default, or a config's ``override_params``): a 400, or a skip in a
+    fallback, before that target is called. No file is read again."""
+    route = EDITS if operation == EDITS.name else VARIATIONS
+    rules = _rules(route, model)
+    values = {k: params[k] for k in route.text if params.get(k) is not None and k != "model"}
+    checks.check_values(model, rules, values)
+    checks.check_count(model, rules, len(images))
+    checks.check_images(model, rules, images)
+    checks.check_mask(model, rules, mask, images[0])
 
 
 def _files(form: Form, route: Route) -> tuple[list[Spool], Spool | None]:

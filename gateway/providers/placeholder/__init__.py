@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..base import Provider
-from .capabilities import CAPABILITIES
+from ..base import Operation, Provider
+from .capabilities import CAPABILITIES, UPLOAD_CAPABILITIES
 from .images import NAME, build_call, generate, parse_reply
 from .pricing import price
 
@@ -20,4 +20,7 @@ PROVIDER = Provider(
     credentials=_no_credentials,
     local=generate,
     price=price,
+    # Answered by ``generate`` too (``local``): these name the table and the price.
+    edits=Operation(UPLOAD_CAPABILITIES, build_call, parse_reply, price),
+    variations=Operation(UPLOAD_CAPABILITIES, build_call, parse_reply, price),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..capabilities import Capabilities, ModelSpec
 
 MIN_SIDE = 64
@@ -18,4 +20,10 @@ CAPABILITIES = Capabilities(
             defaults={"size": "1024x1024"},
         )
     },
+)
+
+# Edits and variations keep the input image's size unless one is asked for.
+UPLOAD_CAPABILITIES = replace(
+    CAPABILITIES,
+    models={"placeholder": replace(CAPABILITIES.models["placeholder"], defaults={"size": "auto"})},
 )

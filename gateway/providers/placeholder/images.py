@@ -16,8 +16,17 @@ import struct
 import zlib
 
 from ...errors import InvalidRequest
-from ...models import GeneratedImage, ImageRequest, ImageResult, ProviderCall, ProviderReply, Target
+from ...models import (
+    GENERATIONS,
+    GeneratedImage,
+    ImageRequest,
+    ImageResult,
+    ProviderCall,
+    ProviderReply,
+    Target,
+)
 from .. import sizes
+from . import edits
 from .capabilities import MAX_SIDE, MIN_SIDE
 
 NAME = "placeholder"
@@ -53,6 +62,8 @@ def _colours(prompt: str, index: int) -> tuple[bytes, bytes]:
 
 
 def generate(request: ImageRequest, target: Target) -> ImageResult:
+    """Every route's answer: a generation draws gradients, an edit or variation draws
+    over the input image (``edits``)."""
     width, height = sizes.parse(request.size) or (1024, 1024)
     for side, value in (("width", width), ("height", height)):
         if not MIN_SIDE <= value <= MAX_SIDE:
@@ -60,6 +71,8 @@ def generate(request: ImageRequest, target: Target) -> ImageResult:
                 f"'size' {side} must be {MIN_SIDE} to {MAX_SIDE} pixels for the placeholder.",
                 param="size",
             )
+    if request.operation != GENERATIONS:
+        return edits.answer(request, lambda w, h, i: draw(w, h, *_colours(request.prompt, i)))
     images = tuple(
         GeneratedImage(data=draw(width, height, *_colours(request.prompt, i)))
         for i in range(request.n)

@@ -8,6 +8,7 @@ from gateway.errors import GatewayError
 from gateway.uploads import Upload, checks
 from gateway.uploads.limits import EDIT_MODELS, VARIATION_MODELS, VARIATION_REFUSED
 from gateway.uploads.models import MIB
+from gateway.uploads.reader import check_upload
 
 from .bodies import body, edit, edit_body, file, image, refusal, text, variation
 
@@ -376,7 +377,31 @@ def test_variations_are_dall_e_2_only_among_openai_models(model):
     ],
 )
 def test_dall_e_2_variation_limits(parts, code, param):
-    assert _error(variation, body(*parts)) == (400, code, param)
+    assert _error(variation, body(text("model", "dall-e-2"), *parts)) == (400, code, param)
+
+
+def test_an_unnamed_model_gets_generic_checks_then_each_targets_own():
+    """Without 'model', each target resolves its own default: the form passes the
+    generic checks, and check_upload applies that model's (dall-e-2 for OpenAI)."""
+    raw = body(file("image", image("JPEG", (300, 200), "RGB")))
+    with variation(raw) as request:
+        assert (request.model_named, request.image.format) == (False, "jpeg")
+        with pytest.raises(GatewayError) as refused:
+            check_upload("variations", "dall-e-2", {}, (request.image,), None)
+        assert (refused.value.code, refused.value.param) == ("unsupported_image_format", "image")
+        check_upload("variations", "amazon.nova-canvas-v1:0", {}, (request.image,), None)
+
+
+def test_check_upload_reads_the_typed_params_of_the_target():
+    raw = body(file("image", SQUARE), text("prompt", "a hat"))
+    with edit(raw) as request:
+        images = request.images
+    with pytest.raises(GatewayError) as refused:
+        check_upload("edits", "dall-e-2", {"prompt": "x", "size": "1536x1024"}, images, None)
+    assert (refused.value.code, refused.value.param) == ("invalid_value", "size")
+    with pytest.raises(GatewayError) as refused:
+        check_upload("edits", "dall-e-3", {"prompt": "x"}, images, None)
+    assert refused.value.code == "unsupported_model"
 
 
 def test_a_variation_with_an_unknown_model_gets_generic_checks():
