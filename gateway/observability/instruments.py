@@ -48,7 +48,9 @@ class Instruments:
             return Histogram(name, doc, labels, registry=registry, buckets=BUCKETS)
 
         self.requests = counter(
-            "gateway_image_requests", "Image requests answered", ("provider", "model", "status")
+            "gateway_image_requests",
+            "Image requests answered, by route (generations, edits, variations)",
+            ("route", "provider", "model", "status"),
         )
         self.duration = histogram(
             "gateway_image_request_duration_seconds",
@@ -87,7 +89,7 @@ class Instruments:
         )
 
     def observe(self, s: Sample) -> None:
-        self.requests.labels(s.provider, s.model, s.status).inc()
+        self.requests.labels(s.route, s.provider, s.model, s.status).inc()
         self.duration.labels(s.provider, s.status_class).observe(s.duration_s)
         for provider, seconds in s.upstream:
             self.upstream.labels(provider).observe(seconds)

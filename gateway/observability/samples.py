@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .. import providers
+from ..models import EDITS, GENERATIONS, VARIATIONS
 
 if TYPE_CHECKING:
     from ..models import ImageRequest
 
+ROUTES = frozenset({GENERATIONS, EDITS, VARIATIONS})
 UNKNOWN_PROVIDER = "unknown"
 OTHER_MODEL = "other"
 # x-portkey-cache-status -> label; DISABLED is not counted.
@@ -62,12 +64,15 @@ class Finished(Protocol):
     def cost_micro_usd(self) -> int | None: ...
     @property
     def images(self) -> int | None: ...
+    @property
+    def operation(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class Sample:
     """What one request adds to the metrics; every string here is a safe label value."""
 
+    route: str  # generations, edits or variations
     provider: str
     model: str
     status: str
@@ -85,11 +90,17 @@ def provider_label(name: str | None) -> str:
     return name if name is not None and name in providers.REGISTRY else UNKNOWN_PROVIDER
 
 
-def model_label(provider: str, model: str | None) -> str:
+def model_label(provider: str, model: str | None, operation: str = GENERATIONS) -> str:
+    """``model`` when the provider's table for the route lists it, else ``other``."""
     known = providers.REGISTRY.get(provider)
-    if known is None or model is None or model not in known.capabilities.models:
+    served = known.serving(operation) if known is not None and operation in ROUTES else None
+    if served is None or model is None or model not in served.capabilities.models:
         return OTHER_MODEL
     return model
+
+
+def route_label(operation: str) -> str:
+    return operation if operation in ROUTES else OTHER_MODEL
 
 
 def sample(trace: Finished, status: int, duration_s: float) -> Sample:
@@ -97,9 +108,11 @@ def sample(trace: Finished, status: int, duration_s: float) -> Sample:
     provider = provider_label(trace.provider)
     calls = [a for a in trace.attempts if a.called]  # not skipped targets, not cache hits
     cost = trace.cost_micro_usd
+    operation = route_label(trace.operation)
     return Sample(
+        route=operation,
         provider=provider,
-        model=model_label(provider, trace.request.model if trace.request else None),
+        model=model_label(provider, trace.request.model if trace.request else None, operation),
         status=str(int(status)),
         status_class=f"{int(status) // 100}xx",
         duration_s=max(duration_s, 0.0),

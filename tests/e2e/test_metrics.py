@@ -57,8 +57,10 @@ def scrape(gateway: Gateway) -> tuple[str, dict]:
     return res.text, got
 
 
-def requests_total(got: dict, provider: str, model: str, status: str) -> float | None:
-    key = (("model", model), ("provider", provider), ("status", status))
+def requests_total(
+    got: dict, provider: str, model: str, status: str, route: str = "generations"
+) -> float | None:
+    key = (("model", model), ("provider", provider), ("route", route), ("status", status))
     return got.get(("gateway_image_requests_total", key))
 
 

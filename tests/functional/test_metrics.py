@@ -38,8 +38,8 @@ def samples(text):
     }
 
 
-def requests_total(got, provider, model, status):
-    key = (("model", model), ("provider", provider), ("status", status))
+def requests_total(got, provider, model, status, route="generations"):
+    key = (("model", model), ("provider", provider), ("route", route), ("status", status))
     return got.get(("gateway_image_requests_total", key))
 
 
@@ -152,6 +152,6 @@ def test_openmetrics_when_the_scraper_asks_for_it(client):
     text = res.get_data(as_text=True)
     assert text.endswith("# EOF\n")
     assert (
-        'gateway_image_requests_total{model="placeholder",provider="placeholder",status="200"} 1.0'
+        'gateway_image_requests_total{model="placeholder",provider="placeholder",route="generations",status="200"} 1.0'
         in text
     )

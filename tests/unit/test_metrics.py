@@ -120,6 +120,16 @@ def test_a_cache_hit_is_not_an_upstream_call():
     assert (s.upstream, s.cache, s.cost_usd) == ((("openai", 0.5),), "hit", 0.0)
 
 
+def test_edits_are_counted_under_their_route_with_the_edit_tables_models():
+    trace = Trace(trace_id="t", provider="placeholder", target="config")
+    trace.operation = "edits"
+    trace.request = image_request("placeholder")
+    s = sample(trace, 200, 1.0)
+    assert (s.route, s.provider, s.model) == ("edits", "placeholder", "placeholder")
+    trace.operation = "nonsense"
+    assert sample(trace, 200, 1.0).route == "other"
+
+
 def test_a_single_target_is_no_fallback_even_with_retries():
     trace = Trace(trace_id="t", provider="openai", target="config")
     trace.attempts = (
@@ -141,8 +151,9 @@ def test_instruments_count_what_the_samples_say():
     instruments.observe(sample(Trace(trace_id="t2", provider=SECRET), 400, 0.001))
     got = values(instruments)
     labels = (("model", "dall-e-3"), ("provider", "openai"))
-    assert got["gateway_image_requests_total", (*labels, ("status", "200"))] == 3
-    rejected = (("model", "other"), ("provider", "unknown"), ("status", "400"))
+    route = ("route", "generations")
+    assert got["gateway_image_requests_total", (*labels, route, ("status", "200"))] == 3
+    rejected = (("model", "other"), ("provider", "unknown"), route, ("status", "400"))
     assert got["gateway_image_requests_total", rejected] == 1
     assert got["gateway_images_total", labels] == 3
     assert got["gateway_cost_usd_total", labels] == pytest.approx(0.12, abs=1e-12)
