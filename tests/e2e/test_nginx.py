@@ -316,6 +316,55 @@ def test_body_over_one_mib_gets_nginx_json_413_and_never_reaches_the_gateway(
     assert gateway.log_rows("big", timeout=0.5) == []
 
 
+def _upload(http: requests.Session, url: str, size: int, trace: str) -> requests.Response:
+    """An edit whose image part is ``size`` bytes of a PNG (a real one, padded after IEND,
+    which Pillow ignores): the placeholder draws over it."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (9, 9, 9)).save(out, "PNG")
+    data = out.getvalue()
+    data += b"\0" * max(size - len(data), 0)
+    return http.post(
+        url + "/v1/images/edits",
+        files={"image": ("a.png", data, "image/png")},
+        data={"prompt": "a boat", "response_format": "b64_json"},
+        headers={"x-portkey-provider": "placeholder", "x-portkey-trace-id": trace},
+        timeout=60,
+    )
+
+
+def test_an_upload_over_one_mib_reaches_the_gateway_on_the_upload_routes_only(
+    proxied: Any, http: requests.Session
+) -> None:
+    gateway, nginx = proxied
+    response = _upload(http, nginx.base_url, 3 << 20, "nginx-upload-ok")
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["data"]) == 1
+    [row] = gateway.log_rows("nginx-upload-ok")
+    assert (row["operation"], row["status"]) == ("edits", 200)
+    assert json.loads(row["uploads"])[0]["bytes"] == 3 << 20
+
+
+def test_an_upload_over_the_upload_limit_gets_nginx_json_413(
+    proxied: Any, http: requests.Session
+) -> None:
+    gateway, nginx = proxied
+    response = _upload(http, nginx.base_url, Settings.upload_max_bytes + 1, "nginx-upload-big")
+
+    assert response.status_code == 413
+    assert _error(response) == {
+        "message": "The upload is larger than the 100 MiB limit of image edits and variations.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "upload_too_large",
+    }
+    assert gateway.log_rows("nginx-upload-big", timeout=0.5) == []
+
+
 def test_oversized_header_gets_nginx_json_431(
     proxied: Any, http: requests.Session, fake_provider: Any
 ) -> None:
@@ -471,7 +520,8 @@ def _seconds(value: str) -> int:
 def test_shipped_config_sets_the_limits_the_gateway_relies_on() -> None:
     d = _directives(SHIPPED_CONF.read_text())
 
-    assert d["client_max_body_size"] == ["1m"]  # = GATEWAY_MAX_BODY_BYTES (1 MiB)
+    # = GATEWAY_MAX_BODY_BYTES (1 MiB); the upload routes' = GATEWAY_UPLOAD_MAX_BYTES.
+    assert d["client_max_body_size"] == ["1m", f"{Settings.upload_max_bytes >> 20}m"]
     assert _seconds(d["proxy_read_timeout"][0]) > 300  # above the gateway's deadline
     assert d["proxy_request_buffering"] == ["on"]
     assert d["proxy_buffering"] == ["on"]
@@ -515,13 +565,15 @@ def test_shipped_config_overwrites_forwarding_headers() -> None:
 
 
 def test_every_error_page_is_an_openai_shaped_json_file() -> None:
-    pages = dict(v.split(" ", 1) for v in _directives(SHIPPED_CONF.read_text())["error_page"])
+    pages = [v.split(" ", 1) for v in _directives(SHIPPED_CONF.read_text())["error_page"]]
 
-    assert set(pages) >= {"400", "413", "414", "494", "502", "503", "504"}
-    for status, target in pages.items():
+    assert {status for status, _ in pages} >= {"400", "413", "414", "494", "502", "503", "504"}
+    # The upload routes' own 413 page names their limit (the nested location).
+    assert ["413", "/errors/413-upload.json"] in pages
+    for status, target in pages:
         uri = target.split()[-1]
-        assert uri == f"/errors/{status}.json", status
-        body = json.loads((ERRORS_DIR / f"{status}.json").read_text())
+        assert uri in (f"/errors/{status}.json", f"/errors/{status}-upload.json"), status
+        body = json.loads((ERRORS_DIR / uri.removeprefix("/errors/")).read_text())
         assert list(body) == ["error"], status
         assert list(body["error"]) == ["message", "type", "param", "code"], status
         assert body["error"]["param"] is None, status
@@ -538,5 +590,6 @@ def test_edit_lines_are_the_only_deployment_specific_lines() -> None:
         "listen",
         "metrics_scrapers",
         "server_name",
+        "upload_max",
         "upstream",
     ]
