@@ -106,6 +106,35 @@ def test_the_first_image_inline_as_the_readme_says(readme_gateway: ReadmeCheckou
         assert png_size(base64.b64decode(item["b64_json"], validate=True)) == (512, 512)
 
 
+def _fetched_pngs(answer: dict, count: int) -> list[bytes]:
+    assert set(answer) == {"created", "data"}, answer
+    assert len(answer["data"]) == count
+    pngs = []
+    with requests.Session() as session:
+        session.trust_env = False
+        for item in answer["data"]:
+            assert item["url"].startswith(f"http://localhost:{PORT}/v1/images/files/")
+            res = session.get(item["url"], timeout=30)
+            assert res.status_code == 200, res.text
+            assert res.content.startswith(PNG_SIGNATURE)
+            pngs.append(res.content)
+    return pngs
+
+
+def test_the_edit_and_variation_examples_as_written(readme_gateway: ReadmeCheckout) -> None:
+    """The README's curl -F examples: make lighthouse.png, edit it, then vary it."""
+    edited = run_json(readme_gateway, readme_gateway.block("Edit an image", 0))
+    lighthouse = readme_gateway.root / "lighthouse.png"
+    assert png_size(lighthouse.read_bytes()) == (512, 512)
+    [png] = _fetched_pngs(edited, 1)
+    assert png_size(png) == (256, 256)
+
+    varied = run_json(readme_gateway, readme_gateway.block("Edit an image", 1))
+    first, second = _fetched_pngs(varied, 2)
+    assert png_size(first) == png_size(second) == (512, 512)  # the input's size
+    assert first != second
+
+
 @pytest.mark.parametrize(
     ("markdown", "message"),
     [
