@@ -152,6 +152,6 @@ def test_openmetrics_when_the_scraper_asks_for_it(client):
     text = res.get_data(as_text=True)
     assert text.endswith("# EOF\n")
     assert (
-        'gateway_image_requests_total{model="placeholder",provider="placeholder",route="generations",status="200"} 1.0'
-        in text
+        'gateway_image_requests_total{model="placeholder",provider="placeholder",'
+        'route="generations",status="200"} 1.0' in text
     )

@@ -177,7 +177,8 @@ def test_the_upload_routes_take_multipart_forms_with_binary_files(
     schema = document["components"]["schemas"][component]
     assert sorted(schema["required"]) == required
     assert schema["properties"]["image"]["format"] == "binary"
-    assert "413" in operation["responses"] and "415" in operation["responses"]
+    assert "413" in operation["responses"]
+    assert "415" in operation["responses"]
     assert "GATEWAY_UPLOAD_MAX_BYTES" in operation["responses"]["413"]["description"]
     headers = {p["name"] for p in operation["parameters"]}
     assert {"x-portkey-provider", "x-portkey-config", "x-portkey-virtual-key"} <= headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 from gateway.models import ProviderCall, StreamedBody, Upload
 from gateway.outbound.body_reader import BodyReader
@@ -51,9 +52,9 @@ def test_close_midway_closes_the_open_file(tmp_path):
 
 
 class _Echo(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers["content-length"])
         _Echo.received.append((dict(self.headers), self.rfile.read(length)))
         self.send_response(200)
