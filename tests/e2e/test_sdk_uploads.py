@@ -55,6 +55,11 @@ def portkey_client(gateway, **options):
     )
 
 
+def _rows(gateway, trace: str, count: int) -> list[dict] | None:
+    rows = gateway.log_rows(trace, timeout=0.5)
+    return rows if len(rows) == count else None
+
+
 def sizes(result) -> list[tuple[int, int]]:
     return [Image.open(io.BytesIO(base64.b64decode(d.b64_json))).size for d in result.data]
 
@@ -103,7 +108,7 @@ def test_portkey_sdk_edits_and_varies(gateway):
         )
     assert sizes(edited) == [(96, 96)]
     assert sizes(varied) == [(64, 64)] * 3
-    rows = poll(lambda: (r := gateway.log_rows("sdk-portkey-edit")) if len(r) == 2 else None, 5.0)
+    rows = poll(lambda: _rows(gateway, "sdk-portkey-edit", 2), 5.0)
     assert sorted((r["operation"], r["n"]) for r in rows) == [("edits", 1), ("variations", 3)]
 
 
