@@ -8,11 +8,13 @@ from ..calls import bearer_json_headers
 
 BASE_URL = "https://api.openai.com/v1"
 PATH = "/images/generations"
+EDITS_PATH = "/images/edits"
+VARIATIONS_PATH = "/images/variations"
 VIRTUAL_KEY_FIELDS = (KeyField("openai_organization"), KeyField("openai_project"))
 
 
-def url(target: Target) -> str:
-    return (target.base_url or BASE_URL).rstrip("/") + PATH
+def url(target: Target, path: str = PATH) -> str:
+    return (target.base_url or BASE_URL).rstrip("/") + path
 
 
 def headers(

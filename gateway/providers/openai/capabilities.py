@@ -106,3 +106,44 @@ CAPABILITIES = Capabilities(
     # Newer GPT image models not listed above (gpt-image-2.5-flare, chatgpt-image-latest).
     family_defaults={"gpt-image-": GPT_IMAGE_DEFAULTS, "chatgpt-image-": GPT_IMAGE_DEFAULTS},
 )
+
+# Edits and variations (``POST /images/edits``, ``/images/variations``). The route's
+# own limits (``gateway/uploads/limits.py``: files, masks, which options each model
+# takes) were checked before any provider sees the request; these tables agree with
+# them and only add what the generation tables check (prompt length, n, size, quality).
+# A GPT image edit keeps the input's size unless one is asked for (``auto``, OpenAI's
+# default there), which prices at the dearest size until the answer says which.
+EDIT_GPT_DEFAULTS = {**GPT_IMAGE_DEFAULTS, "size": "auto"}
+_EDIT_EXTRAS = {
+    "background": _GPT_IMAGE_EXTRAS["background"],
+    "output_format": _GPT_IMAGE_EXTRAS["output_format"],
+    "output_compression": _GPT_IMAGE_EXTRAS["output_compression"],
+    "input_fidelity": ("high", "low"),
+}
+_EDIT_NEEDS = GPT_IMAGE_NEEDS[:2]  # no streaming rule: the route refuses streaming itself
+
+
+def _gpt_edit(spec: ModelSpec, fidelity: bool = True) -> ModelSpec:
+    extras = {k: v for k, v in _EDIT_EXTRAS.items() if fidelity or k != "input_fidelity"}
+    return replace(spec, defaults=EDIT_GPT_DEFAULTS, extras=extras, needs=_EDIT_NEEDS)
+
+
+_DALL_E_2 = CAPABILITIES.models["dall-e-2"]
+_EDIT_ONLY = {name: _GPT_ONLY for name in _EDIT_EXTRAS}
+_EDIT_ONLY["input_fidelity"] = "gpt-image-1, gpt-image-1.5 and gpt-image-2 (not gpt-image-1-mini)"
+
+EDIT_CAPABILITIES = Capabilities(
+    default_model="gpt-image-1.5",  # OpenAI's default for edits
+    models={
+        "dall-e-2": _DALL_E_2,
+        "gpt-image-1": _gpt_edit(_GPT_IMAGE_1),
+        "gpt-image-1-mini": _gpt_edit(_GPT_IMAGE_1, fidelity=False),
+        "gpt-image-1.5": _gpt_edit(_GPT_IMAGE_1),
+        "gpt-image-2": _gpt_edit(_GPT_IMAGE_2),
+        "gpt-image-2-2026-04-21": _gpt_edit(_GPT_IMAGE_2),
+    },
+    model_only=_EDIT_ONLY,
+    family_defaults={"gpt-image-": EDIT_GPT_DEFAULTS, "chatgpt-image-": EDIT_GPT_DEFAULTS},
+)
+# Variations: dall-e-2 only (its generation limits; there is no prompt).
+VARIATION_CAPABILITIES = Capabilities(default_model="dall-e-2", models={"dall-e-2": _DALL_E_2})

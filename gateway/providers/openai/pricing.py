@@ -10,6 +10,14 @@ read through stored copies that quote its table
 llmreference.com/model/gpt-image-1-mini/openai-api for gpt-image-1-mini,
 runware.ai/docs/models/openai-gpt-image-1-5 for gpt-image-1.5, and
 github.com/kevinhermawan/Canvas model-info.json for DALL·E); they agree with it.
+
+Edits and variations use the same table. dall-e-2 has one per-image price per size
+for every image endpoint it serves (generations, edits, variations: its model page,
+https://developers.openai.com/api/docs/models/dall-e-2, read 2026-12-06, lists
+$0.016, $0.018 and $0.02 and names no other). A GPT image edit is priced as the
+output image it makes, as for a generation; the input images, which OpenAI bills as
+image input tokens (reported in the answer's ``usage``), are not counted, so an
+edit's cost here is a lower bound.
 """
 
 from __future__ import annotations
@@ -53,3 +61,5 @@ PRICES: PriceTable = {
     "gpt-image-1.5": _gpt_image(("0.009", "0.013"), ("0.034", "0.05"), ("0.133", "0.2")),
 }
 price = table_price(PRICES)
+# The output images of an edit or variation; input-image tokens are not counted.
+edit_price = variation_price = price
