@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..base import Provider
+from ..base import Operation, Provider
 from .api import VIRTUAL_KEY_FIELDS, credentials
-from .capabilities import CAPABILITIES
+from .capabilities import CAPABILITIES, EDIT_CAPABILITIES
+from .edits import build_edit_call
 from .images import NAME, build_call, parse_reply
 from .pricing import price
 
@@ -25,4 +26,7 @@ PROVIDER = Provider(
     image_hosts=IMAGE_HOSTS,
     price=price,
     virtual_key_fields=VIRTUAL_KEY_FIELDS,
+    # Edits answer as generations do (content-filter flags included); no variations:
+    # Azure serves no dall-e-2.
+    edits=Operation(EDIT_CAPABILITIES, build_edit_call, parse_reply, price),
 )

@@ -27,13 +27,18 @@ DEFAULT_API_VERSION = "2024-10-21"
 V1 = "v1"  # the version-less GA surface: /openai/v1/..., model = deployment name
 API_VERSION = re.compile(r"^(v1|[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?)\Z")
 PATH = "/images/generations"
+# Image edits (gpt-image-1 and later) came with the 2025-04-01-preview data-plane
+# version (learn.microsoft.com/azure/ai-foundry/openai/how-to/dall-e, "Call the image
+# edit API", read 2026-12-06); the GA default above has no /images/edits.
+EDITS_PATH = "/images/edits"
+EDITS_API_VERSION = "2025-04-01-preview"
 # Hosts of Azure resources whose endpoint root is "/openai" (an admin may store just
 # "https://res.openai.azure.com" as a virtual key's base URL).
 AZURE_OPENAI_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
-def api_version(opts: Mapping[str, str]) -> str:
-    value = opts.get("api_version") or DEFAULT_API_VERSION
+def api_version(opts: Mapping[str, str], default: str = DEFAULT_API_VERSION) -> str:
+    value = opts.get("api_version") or default
     return options.checked(value, "api_version", API_VERSION)
 
 
@@ -51,14 +56,15 @@ def _base(target: Target) -> str:
     return base
 
 
-def url(target: Target) -> str:
-    """``{base}/deployments/{id}/images/generations?api-version=...`` or the v1 form."""
-    version = api_version(target.options)
+def url(target: Target, path: str = PATH, default_version: str = DEFAULT_API_VERSION) -> str:
+    """``{base}/deployments/{id}{path}?api-version=...`` or the v1 form; the version is
+    the target's own, else ``default_version``."""
+    version = api_version(target.options, default_version)
     base = _base(target)
     if version == V1:
-        return base + "/v1" + PATH
+        return base + "/v1" + path
     deployment = options.segment(target.options, "deployment_id", NAME)
-    return f"{base}/deployments/{deployment}{PATH}?api-version={version}"
+    return f"{base}/deployments/{deployment}{path}?api-version={version}"
 
 
 def bearer_token(opts: Mapping[str, str]) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..capabilities import Capabilities
 from ..openai.capabilities import CAPABILITIES as OPENAI
+from ..openai.capabilities import EDIT_CAPABILITIES as OPENAI_EDITS
 
 MODELS = ("dall-e-3", "gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5")
 
@@ -26,4 +27,15 @@ CAPABILITIES = Capabilities(
     model_only=OPENAI.model_only,
     implied_by=OPENAI.implied_by,
     family_defaults=OPENAI.family_defaults,
+)
+
+# Edits: the GPT image models Azure serves, with OpenAI's edit limits. Azure documents
+# image edits for gpt-image-1 (its default here: the model its edit guide names) and
+# later models, not for dall-e-3; it serves no dall-e-2, so it has no variations.
+EDIT_MODELS = ("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5")
+EDIT_CAPABILITIES = Capabilities(
+    default_model="gpt-image-1",
+    models={name: OPENAI_EDITS.models[name] for name in EDIT_MODELS},
+    model_only=OPENAI_EDITS.model_only,
+    family_defaults=OPENAI_EDITS.family_defaults,
 )
