@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from ..base import Provider
+from ..base import Operation, Provider
 from .api import VIRTUAL_KEY_FIELDS, credentials
-from .capabilities import CAPABILITIES
+from .capabilities import CAPABILITIES, EDIT_CAPABILITIES, VARIATION_CAPABILITIES
+from .edits import build_call as build_edit
+from .edits import build_variation
 from .images import NAME, build_call, parse_reply
-from .pricing import price
+from .pricing import edit_price, price
 
 PROVIDER = Provider(
     name=NAME,
@@ -16,4 +18,7 @@ PROVIDER = Provider(
     credentials=credentials,
     price=price,
     virtual_key_fields=VIRTUAL_KEY_FIELDS,
+    # Titan's and Nova Canvas's editing tasks; the answers are the generations' shape.
+    edits=Operation(EDIT_CAPABILITIES, build_edit, parse_reply, edit_price),
+    variations=Operation(VARIATION_CAPABILITIES, build_variation, parse_reply, edit_price),
 )

@@ -9,6 +9,7 @@ the ``error`` saying that the content filter blocked some or all of the images.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ...errors import InvalidRequest
@@ -54,19 +55,29 @@ def body(request: ImageRequest) -> dict[str, Any]:
         task["negativeText"] = negative
     if nova and request.params.get("style") in NOVA_STYLES:
         task["style"] = request.params["style"]
-    config: dict[str, Any] = {"numberOfImages": request.n}
-    parsed = params.size(request)
-    if parsed is not None:
+    settings = config(request, params.size(request), request.params)
+    return {"taskType": "TEXT_IMAGE", "textToImageParams": task, "imageGenerationConfig": settings}
+
+
+def config(
+    request: ImageRequest, size: tuple[int, int] | None, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``imageGenerationConfig``, shared by every task: ``size`` None leaves the width and
+    height to the model (or to the input image, for in- and outpainting); ``values`` are
+    the caller's numbers (typed: an upload's form fields are parsed first)."""
+    nova = is_nova(request.model)
+    settings: dict[str, Any] = {"numberOfImages": request.n}
+    if size is not None:
         if nova:
-            _check_nova_size(request, *parsed)
-        config.update(width=parsed[0], height=parsed[1])
-    config["quality"] = "premium" if request.quality in ("hd", "premium") else "standard"
-    found = params.numbers(request.params, NOVA_RANGES if nova else TITAN_RANGES)
+            _check_nova_size(request, *size)
+        settings.update(width=size[0], height=size[1])
+    settings["quality"] = "premium" if request.quality in ("hd", "premium") else "standard"
+    found = params.numbers(values, NOVA_RANGES if nova else TITAN_RANGES)
     if "cfg_scale" in found:
-        config["cfgScale"] = found["cfg_scale"]
+        settings["cfgScale"] = found["cfg_scale"]
     if "seed" in found:
-        config["seed"] = found["seed"]
-    return {"taskType": "TEXT_IMAGE", "textToImageParams": task, "imageGenerationConfig": config}
+        settings["seed"] = found["seed"]
+    return settings
 
 
 def images(reply: ProviderReply, data: dict[str, Any]) -> list[GeneratedImage]:

@@ -25,6 +25,7 @@ calls as needed, in parallel (``gateway.outbound.fanout``): 10 calls for Stabili
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..capabilities import Capabilities, ModelSpec
 from ..sizes import ratio_sizes
@@ -167,6 +168,39 @@ CAPABILITIES = Capabilities(
         "output_format": "SD3, Stable Image Core and Ultra",
     },
 )
+
+
+# Edits and variations: Titan's and Nova Canvas's editing tasks (``edits.py``). ``auto``
+# keeps the input's size (in/outpainting) or the model's default (a variation).
+NOVA_CANVAS = "amazon.nova-canvas-v1:0"
+_UPLOADED = {"size": "auto"}
+_VARIATION_EXTRAS = {**_AMAZON, "similarity_strength": None}
+_MODES = ("DEFAULT", "PRECISE")
+_EDIT_EXTRAS = {**_VARIATION_EXTRAS, "mask_prompt": None, "outpainting_mode": _MODES}
+_TITAN_UPLOAD = replace(_TITAN, sizes=(*TITAN_SIZES, "auto"), styles=(), defaults=_UPLOADED)
+_NOVA_UPLOAD = replace(_NOVA, styles=(), defaults=_UPLOADED)
+_AMAZON_UPLOAD = {
+    "amazon.titan-image-generator-v1": _TITAN_UPLOAD,
+    "amazon.titan-image-generator-v2:0": _TITAN_UPLOAD,
+    NOVA_CANVAS: _NOVA_UPLOAD,
+}
+
+
+def _upload_table(extras: dict[str, tuple[str, ...] | None]) -> Capabilities:
+    # A model id the table does not know (an ARN): one image per call, as generations.
+    return Capabilities(
+        default_model=NOVA_CANVAS,
+        n_per_call=1,
+        models={
+            prefix + model: replace(spec, extras=extras)
+            for model, spec in _AMAZON_UPLOAD.items()
+            for prefix in _PROFILES
+        },
+    )
+
+
+EDIT_CAPABILITIES = _upload_table(_EDIT_EXTRAS)
+VARIATION_CAPABILITIES = _upload_table(_VARIATION_EXTRAS)
 
 
 def base_model(model: str) -> str:

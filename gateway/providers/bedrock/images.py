@@ -39,15 +39,18 @@ def body(request: ImageRequest) -> dict[str, Any]:
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
-    data = calls.json_body(body(request))
+    return call(target, request.model, body(request))
+
+
+def call(target: Target, model: str, payload: dict[str, Any]) -> ProviderCall:
+    """``InvokeModel`` of ``model`` with ``payload``: SigV4-signed, or a Bedrock API key."""
     signing = api.signing(target)
     headers = api.headers(target, signed=signing is not None)
-    url = api.url(target, request.model)
     return calls.post(
         target,
-        url,
+        api.url(target, model),
         headers,
-        data,
+        calls.json_body(payload),
         signing,
         reserved=api.SIGNER_OWNED,
         reserved_prefixes=api.SIGNER_PREFIXES,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ...errors import InvalidRequest
@@ -51,3 +51,21 @@ def one_image(request: ImageRequest) -> None:
 def size(request: ImageRequest) -> tuple[int, int] | None:
     """``(width, height)``, or None for ``auto`` (the model's default)."""
     return sizes.parse(request.size)
+
+
+def from_form(params: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """``params`` with ``names`` read as numbers where an upload's form gave text
+    (``seed=12``, ``cfg_scale=6.5``); text that is no number is kept, for ``numbers``
+    to refuse naming the field."""
+    typed = dict(params)
+    for name in names:
+        value = typed.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            typed[name] = int(value) if name in ("seed", "steps") else float(value)
+        except ValueError:
+            continue
+        if typed[name] != typed[name] or typed[name] in (float("inf"), float("-inf")):
+            typed[name] = value  # NaN or infinity: no number for AWS either
+    return typed

@@ -23,10 +23,13 @@ and Titan Image Generator v1/v2 (no copy of its size and quality tiers was found
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ...models import ImageRequest
 from .. import sizes
 from ..pricing import AUTO, Price, PriceTable, flat, lookup, usd
 from .capabilities import base_model, is_nova
+from .edits import uses_input_size
 
 _PAGE = "https://aws.amazon.com/bedrock/pricing/ (read 2026-11-26)"
 _NOVA_PAGE = (
@@ -35,6 +38,7 @@ _NOVA_PAGE = (
 )
 NOVA = "amazon.nova-canvas-v1:0"
 SMALL_SIDE = 1024  # the small tier: "up to 1024 x 1024"
+NOVA_DEFAULT_SIZE = "1024x1024"  # a variation's width and height when none is sent
 # Size tier ("1024" or "2048") -> Amazon's quality -> price of one image.
 NOVA_TIERS: dict[str, dict[str, Price]] = {
     "1024": {"standard": Price(usd("0.04"), _NOVA_PAGE), "premium": Price(usd("0.06"), _NOVA_PAGE)},
@@ -78,6 +82,20 @@ def nova_price(request: ImageRequest) -> int | None:
         return None
     quality = "premium" if request.quality in ("hd", "premium") else "standard"
     return NOVA_TIERS[tier][quality].micro_usd
+
+
+def edit_price(request: ImageRequest) -> int | None:
+    """An edit or variation, per image as a generation (no separate price for the editing
+    tasks is listed). ``auto`` is priced at the size it makes: the input's for in- and
+    outpainting, Nova's default 1024x1024 for a variation. Titan: unknown, as above."""
+    if not is_nova(request.model):
+        return None
+    size = request.size
+    if size == AUTO:
+        first = request.images[0] if request.images else None
+        painted = first is not None and uses_input_size(request)
+        size = f"{first.width}x{first.height}" if painted and first else NOVA_DEFAULT_SIZE
+    return nova_price(replace(request, size=size))
 
 
 def price(request: ImageRequest) -> int | None:
