@@ -25,6 +25,8 @@ One server emulates many upstreams: the behaviour is chosen by a path prefix in 
 ``/wait/<s>/v1/...``           429 rate limit with ``Retry-After: <s>``
 ``/echo-key/v1/...``           500 whose message holds the received Authorization header
 ``/p/<provider>/...``          that provider's fake API (``tests/e2e/fakes/<module>.py``)
+``/v1/images/edits``,          the same prefixes; OpenAI's forms, checked as OpenAI does
+``/v1/images/variations``      (``fake_openai_edits``); ``RecordedRequest.form()`` reads them
 anything else                  404 OpenAI error; ``GET /__health`` is 200
 =============================  ==================================================================
 
@@ -46,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 if __package__:
+    from .fake_multipart import Form, parse
     from .fake_openai_bodies import (
         CREATED,
         ERRORS,
@@ -58,8 +61,10 @@ if __package__:
         error_body,
         ok_body,
     )
+    from .fake_openai_edits import openai_reply
     from .fakes import FakeRequest, registry
 else:  # rootdir-less conftest: pytest put this folder on sys.path
+    from fake_multipart import Form, parse
     from fake_openai_bodies import (  # noqa: F401 - also imported from here (tests, bench)
         CREATED,
         ERRORS,
@@ -72,6 +77,7 @@ else:  # rootdir-less conftest: pytest put this folder on sys.path
         error_body,
         ok_body,
     )
+    from fake_openai_edits import openai_reply
     from fakes import FakeRequest, registry
 
 IMAGES_PATH = "/v1/images/generations"
@@ -83,7 +89,7 @@ MAX_N = 10
 _PREFIX = re.compile(
     r"^(?:/(?P<kind>ok|b64|slow|status|flaky|text|redirect|redirect-self|hang|echo-key|steal"
     r"|cut|truncated|quota|wait)"
-    r"(?:/(?P<arg>\d+))?)?" + re.escape(IMAGES_PATH) + r"$"
+    r"(?:/(?P<arg>\d+))?)?/v1/images/(?P<endpoint>generations|edits|variations)$"
 )
 _NEEDS_ARG = {"b64", "slow", "status", "hang", "flaky", "wait"}
 
@@ -100,6 +106,10 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+    def form(self) -> Form:
+        """The multipart form of an edit or variation: fields, files (with SHA-256)."""
+        return parse(self.headers.get("content-type", ""), self.body)
 
 
 class _Server(ThreadingHTTPServer):
@@ -199,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.command != "POST":
             self._send(405, error_body(405, f"Method {self.command} not allowed."))
         else:
-            self._dispatch(kind, arg, body)
+            self._dispatch(kind, arg, body, match["endpoint"])
 
     def _fake(self, path: str, query: str, body: bytes) -> None:
         name, _, rest = path[3:].partition("/")
@@ -212,7 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = handler(FakeRequest(self.command, "/" + rest, query, headers, body, base))
         self._send(reply.status, reply.body, reply.content_type, **reply.headers)
 
-    def _dispatch(self, kind: str, arg: int | None, body: bytes) -> None:
+    def _dispatch(self, kind: str, arg: int | None, body: bytes, endpoint: str) -> None:
         if kind in ("slow", "hang"):
             with self.server.lock:
                 self.server.waiting += 1
@@ -231,7 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(429, error_body(429), **{"Retry-After": "1"})
                 return
         if kind in ("ok", "slow", "flaky", "cut"):
-            self._succeed(kind, ok_body(*_image_options(body)))
+            self._ok(kind, endpoint, body)
         elif kind == "b64":
             self._send(200, b64_body(min(arg or 0, MAX_B64_BYTES)))
         elif kind == "text":
@@ -243,6 +253,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(307, b"", Location=location)
         else:
             self._fail(kind, arg)
+
+    def _ok(self, kind: str, endpoint: str, body: bytes) -> None:
+        if endpoint == "generations":
+            return self._succeed(kind, ok_body(*_image_options(body)))
+        status, answer = openai_reply(endpoint, self.headers.get("Content-Type", ""), body)
+        return self._succeed(kind, answer) if status == 200 else self._send(status, answer)
 
     def _fail(self, kind: str, arg: int | None) -> None:
         authorization = self.headers.get("Authorization", "")
