@@ -7,7 +7,9 @@ Bedrock API key is ``Authorization: Bearer``. Bodies follow the Bedrock user gui
 model family (Stability SDXL, Stable Image/SD3, Titan Image Generator and Nova Canvas);
 errors are ``{"message"}`` with an ``x-amzn-ErrorType`` header. A Titan or Nova prompt
 containing "refused" gets the documented input deflection, a 400 ``ValidationException``
-"This request has been blocked by our content filters. ...". Stdlib plus botocore.
+"This request has been blocked by our content filters. ...". The editing tasks
+(INPAINTING, OUTPAINTING, IMAGE_VARIATION) are checked in ``_bedrock_edits``. Stdlib plus
+botocore (and Pillow for the edits' images).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import TINY_PNG_B64, FakeReply, FakeRequest, json_reply
+from . import _bedrock_edits as amazon_edits
+from ._bedrock_edits import EDIT_TASKS
 
 NAME = "bedrock"
 ACCESS_KEY_ID = "AKIDE2EEXAMPLE0000"
@@ -161,12 +165,15 @@ def _stable_image(body: dict[str, Any]) -> FakeReply:
 
 
 def _amazon(body: dict[str, Any]) -> FakeReply:
+    task_type = body.get("taskType")
+    if task_type in EDIT_TASKS:
+        return amazon_edits.handle(body, error)
     problem = _extraneous(body, {"taskType", "textToImageParams", "imageGenerationConfig"})
     if problem is not None:
         return problem
     task = body.get("textToImageParams") or {}
     config = body.get("imageGenerationConfig") or {}
-    if body.get("taskType") != "TEXT_IMAGE" or not task.get("text"):
+    if task_type != "TEXT_IMAGE" or not task.get("text"):
         return error(400, "ValidationException", "Malformed input request: taskType/text")
     count = config.get("numberOfImages", 1)
     if not isinstance(count, int) or not 1 <= count <= 5:
