@@ -17,6 +17,8 @@ from gateway.models import EDITS, VARIATIONS, AwsSigning, ProviderReply, Target,
 from gateway.providers.bedrock import PROVIDER
 from gateway.providers.capabilities import resolve_upload
 from tests.e2e.fakes import TINY_PNG_B64
+from tests.e2e.fakes import _bedrock_edits as fake_edits
+from tests.e2e.fakes import bedrock as fake_bedrock
 
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG"}
 TARGET = Target(provider="bedrock", base_url=None, api_key="", options=KEYS)
@@ -298,3 +300,31 @@ def test_edit_prices_per_image_as_generations(route, params, images, mask, micro
         upload(mask, "mask") if mask is not None else None,
     )
     assert operation(route).price(request) == micro_usd
+
+
+def test_a_prompt_sent_with_a_variation_guides_it():
+    body = body_of(VARIATIONS, {"model": TITAN, "prompt": "at night"}, [upload(rgb())])
+    assert body["imageVariationParams"]["text"] == "at night"
+
+
+@pytest.mark.parametrize(
+    ("route", "params", "images", "mask"),
+    [
+        (EDITS, {}, [rgb()], with_hole()),
+        (EDITS, {}, [with_hole()], None),
+        (EDITS, {"mask_prompt": "dog", "outpainting_mode": "DEFAULT"}, [rgb()], None),
+        (EDITS, {"outpainting_mode": "PRECISE"}, [rgb(fmt="JPEG")], with_hole()),
+        (EDITS, {"similarity_strength": "1"}, [rgb(), with_hole()], None),
+        (VARIATIONS, {"n": 5, "size": "512x768", "quality": "hd"}, [rgb()], None),
+    ],
+)
+def test_the_fake_bedrock_takes_every_body_built(route, params, images, mask):
+    """The e2e fake checks the editing tasks as Amazon's guides describe them."""
+    body = body_of(
+        route,
+        {"model": NOVA, "prompt": "x", **params},
+        [upload(data) for data in images],
+        upload(mask, "mask") if mask is not None else None,
+    )
+    reply = fake_edits.handle(body, fake_bedrock.error)
+    assert reply.status == 200, reply.body
