@@ -22,3 +22,7 @@ def v1_url(target: Target, engine: str) -> str:
 
 def v2_url(target: Target, service: str) -> str:
     return f"{_base(target)}/v2beta/stable-image/generate/{service}"
+
+
+def edit_url(target: Target, service: str) -> str:
+    return f"{_base(target)}/v2beta/stable-image/edit/{service}"

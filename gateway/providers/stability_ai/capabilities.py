@@ -140,3 +140,73 @@ CAPABILITIES = Capabilities(
     },
 )
 V1_ENGINES = (SDXL_V1, SD_V16)
+
+
+# Edits (``edits.py``): the v2beta Edit services by name, and the sd3 models for a
+# prompt-guided image-to-image change. Each keeps the input's framing, so ``size``
+# can only be ``auto``; numbers (seed, grow_mask, ...) arrive as form text and are
+# range-checked in ``edits.py``.
+INPAINT = "inpaint"
+EDIT_SERVICES = (
+    INPAINT,
+    "erase",
+    "outpaint",
+    "search-and-replace",
+    "search-and-recolor",
+    "remove-background",
+)
+SD3_MODELS = ("sd3", "sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "sd3.5-flash")
+_OUT = {"output_format": OUTPUT_FORMATS, "seed": None}
+_STYLED = {**_OUT, "style_preset": STYLE_PRESETS}
+_PAINTED = {**_STYLED, "negative_prompt": None, "grow_mask": None}
+_EDIT_EXTRAS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    INPAINT: _PAINTED,
+    "erase": {**_OUT, "grow_mask": None},
+    "outpaint": {**_STYLED, **dict.fromkeys(("left", "right", "up", "down", "creativity"))},
+    "search-and-replace": {**_PAINTED, "search_prompt": None},
+    "search-and-recolor": {**_PAINTED, "select_prompt": None},
+    "remove-background": {"output_format": OUTPUT_FORMATS},
+}
+_I2I_EXTRAS = {**_STYLED, "negative_prompt": None, "strength": None, "cfg_scale": None}
+_OPENAI_ONLY = "OpenAI's GPT image models"
+
+
+def _edit(extras: dict[str, tuple[str, ...] | None]) -> ModelSpec:
+    return ModelSpec(
+        prompt_max=10000,
+        n_max=10,
+        n_per_call=1,
+        sizes=("auto",),
+        qualities=OPENAI_QUALITIES,
+        styles=(),
+        response_formats=("b64_json",),
+        defaults={"size": "auto"},
+        extras=extras,
+    )
+
+
+EDIT_CAPABILITIES = Capabilities(
+    # With a mask (or a transparent image, dall-e-2's way) the Inpaint service; with
+    # neither, ``edits.py`` turns a defaulted model into sd3 image-to-image.
+    default_model=INPAINT,
+    n_per_call=1,  # an unknown model is an sd3 one: one image per call
+    family_defaults={"": {"size": "auto"}},
+    models={
+        **{name: _edit(extras) for name, extras in _EDIT_EXTRAS.items()},
+        **dict.fromkeys(SD3_MODELS, _edit(_I2I_EXTRAS)),
+    },
+    model_only={
+        "search_prompt": "model search-and-replace",
+        "select_prompt": "model search-and-recolor",
+        **dict.fromkeys(("left", "right", "up", "down", "creativity"), "model outpaint"),
+        "grow_mask": "models inpaint, erase, search-and-replace and search-and-recolor",
+        "strength": "the sd3 models (image-to-image)",
+        "cfg_scale": "the sd3 models (image-to-image)",
+        "negative_prompt": "models inpaint, search-and-*, and the sd3 models",
+        "style_preset": "every edit model but erase and remove-background",
+        "aspect_ratio": "text-to-image generations",
+        "background": _OPENAI_ONLY,
+        "input_fidelity": _OPENAI_ONLY,
+        "output_compression": _OPENAI_ONLY,
+    },
+)

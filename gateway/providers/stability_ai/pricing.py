@@ -11,7 +11,12 @@ was not in those copies.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ...errors import InvalidRequest
+from ...models import ImageRequest
 from ..pricing import ANY, Price, PriceTable, table_price
+from .edits import SD3, route
 
 _PAGE = "https://platform.stability.ai/pricing (read 2026-11-26)"
 CREDIT_MICRO_USD = 10_000  # 1 credit = $0.01
@@ -31,3 +36,24 @@ PRICES: PriceTable = {
     "sd3.5-medium": _credits(35),
 }
 price = table_price(PRICES)
+
+# Edits: the Edit services' flat rates as the API reference states them for each
+# (https://platform.stability.ai/docs/api-reference, tag Edit, read 2026-12-06: inpaint
+# and erase "5 credits per successful generation"); the others' rates were not read,
+# so unknown. sd3 image-to-image costs what the model's generation does.
+EDIT_PRICES: dict[str, int] = {
+    "inpaint": 5 * CREDIT_MICRO_USD,
+    "erase": 5 * CREDIT_MICRO_USD,
+}
+
+
+def edit_price(request: ImageRequest) -> int | None:
+    """The price of the service ``edits.route`` picks (without decoding the image: a
+    transparent PNG with no transparent pixel is priced as inpaint, then sent to sd3)."""
+    try:
+        service, model = route(request)
+    except InvalidRequest:  # refused before any call: no cost
+        return None
+    if service == SD3:
+        return price(replace(request, model=model or SD3))
+    return EDIT_PRICES.get(service)

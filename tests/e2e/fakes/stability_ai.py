@@ -9,16 +9,19 @@ the provider's own shape. A prompt containing "filtered" gets the moderated answ
 ``finish_reason`` field and ``finish-reason`` header), the image still in it, as
 Stability sends a blurred one. A prompt containing "refused" gets the refusal of a
 moderated prompt instead: a 403 named ``content_moderation`` (v2beta's ``errors``
-list, v1's ``message``). Stdlib only.
+list, v1's ``message``). The v2beta Edit services (``/v2beta/stable-image/edit/*``)
+and sd3 image-to-image check their forms as ``_stability_edits`` describes, file parts
+included, and answer as the generations do. Stdlib only.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from typing import Any
 
+from tests.e2e import fake_multipart
+
 from . import TINY_PNG, TINY_PNG_B64, FakeReply, FakeRequest, json_reply
+from ._stability_edits import MAX_BODY, SERVICES, edit_errors, image_to_image_errors
 
 NAME = "stability-ai"
 V1_ENGINES = {"stable-diffusion-xl-1024-v1-0", "stable-diffusion-v1-6"}
@@ -30,7 +33,7 @@ RATIOS = {"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"}
 SD3_MODELS = {"sd3.5-large", "sd3.5-large-turbo", "sd3.5-medium", "sd3.5-flash"}
 V2_FIELDS = {
     "prompt", "negative_prompt", "aspect_ratio", "seed", "style_preset", "output_format",
-    "model", "cfg_scale", "mode",
+    "model", "cfg_scale", "mode", "strength",
 }  # fmt: skip
 SEED = 343940597
 MODERATED = "filtered"  # in a prompt: the answer is flagged CONTENT_FILTERED
@@ -68,6 +71,8 @@ def handle(req: FakeRequest) -> FakeReply:
         return _v1(req, parts[2])
     if parts[:3] == ["v2beta", "stable-image", "generate"] and len(parts) == 4:
         return _v2(req, parts[3])
+    if parts[:3] == ["v2beta", "stable-image", "edit"] and len(parts) == 4:
+        return _edit(req, parts[3])
     return _v1_error(404, "not_found", f"no route for {req.path}")
 
 
@@ -98,20 +103,29 @@ def _v1(req: FakeRequest, engine: str) -> FakeReply:
 
 def form_fields(req: FakeRequest) -> dict[str, str]:
     """The text fields of a multipart body (also used by the e2e tests)."""
-    head = f"Content-Type: {req.headers.get('content-type', '')}\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + req.body)
-    if not message.is_multipart():
+    try:
+        form = fake_multipart.parse(req.headers.get("content-type", ""), req.body)
+    except fake_multipart.MultipartError:
         return {}
-    return {
-        part.get_param("name", header="content-disposition"): part.get_content()
-        for part in message.iter_parts()
-    }
+    return dict(form.fields)
+
+
+def _form(req: FakeRequest) -> fake_multipart.Form | FakeReply:
+    if len(req.body) > MAX_BODY:
+        return _v2_error(413, "payload_too_large", "body: payloads cannot be larger than 10MiB")
+    try:
+        return fake_multipart.parse(req.headers.get("content-type", ""), req.body)
+    except fake_multipart.MultipartError as exc:
+        return _v2_error(400, "bad_request", f"body: {exc}")
 
 
 def _v2(req: FakeRequest, service: str) -> FakeReply:
     if service not in {"core", "ultra", "sd3"}:
         return _v2_error(404, "not_found", f"service {service} not found")
-    fields = form_fields(req)
+    form = _form(req)
+    if isinstance(form, FakeReply):
+        return form
+    fields = dict(form.fields)
     errors = [f"{name}: unknown field" for name in fields if name not in V2_FIELDS]
     if not fields.get("prompt"):
         errors.append("prompt: cannot be empty")
@@ -123,11 +137,27 @@ def _v2(req: FakeRequest, service: str) -> FakeReply:
         errors.append("model: must be one of " + ", ".join(sorted(SD3_MODELS)))
     if service != "sd3" and ("model" in fields or "cfg_scale" in fields):
         errors.append("model, cfg_scale: only accepted by the sd3 service")
+    errors += image_to_image_errors(form) if service == "sd3" else []
+    if service != "sd3" and (form.files or "mode" in fields or "strength" in fields):
+        errors.append("image, mode, strength: only accepted by the sd3 service")
+    return _answer(req, fields.get("prompt", ""), errors)
+
+
+def _edit(req: FakeRequest, service: str) -> FakeReply:
+    if service not in SERVICES:
+        return _v2_error(404, "not_found", f"service {service} not found")
+    form = _form(req)
+    if isinstance(form, FakeReply):
+        return form
+    return _answer(req, form.get("prompt") or "", edit_errors(service, form))
+
+
+def _answer(req: FakeRequest, prompt: str, errors: list[str]) -> FakeReply:
     if errors:
         return _v2_error(400, "bad_request", *errors)
-    if REFUSED in fields["prompt"]:
+    if REFUSED in prompt:
         return _v2_error(403, "content_moderation", REFUSAL)
-    reason = "CONTENT_FILTERED" if MODERATED in fields["prompt"] else "SUCCESS"
+    reason = "CONTENT_FILTERED" if MODERATED in prompt else "SUCCESS"
     headers = {"finish-reason": reason, "seed": str(SEED)}
     if not req.headers.get("accept", "").startswith("application/json"):
         return FakeReply(200, TINY_PNG, "image/png", headers)
