@@ -98,3 +98,57 @@ CAPABILITIES = Capabilities(
         "sampleImageSize": "imagen-4.0-generate-001 and imagen-4.0-ultra-generate-001",
     },
 )
+
+
+# Edits (``edits.py``): Imagen's editing model. The output keeps the input image's size,
+# so ``size`` is ``auto`` (or that size); a form's values arrive as text.
+EDIT_MODEL = "imagen-3.0-capability-001"
+EDIT_MODES = {
+    "inpaint_insertion": "EDIT_MODE_INPAINT_INSERTION",
+    "inpaint_removal": "EDIT_MODE_INPAINT_REMOVAL",
+    "outpaint": "EDIT_MODE_OUTPAINT",
+    "bgswap": "EDIT_MODE_BGSWAP",
+    "default": "EDIT_MODE_DEFAULT",
+}
+MASK_MODES = {
+    "user_provided": "MASK_MODE_USER_PROVIDED",
+    "background": "MASK_MODE_BACKGROUND",
+    "foreground": "MASK_MODE_FOREGROUND",
+}
+_FORM_BOOLEAN = ("true", "false", True, False)
+_EDIT_EXTRAS: dict[str, tuple[object, ...] | None] = {
+    **dict.fromkeys(("seed", "language", "compressionQuality"), None),
+    **dict.fromkeys(("negative_prompt", "negativePrompt"), None),
+    **dict.fromkeys(("base_steps", "guidance_scale", "mask_dilation"), None),
+    "personGeneration": PERSON_GENERATION,
+    "safetySetting": SAFETY_SETTINGS,
+    "addWatermark": _FORM_BOOLEAN,
+    "includeRaiReason": _FORM_BOOLEAN,
+    "mimeType": MIME_TYPES,
+    "output_format": tuple(OUTPUT_FORMATS),
+    "background": ("auto", "opaque"),  # no transparent output
+    "edit_mode": (*EDIT_MODES, *EDIT_MODES.values()),
+    "mask_mode": (*MASK_MODES, *MASK_MODES.values()),
+}
+EDIT_CAPABILITIES = Capabilities(
+    default_model=EDIT_MODEL,
+    n_per_call=4,
+    family_defaults={"imagen-": {"size": "auto"}},
+    models={
+        EDIT_MODEL: ModelSpec(
+            prompt_max=32000,
+            n_max=10,
+            n_per_call=4,
+            qualities=("auto", "standard", "hd", "low", "medium", "high"),
+            styles=(),
+            response_formats=("b64_json",),
+            defaults={"size": "auto"},
+            extras=_EDIT_EXTRAS,
+        )
+    },
+    model_only={
+        "aspectRatio": "image generations (an edit keeps the input's size)",
+        "enhancePrompt": "image generations",
+        "sampleImageSize": "image generations",
+    },
+)

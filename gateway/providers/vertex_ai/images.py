@@ -150,11 +150,16 @@ def _project(target: Target, info: Mapping[str, Any] | None) -> str:
 
 
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
+    payload = {"instances": [{"prompt": request.prompt}], "parameters": parameters(request)}
+    return call(target, request.model, payload)
+
+
+def call(target: Target, model: str, payload: Mapping[str, Any]) -> ProviderCall:
+    """The ``predict`` call of ``model`` with ``payload``: generations and edits alike."""
     account = auth.service_account_text(target.api_key, target.options)
     info = auth.service_account(account) if account else None
-    url = api.url(target, _project(target, info), request.model)
+    url = api.url(target, _project(target, info), model)
     headers = api.headers(target, None if account else target.api_key)
-    payload = {"instances": [{"prompt": request.prompt}], "parameters": parameters(request)}
     data = calls.json_body(payload)
     signing = GoogleServiceAccount(account, NAME, auth.OPTION) if account else None
     return calls.post(target, url, headers, data, signing, reserved=api.SIGNER_OWNED)

@@ -11,7 +11,9 @@ missing); one containing "refused" is refused before generation with a 400
 ``https://oauth2.googleapis.com/token`` for the JWT-bearer grant: it verifies the
 assertion's RS256 signature with the public key registered for its ``kid`` (a test
 registers one with ``POST /keys {"kid", "public_key_pem"}``) and answers
-``{access_token, expires_in, token_type}``. Stdlib plus ``cryptography``.
+``{access_token, expires_in, token_type}``. The editing model
+(``imagen-3.0-capability-001``) is checked in ``_vertex_edits``. Stdlib plus
+``cryptography`` (and Pillow for edits).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import TINY_PNG_B64, FakeReply, FakeRequest, json_reply
+from . import _vertex_edits as edits
 
 NAME = "vertex-ai"
 ACCESS_TOKEN = "ya29.e2e-static-token"
@@ -84,6 +87,12 @@ def handle(req: FakeRequest) -> FakeReply:
     if not model.startswith("imagen-"):
         return error(404, "NOT_FOUND", f"Publisher Model `projects/{project}/.../{model}` "
                      "was not found or your project does not have access to it.")  # fmt: skip
+    if model == edits.EDIT_MODEL:
+        try:
+            body = req.json()
+        except ValueError:
+            return error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+        return edits.handle(body, PARAMETERS, error, PROMPT_REFUSAL)
     return _predict(req)
 
 
