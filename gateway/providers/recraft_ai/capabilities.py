@@ -14,6 +14,7 @@ limit) may be asked for: more than 6 become two calls, made in parallel
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..capabilities import Capabilities, ModelSpec
 
@@ -77,4 +78,35 @@ CAPABILITIES = Capabilities(
         "text_layout": "Recraft V3 models",
         "artistic_level": "Recraft V3 models",
     },
+)
+
+# Edits (inpaint, imageToImage): the output keeps the input's framing, so ``size`` is
+# ``auto`` only; V2 has no edits ("Works with Recraft V3, V4, and V4.1"); ``style``
+# and ``negative_prompt`` are V3's (V4 refuses ``style`` as for generations). Nested
+# ``controls`` and ``text_layout`` cannot travel in a form: not in these tables.
+_AUTO = {"size": "auto"}
+EDIT_CAPABILITIES = Capabilities(
+    default_model="recraftv3",
+    n_per_call=N_MAX,
+    models={
+        name: replace(
+            spec,
+            sizes=("auto",),
+            defaults=_AUTO,
+            extras={"negative_prompt": None} if name.startswith("recraftv3") else {},
+        )
+        for name, spec in CAPABILITIES.models.items()
+        if not name.startswith("recraftv2")
+    },
+    model_only={"negative_prompt": "Recraft V3 models"},
+)
+# Variations (variateImage): ``size`` is required and one of Recraft's sizes (its
+# aspect ratios cannot be named through OpenAI's WIDTHxHEIGHT); no prompt, no style.
+VARIATION_SIZES = tuple(dict.fromkeys((*V2_V3_SIZES, *V4_SIZES, *V4_PRO_SIZES)))
+_VARIATE = ModelSpec(prompt_max=0, n_max=10, n_per_call=N_MAX, sizes=VARIATION_SIZES, styles=())
+VARIATION_CAPABILITIES = Capabilities(
+    # Not sent unless named: Recraft picks the model that remixes (edits.py).
+    default_model="recraftv3",
+    n_per_call=N_MAX,
+    models={name: _VARIATE for name in EDIT_CAPABILITIES.models},
 )

@@ -10,7 +10,9 @@ models, whose prices were not in those copies.
 
 from __future__ import annotations
 
+from ...models import ImageRequest
 from ..pricing import PriceTable, flat, table_price
+from .capabilities import N_MAX
 
 _PAGE = "https://www.recraft.ai/docs/api-reference/pricing (read 2026-11-26)"
 # Dollars per image, whatever its size and quality.
@@ -30,3 +32,14 @@ _DOLLARS = {
 }
 PRICES: PriceTable = {model: flat(dollars, _PAGE) for model, dollars in _DOLLARS.items()}
 price = table_price(PRICES)
+
+# Remix (variateImage) costs $0.04 a request, whatever n, model or size
+# (https://www.recraft.ai/docs/api-reference/tools/remix, read 2026-12-06); a request
+# for more than 6 images is two calls. Per image: that total spread over n, rounded up
+# to the micro-dollar.
+REMIX_MICRO_USD = 40_000
+
+
+def variation_price(request: ImageRequest) -> int | None:
+    calls = -(-request.n // N_MAX)
+    return -(-REMIX_MICRO_USD * calls // request.n)

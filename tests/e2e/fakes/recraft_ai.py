@@ -3,12 +3,13 @@
 Takes Recraft's fields only (``artistic_level`` inside ``controls``, ``n`` 1..6, a
 known model), answers ``{"created", "credits", "data": [{"image_id", "url"|"b64_json"}]}``
 with links served by this fake; errors are Recraft's ``{"code", "message"}``. The
-prompt ``"out of credits"`` gets a 200 carrying an ``error``.
+prompt ``"out of credits"`` gets a 200 carrying an ``error``. The upload tools
+(inpaint, imageToImage, variateImage) are checked by ``_recraft_edits``.
 """
 
 from __future__ import annotations
 
-from . import CREATED, TINY_PNG_B64, FakeReply, FakeRequest, json_reply, png_reply
+from . import CREATED, TINY_PNG_B64, FakeReply, FakeRequest, _recraft_edits, json_reply, png_reply
 
 NAME = "recraft-ai"
 PATH = "/v1/images/generations"
@@ -47,10 +48,12 @@ def _problem(body: dict) -> str | None:
 def handle(req: FakeRequest) -> FakeReply:
     if req.method == "GET" and req.path.startswith("/files/"):
         return png_reply()
-    if (req.method, req.path) != ("POST", PATH):
+    if req.method != "POST" or req.path not in (PATH, *_recraft_edits.PATHS):
         return _error(404, "not_found", f"no route {req.path}")
     if req.headers.get("authorization", "") in ("", "Bearer ", "Bearer"):
         return _error(401, "not_authenticated", "invalid API token")
+    if req.path != PATH:
+        return _recraft_edits.handle(req)
     try:
         body = req.json()
     except ValueError:
