@@ -14,8 +14,10 @@ generated from it). What it says, in our words:
   ``style_preset``; 4,096 to 9,437,184 pixels; 5 credits. The mask is black and white:
   white pixels are inpainted at full strength, black ones kept. Without a mask
   Stability derives one from the image's alpha (transparent = inpaint).
-- ``edit/erase``: ``mask``, ``grow_mask`` 0-20, ``seed``, ``output_format``; no prompt;
-  the same pixel range; 5 credits.
+- ``edit/erase``: ``mask``, ``grow_mask`` 0-20, ``seed``, ``output_format``; the same
+  pixel range; 5 credits. No prompt is sent: the description lists ``image`` alone as
+  required and the schema has no ``prompt`` property (its ``required`` list naming
+  ``prompt`` reads as a copy of inpaint's).
 - ``edit/outpaint``: ``left``/``right``/``up``/``down`` 0-2000 (one of them above 0),
   ``creativity`` 0-1, ``prompt`` (optional), ``seed``, ``output_format``,
   ``style_preset``; the image's ratio from 1:2.5 to 2.5:1.
