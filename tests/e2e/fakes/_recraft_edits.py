@@ -5,9 +5,9 @@ tools/remix and the OpenAPI document): known flat fields only, one ``image`` fil
 PNG/JPEG/WEBP under 10 MB with sides 256-4096, a ``mask`` for inpaint that is a
 greyscale image of exactly the image's size holding only 0 and 255, ``strength`` 0-1
 (required) for imageToImage, ``size`` (required, one of Recraft's) for variateImage,
-``n`` 1-6. Answers like generations; errors are Recraft's ``{"code", "message"}``. Stdlib
-only, so the image is read from its PNG/JPEG header and the mask's pixels only when it is
-an 8-bit greyscale PNG (what the gateway sends).
+``n`` 1-6. Answers like generations; errors are Recraft's ``{"code", "message"}``.
+Stdlib only: sizes are read from PNG and JPEG headers (a WEBP's is not checked) and the
+mask's pixels only when it is an 8-bit greyscale PNG (what the gateway sends).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _mask_problem(path: str, form: fake_multipart.Form, size) -> str | None:
     if not path.endswith("inpaint"):
         return None
     mask = form.file("mask")
-    if _dimensions(mask.data) != size:
+    if size is not None and _dimensions(mask.data) != size:
         return "mask must be exactly the size of the image"
     values = _grey_values(mask.data)
     if values is not None and not values <= {0, 255}:
@@ -101,7 +101,21 @@ def _mask_problem(path: str, form: fake_multipart.Form, size) -> str | None:
 def _dimensions(data: bytes) -> tuple[int, int] | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return struct.unpack(">II", data[16:24])
-    return None  # JPEG/WEBP: not read by this fake
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_dimensions(data)
+    return None  # WEBP: not read by this fake
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int] | None:
+    """From the first start-of-frame segment (SOF0-SOF15 but DHT, JPG, DAC)."""
+    pos = 2
+    while pos + 9 < len(data) and data[pos] == 0xFF:
+        marker, (length,) = data[pos + 1], struct.unpack(">H", data[pos + 2 : pos + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
+            return width, height
+        pos += 2 + length
+    return None
 
 
 def _grey_values(data: bytes) -> set[int] | None:
