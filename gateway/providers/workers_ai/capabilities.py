@@ -23,6 +23,9 @@ SDXL_LIGHTNING = "@cf/bytedance/stable-diffusion-xl-lightning"
 DREAMSHAPER = "@cf/lykon/dreamshaper-8-lcm"
 PHOENIX = "@cf/leonardo/phoenix-1.0"
 LUCID_ORIGIN = "@cf/leonardo/lucid-origin"
+# Image edits (edits.py): Stable Diffusion 1.5 with an input image, and with a mask.
+INPAINTING = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
+IMG2IMG = "@cf/runwayml/stable-diffusion-v1-5-img2img"
 
 # OpenAI's quality and style values: accepted so an OpenAI-shaped request can fall
 # back to Workers AI, never sent (no model has such a knob).
@@ -108,4 +111,24 @@ CAPABILITIES = Capabilities(
         "negative_prompt": "the Stable Diffusion models and Phoenix",
         "guidance": "the Stable Diffusion and Leonardo models",
     },
+)
+
+# Edits: both SD 1.5 models take the same input (width/height 256-2048, num_steps up to
+# 20); ``auto`` (the default) sends no size. The default names the inpainting model,
+# and edits.py picks img2img when the request marks no area.
+_EDIT_SPEC = ModelSpec(
+    prompt_max=32000,
+    n_max=10,
+    n_per_call=1,
+    side_range=(256, 2048),
+    qualities=OPENAI_QUALITIES,
+    styles=OPENAI_STYLES,
+    response_formats=("b64_json",),
+    defaults={"size": "auto"},
+    extras=dict.fromkeys(("steps", "num_steps", "strength", "guidance", "seed", "negative_prompt")),
+)
+EDIT_CAPABILITIES = Capabilities(
+    default_model=INPAINTING,
+    n_per_call=1,
+    models={INPAINTING: _EDIT_SPEC, IMG2IMG: _EDIT_SPEC},
 )

@@ -27,8 +27,8 @@ from fractions import Fraction
 
 from ...models import ImageRequest
 from .. import sizes
-from ..pricing import ANY, Price, PriceTable
-from .capabilities import FLUX_SCHNELL, LUCID_ORIGIN, PHOENIX
+from ..pricing import ANY, Price, PriceTable, lookup
+from .capabilities import FLUX_SCHNELL, IMG2IMG, INPAINTING, LUCID_ORIGIN, PHOENIX
 
 # The docs source at the commits read (published at developers.cloudflare.com/workers-ai).
 _DOCS = "https://github.com/cloudflare/cloudflare-docs/blob"
@@ -104,3 +104,19 @@ def price(request: ImageRequest) -> int | None:
             return None
         width, height = parsed
     return cost(model, width, height, steps)
+
+
+# The SD 1.5 edit models are in beta at "$0.00 per step" (their catalogue pages and
+# stable-diffusion-v1-5-inpainting.json's price property, read 2026-12-06).
+_EDIT_PAGE = (
+    "https://developers.cloudflare.com/workers-ai/models/stable-diffusion-v1-5-inpainting "
+    "and .../stable-diffusion-v1-5-img2img (read 2026-12-06)"
+)
+EDIT_PRICES: PriceTable = {
+    INPAINTING: {(ANY, ANY): Price(0, _EDIT_PAGE)},
+    IMG2IMG: {(ANY, ANY): Price(0, _EDIT_PAGE)},
+}
+
+
+def edit_price(request: ImageRequest) -> int | None:
+    return lookup(EDIT_PRICES, request)

@@ -3,7 +3,8 @@
 Follows developers.cloudflare.com/workers-ai: ``Authorization: Bearer``; the input is
 checked against each model's catalogue schema (FLUX.1 schnell accepts no extra keys);
 FLUX and Lucid Origin answer ``{"result": {"image": <base64>}, "success": true, ...}``,
-SDXL-family models the raw PNG. Errors are ``{"errors": [{"code", "message"}],
+SDXL-family and SD 1.5 edit models the raw PNG (the edit inputs checked by
+``_workers_ai_edits``). Errors are ``{"errors": [{"code", "message"}],
 "success": false, "result": null, "messages": []}``. Stdlib only.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import TINY_PNG_B64, FakeReply, FakeRequest, json_reply, png_reply
+from . import TINY_PNG_B64, FakeReply, FakeRequest, _workers_ai_edits, json_reply, png_reply
 
 NAME = "workers-ai"
 TOKEN = "cf-e2e-token-0123456789"
@@ -25,6 +26,8 @@ MODELS: dict[str, tuple[set[str], str, int, bool]] = {
     "@cf/stabilityai/stable-diffusion-xl-base-1.0": (_SD, "num_steps", 20, False),
     "@cf/bytedance/stable-diffusion-xl-lightning": (_SD, "num_steps", 20, False),
     "@cf/lykon/dreamshaper-8-lcm": (_SD, "num_steps", 20, False),
+    _workers_ai_edits.INPAINTING: (_SD, "num_steps", 20, False),
+    _workers_ai_edits.IMG2IMG: (_SD, "num_steps", 20, False),
     "@cf/leonardo/lucid-origin": (
         {"prompt", "guidance", "seed", "height", "width", "num_steps", "steps"},
         "num_steps",
@@ -59,6 +62,8 @@ def handle(req: FakeRequest) -> FakeReply:
     except ValueError:
         return error(400, 5006, "Error: invalid JSON input")
     problem = _check(body, *model[:3])
+    if problem is None and route.group(2) in _workers_ai_edits.MODELS:
+        problem = _workers_ai_edits.check(route.group(2), body)
     if problem:
         return error(400, 5006, f"Error: {problem}")
     if model[3]:
