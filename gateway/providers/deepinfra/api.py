@@ -1,4 +1,4 @@
-"""Where and how to call DeepInfra's OpenAI-compatible images endpoint."""
+"""Where and how to call DeepInfra's OpenAI-compatible images endpoints."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from ...models import Target
 # Portkey's DeepInfra base: a custom host replaces all of it, as for OpenAI.
 BASE_URL = "https://api.deepinfra.com/v1/openai"
 PATH = "/images/generations"
+EDITS = "/images/edits"
 
 
-def url(target: Target) -> str:
-    return (target.base_url or BASE_URL).rstrip("/") + PATH
+def url(target: Target, path: str = PATH) -> str:
+    return (target.base_url or BASE_URL).rstrip("/") + path

@@ -29,3 +29,27 @@ CAPABILITIES = Capabilities(
         )
     },
 )
+
+# Edits (edits.py): the models DeepInfra and the AI SDK document for its edit endpoint;
+# one image per call, ``size`` auto by default (the model keeps the input's), sizes and
+# the model options (sent as text) judged by DeepInfra.
+_EDIT_SPEC = ModelSpec(
+    prompt_max=32000,
+    n_max=10,
+    n_per_call=1,
+    response_formats=("b64_json",),
+    defaults={"size": "auto"},
+)
+EDIT_CAPABILITIES = Capabilities(
+    # The one whose masks and multi-image edits are documented.
+    default_model="Qwen/Qwen-Image-Edit",
+    n_per_call=1,
+    models={
+        name: _EDIT_SPEC
+        for name in (
+            "Qwen/Qwen-Image-Edit",
+            "black-forest-labs/FLUX.1-Kontext-dev",
+            "black-forest-labs/FLUX.1-Kontext-pro",
+        )
+    },
+)

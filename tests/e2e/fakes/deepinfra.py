@@ -2,14 +2,15 @@
 
 Answers ``b64_json`` only, as DeepInfra does; refuses ``response_format: url``, ``n``
 outside 1..4 and undocumented fields with a 422 ``{"detail": [...]}``, a missing key
-with an OpenAI-shaped 401, and the model ``missing/model`` with a 404.
+with an OpenAI-shaped 401, and the model ``missing/model`` with a 404. The edit
+endpoint (``/v1/openai/images/edits``) is checked by ``_deepinfra_edits``.
 """
 
 from __future__ import annotations
 
 import re
 
-from . import CREATED, TINY_PNG_B64, FakeReply, FakeRequest, json_reply
+from . import CREATED, TINY_PNG_B64, FakeReply, FakeRequest, _deepinfra_edits, json_reply
 
 NAME = "deepinfra"
 PATH = "/v1/openai/images/generations"
@@ -44,10 +45,12 @@ def _problem(body: dict) -> FakeReply | None:
 
 
 def handle(req: FakeRequest) -> FakeReply:
-    if (req.method, req.path) != ("POST", PATH):
+    if req.method != "POST" or req.path not in (PATH, _deepinfra_edits.PATH):
         return _error(404, f"Not found: {req.method} {req.path}", "not_found")
     if req.headers.get("authorization", "") in ("", "Bearer ", "Bearer"):
         return _error(401, "Not authenticated")
+    if req.path == _deepinfra_edits.PATH:
+        return _deepinfra_edits.handle(req)
     try:
         body = req.json()
     except ValueError:
