@@ -121,8 +121,9 @@ _EDIT_SPEC = ModelSpec(
     n_max=10,
     n_per_call=1,
     side_range=(256, 2048),
-    qualities=OPENAI_QUALITIES,
-    styles=OPENAI_STYLES,
+    # OpenAI's edit qualities (low ... high, auto) are accepted so an OpenAI-shaped edit
+    # can fall back here; no model has such a knob, so none is sent.
+    qualities=None,
     response_formats=("b64_json",),
     defaults={"size": "auto"},
     extras=dict.fromkeys(("steps", "num_steps", "strength", "guidance", "seed", "negative_prompt")),

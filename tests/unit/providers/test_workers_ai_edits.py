@@ -130,6 +130,11 @@ def test_no_area_is_img2img_with_strength_and_the_form_numbers_parsed():
     assert fake_reply(call).status == 200
 
 
+def test_openais_edit_quality_is_accepted_and_not_sent():
+    _, body = build({"prompt": "p", "quality": "high"}, [upload(rgb())])
+    assert "quality" not in body
+
+
 def test_a_sent_strength_and_size_are_kept():
     call, body = build({"prompt": "p", "strength": "0.3", "size": "512x768"}, [upload(rgb())])
     assert (body["strength"], body["width"], body["height"]) == (0.3, 512, 768)
