@@ -62,7 +62,7 @@ def _problem(path: str, form: fake_multipart.Form) -> str | None:
     if files != wanted or len(form.files) != len(wanted):
         return f"expected files {sorted(wanted)}, got {[f.name for f in form.files]}"
     image = form.file("image")
-    size = _dimensions(image.data)
+    size = dimensions(image.data)
     if image.format not in ("png", "jpeg", "webp") or image.size >= 10 * 1024 * 1024:
         return "image must be PNG, JPG or WEBP under 10 MB"
     if size is not None and not all(256 <= side <= 4096 for side in size):
@@ -90,7 +90,7 @@ def _mask_problem(path: str, form: fake_multipart.Form, size) -> str | None:
     if not path.endswith("inpaint"):
         return None
     mask = form.file("mask")
-    if size is not None and _dimensions(mask.data) != size:
+    if size is not None and dimensions(mask.data) != size:
         return "mask must be exactly the size of the image"
     values = _grey_values(mask.data)
     if values is not None and not values <= {0, 255}:
@@ -98,7 +98,7 @@ def _mask_problem(path: str, form: fake_multipart.Form, size) -> str | None:
     return None
 
 
-def _dimensions(data: bytes) -> tuple[int, int] | None:
+def dimensions(data: bytes) -> tuple[int, int] | None:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return struct.unpack(">II", data[16:24])
     if data.startswith(b"\xff\xd8"):

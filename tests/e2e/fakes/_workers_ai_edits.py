@@ -14,7 +14,7 @@ import base64
 import binascii
 from typing import Any
 
-from ._recraft_edits import _dimensions
+from ._recraft_edits import dimensions
 
 INPAINTING = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
 IMG2IMG = "@cf/runwayml/stable-diffusion-v1-5-img2img"
@@ -57,7 +57,7 @@ def check(model: str, body: dict[str, Any]) -> str | None:
         mask, problem = _file(body["mask"], "mask")
         if problem:
             return problem
-        if _dimensions(mask) != _dimensions(image):
+        if dimensions(mask) != dimensions(image):
             return "the mask must be the size of the image"
     strength = body.get("strength", 1)
     if (
