@@ -8,16 +8,14 @@ Pure: no IO.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InvalidRequest
 from ..models import GENERATIONS, ImageRequest, Upload
+from ..value_rules import SIZE, Needs, check_needs, one_of, short
 
-_SIZE = re.compile(r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})\Z")
 # Seeds' defaults (shared/seeds): n=1, size=1024x1024, quality=standard, style=vivid, url.
 DEFAULTS: Mapping[str, Any] = {
     "n": 1,
@@ -26,24 +24,6 @@ DEFAULTS: Mapping[str, Any] = {
     "style": "vivid",
     "response_format": "url",
 }
-
-
-@dataclass(frozen=True)
-class Needs:
-    """``name`` (or only these ``values`` of it) is accepted only when ``other`` is in ``allowed``.
-
-    Providers refuse such combinations themselves (gpt-image: ``output_compression``
-    only with jpeg or webp); saying so before the call names the field and the fix.
-    ``default`` is what the provider uses when ``other`` is left out, so a rule holds
-    on values the caller never sent (``output_format`` defaults to png).
-    """
-
-    name: str
-    other: str
-    allowed: tuple[Any, ...]
-    values: tuple[Any, ...] | None = None  # None: any value of ``name``
-    default: Any = None
-    note: str = ""  # a sentence added to the message
 
 
 @dataclass(frozen=True)
@@ -114,25 +94,6 @@ class Capabilities:
         return spec.n_per_call if spec is not None else self.n_per_call
 
 
-def _allowed(param: str, value: Any, allowed: tuple[Any, ...] | None, model: str) -> None:
-    if allowed is not None and value not in allowed:
-        choices = ", ".join(str(a) for a in allowed)
-        raise InvalidRequest(
-            f"'{param}' {_show(value)} is not supported by model '{_short(model)}'; "
-            f"use one of {choices}.",
-            param=param,
-        )
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 66 else text[:63] + "..."
-
-
-def _short(model: str) -> str:
-    return model if len(model) <= 64 else model[:61] + "..."
-
-
 def _choose_model(caps: Capabilities, params: Mapping[str, Any]) -> tuple[str, bool]:
     model = params.get("model")
     if model:
@@ -146,15 +107,15 @@ def _choose_model(caps: Capabilities, params: Mapping[str, Any]) -> tuple[str, b
 def _check_known(
     caps: Capabilities, spec: ModelSpec, model: str, eff: dict[str, Any], params: Mapping[str, Any]
 ) -> None:
-    _allowed("size", eff["size"], spec.sizes, model)
+    one_of("size", eff["size"], spec.sizes, model)
     if spec.side_range is not None and eff["size"] != "auto":
         _check_sides(spec, model, eff["size"])
     if params.get("quality") is not None:
-        _allowed("quality", eff["quality"], spec.qualities, model)
+        one_of("quality", eff["quality"], spec.qualities, model)
     if params.get("style") is not None:
         if spec.styles == ():
             raise InvalidRequest(f"'style' is not supported by model '{model}'.", param="style")
-        _allowed("style", eff["style"], spec.styles, model)
+        one_of("style", eff["style"], spec.styles, model)
     for name, owner in caps.model_only.items():
         if params.get(name) is not None and name not in spec.extras:
             raise InvalidRequest(
@@ -162,35 +123,9 @@ def _check_known(
             )
     for name, allowed in spec.extras.items():
         if params.get(name) is not None:
-            _allowed(name, params[name], allowed, model)
+            one_of(name, params[name], allowed, model)
     for rule in spec.needs:
-        _check_needs(rule, model, params)
-
-
-def _check_needs(rule: Needs, model: str, params: Mapping[str, Any]) -> None:
-    value = params.get(rule.name)
-    if value is None or (rule.values is not None and value not in rule.values):
-        return
-    sent = params.get(rule.other)
-    other = rule.default if sent is None else sent
-    if other in rule.allowed:
-        return
-    what = f"'{rule.name}'" if rule.values is None else f"'{rule.name}' {_word(value)}"
-    choices = " or ".join(_word(a) for a in rule.allowed)
-    got = _word(other) if sent is not None else f"{_word(other)} (the default)"
-    note = f" {rule.note}" if rule.note else ""
-    raise InvalidRequest(
-        f"For model '{_short(model)}', {what} needs '{rule.other}' {choices}; got {got}.{note}",
-        param=rule.name,
-    )
-
-
-def _word(value: Any) -> str:
-    """A value as JSON spells it (true, not True), strings bare, cut to a sane length."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    text = str(value)
-    return text if len(text) <= 66 else text[:63] + "..."
+        check_needs(rule, model, params)
 
 
 def _check_sides(spec: ModelSpec, model: str, size: str) -> None:
@@ -200,7 +135,7 @@ def _check_sides(spec: ModelSpec, model: str, size: str) -> None:
         if not low <= int(side) <= high or int(side) % step:
             multiple = f" and a multiple of {step}" if step > 1 else ""
             raise InvalidRequest(
-                f"'size' {size} is not supported by model '{_short(model)}': each side must "
+                f"'size' {size} is not supported by model '{short(model)}': each side must "
                 f"be {low} to {high} pixels{multiple}.",
                 param="size",
             )
@@ -211,13 +146,13 @@ def _check_shape(spec: ModelSpec, model: str, size: str) -> None:
     width, height = (int(side) for side in size.lower().split("x"))
     if spec.max_ratio is not None and max(width, height) > spec.max_ratio * min(width, height):
         raise InvalidRequest(
-            f"'size' {size} is not supported by model '{_short(model)}': the long side may "
+            f"'size' {size} is not supported by model '{short(model)}': the long side may "
             f"be at most {spec.max_ratio:g} times the short one.",
             param="size",
         )
     if spec.max_pixels is not None and width * height > spec.max_pixels:
         raise InvalidRequest(
-            f"'size' {size} is not supported by model '{_short(model)}': at most "
+            f"'size' {size} is not supported by model '{short(model)}': at most "
             f"{spec.max_pixels:,} pixels.",
             param="size",
         )
@@ -236,7 +171,7 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
     prompt = params.get("prompt") or ""  # variations have none
     if len(prompt) > rules.prompt_max:
         raise InvalidRequest(
-            f"'prompt' is {len(prompt)} characters; model '{_short(model)}' accepts at most "
+            f"'prompt' is {len(prompt)} characters; model '{short(model)}' accepts at most "
             f"{rules.prompt_max}.",
             param="prompt",
             code="string_above_max_length",
@@ -244,15 +179,15 @@ def resolve(caps: Capabilities, params: dict[str, Any], raw: bytes) -> ImageRequ
     if not 1 <= eff["n"] <= rules.n_max:
         only = "only 1" if rules.n_max == 1 else f"1 to {rules.n_max}"
         raise InvalidRequest(
-            f"'n' must be {only} for model '{_short(model)}'; got {eff['n']}.", param="n"
+            f"'n' must be {only} for model '{short(model)}'; got {eff['n']}.", param="n"
         )
-    if not _SIZE.match(eff["size"]):
+    if not SIZE.match(eff["size"]):
         raise InvalidRequest(
             "'size' must look like 1024x1024 (WIDTHxHEIGHT) or auto.", param="size"
         )
     # Every provider can serve both formats: the gateway hosts base64 images behind a
     # signed URL and inlines URL-only ones, so only the value itself is checked.
-    _allowed("response_format", eff["response_format"], FORMATS, model)
+    one_of("response_format", eff["response_format"], FORMATS, model)
     if spec is not None:
         _check_known(caps, spec, model, eff, params)
     return ImageRequest(

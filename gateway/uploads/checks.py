@@ -1,21 +1,19 @@
 """The checks that read ``uploads.limits``: one loop per kind of rule, no model names.
 
 Pure: no IO. Every refusal is a 400 naming the field and, where there is a list, the
-values the model takes (the wording of ``providers.capabilities`` for generations).
+values the model takes, in the words of ``value_rules`` (as generations are refused).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import InvalidRequest
+from ..value_rules import SIZE, check_needs, one_of, short, show
 from .errors import UnsupportedImage, UnsupportedModel
 from .limits import OPTIONS, ModelLimits, SizeRule
 from .models import MIB, Upload
-
-_SIZE = re.compile(r"(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})\Z")
 
 
 def model_limits(
@@ -27,7 +25,7 @@ def model_limits(
 ) -> ModelLimits:
     if model in refused:
         raise UnsupportedModel(
-            f"Model '{_short(model)}' does not support image {route}; "
+            f"Model '{short(model)}' does not support image {route}; "
             f"use one of {', '.join(table)} or another provider's model.",
             param="model",
         )
@@ -39,14 +37,14 @@ def check_values(model: str, limits: ModelLimits, values: Mapping[str, Any]) -> 
     prompt = values.get("prompt")
     if prompt is not None and len(prompt) > limits.prompt_max:
         raise InvalidRequest(
-            f"'prompt' is {len(prompt)} characters; model '{_short(model)}' accepts at most "
+            f"'prompt' is {len(prompt)} characters; model '{short(model)}' accepts at most "
             f"{limits.prompt_max}.",
             param="prompt",
         )
     n = values.get("n")
     if n is not None and not 1 <= n <= limits.n_max:
         raise InvalidRequest(
-            f"'n' {n} is not supported by model '{_short(model)}'; use 1 to {limits.n_max}.",
+            f"'n' {n} is not supported by model '{short(model)}'; use 1 to {limits.n_max}.",
             param="n",
         )
     if values.get("size") is not None:
@@ -57,18 +55,7 @@ def check_values(model: str, limits: ModelLimits, values: Mapping[str, Any]) -> 
     if values.get("output_compression") is not None and not limits.compression:
         raise _unsupported(model, "output_compression")
     for rule in limits.needs:
-        value = values.get(rule.name)
-        if value is None or (rule.values is not None and value not in rule.values):
-            continue
-        other = values.get(rule.other) or rule.default
-        if other not in rule.allowed:
-            what = f"'{rule.name}'" if rule.values is None else f"'{rule.name}' {value}"
-            got = other if values.get(rule.other) else f"{other} (the default)"
-            raise InvalidRequest(
-                f"For model '{_short(model)}', {what} needs '{rule.other}' "
-                f"{' or '.join(rule.allowed)}; got {got}.",
-                param=rule.name,
-            )
+        check_needs(rule, model, values)
 
 
 def _check_option(model: str, limits: ModelLimits, name: str, value: str) -> None:
@@ -76,34 +63,34 @@ def _check_option(model: str, limits: ModelLimits, name: str, value: str) -> Non
         raise _unsupported(model, name)
     allowed = limits.options[name]
     if allowed is not None and value not in allowed:
-        raise _not_one_of(model, name, value, allowed)
+        one_of(name, value, allowed, model)
 
 
 def _check_size(model: str, limits: ModelLimits, size: str) -> None:
-    if not _SIZE.match(size):
+    if not SIZE.match(size):
         raise InvalidRequest(
-            f"'size' {_show(size)} is not a size; use WIDTHxHEIGHT (like 1024x1024) or auto.",
+            f"'size' {show(size)} is not a size; use WIDTHxHEIGHT (like 1024x1024) or auto.",
             param="size",
         )
     if limits.sizes is not None and size not in limits.sizes:
-        raise _not_one_of(model, "size", size, limits.sizes)
+        one_of("size", size, limits.sizes, model)
     if limits.size_rule is not None and size != "auto":
         _check_size_rule(model, limits.size_rule, size)
 
 
 def _check_size_rule(model: str, rule: SizeRule, size: str) -> None:
     width, height = (int(side) for side in size.split("x"))
-    long, short = max(width, height), min(width, height)
-    if width % rule.step or height % rule.step or long > rule.max_side:
+    long_side, short_side = max(width, height), min(width, height)
+    if width % rule.step or height % rule.step or long_side > rule.max_side:
         why = f"each side must be a multiple of {rule.step} up to {rule.max_side}"
-    elif long > rule.max_ratio * short:
+    elif long_side > rule.max_ratio * short_side:
         why = f"the long side may be at most {rule.max_ratio} times the short one"
     elif width * height > rule.max_pixels:
         why = f"at most {rule.max_pixels:,} pixels"
     else:
         return
     raise InvalidRequest(
-        f"'size' {size} is not supported by model '{_short(model)}': {why}.", param="size"
+        f"'size' {size} is not supported by model '{short(model)}': {why}.", param="size"
     )
 
 
@@ -113,7 +100,7 @@ def check_images(model: str, limits: ModelLimits, images: Sequence[Upload]) -> N
         if limits.square and image.width != image.height:
             raise UnsupportedImage(
                 f"The image in '{image.param}' is {image.width}x{image.height}; model "
-                f"'{_short(model)}' takes square images only.",
+                f"'{short(model)}' takes square images only.",
                 param=image.param,
                 code="image_not_square",
             )
@@ -123,7 +110,7 @@ def check_count(model: str, limits: ModelLimits, count: int) -> None:
     if count > limits.max_images:
         one = "one image" if limits.max_images == 1 else f"at most {limits.max_images} images"
         raise UnsupportedImage(
-            f"{count} images were sent; model '{_short(model)}' takes {one}.",
+            f"{count} images were sent; model '{short(model)}' takes {one}.",
             param="image",
             code="too_many_images",
         )
@@ -134,7 +121,7 @@ def check_mask(model: str, limits: ModelLimits, mask: Upload | None, first: Uplo
     if mask is None:
         if limits.alpha_without_mask and not first.has_alpha:
             raise UnsupportedImage(
-                f"Without a 'mask', model '{_short(model)}' edits the transparent areas of "
+                f"Without a 'mask', model '{short(model)}' edits the transparent areas of "
                 f"the image, and the image in '{first.param}' has no alpha channel; send "
                 "a PNG with transparency or a mask.",
                 param=first.param,
@@ -165,35 +152,18 @@ def _check_file(model: str, upload: Upload, formats: Sequence[str], max_bytes: i
     if upload.format not in formats:
         raise UnsupportedImage(
             f"The file in '{upload.param}' is a {upload.format.upper()} image; model "
-            f"'{_short(model)}' takes {', '.join(f.upper() for f in formats)} here.",
+            f"'{short(model)}' takes {', '.join(f.upper() for f in formats)} here.",
             param=upload.param,
             code="unsupported_image_format",
         )
     if upload.size > max_bytes:
         raise UnsupportedImage(
             f"The file in '{upload.param}' is {upload.size} bytes; model "
-            f"'{_short(model)}' takes at most {max_bytes // MIB} MiB ({max_bytes} bytes) here.",
+            f"'{short(model)}' takes at most {max_bytes // MIB} MiB ({max_bytes} bytes) here.",
             param=upload.param,
             code="image_file_too_large",
         )
 
 
 def _unsupported(model: str, name: str) -> InvalidRequest:
-    return InvalidRequest(f"'{name}' is not supported by model '{_short(model)}'.", param=name)
-
-
-def _not_one_of(model: str, name: str, value: str, allowed: Sequence[str]) -> InvalidRequest:
-    return InvalidRequest(
-        f"'{name}' {_show(value)} is not supported by model '{_short(model)}'; "
-        f"use one of {', '.join(allowed)}.",
-        param=name,
-    )
-
-
-def _show(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 66 else text[:63] + "..."
-
-
-def _short(model: str) -> str:
-    return model if len(model) <= 64 else model[:61] + "..."
+    return InvalidRequest(f"'{name}' is not supported by model '{short(model)}'.", param=name)

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from ..value_rules import Needs
 from .models import MIB
 
 DEFAULT_EDIT_MODEL = "gpt-image-1.5"
@@ -55,18 +56,6 @@ class SizeRule:
     max_side: int
     max_ratio: int
     max_pixels: int
-
-
-@dataclass(frozen=True, slots=True)
-class Needs:
-    """``name`` (only these ``values`` of it, when given) needs ``other`` in ``allowed``;
-    ``default`` is what the provider uses when ``other`` is not sent."""
-
-    name: str
-    other: str
-    allowed: tuple[str, ...]
-    default: str
-    values: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +115,9 @@ _GPT_IMAGE_1 = ModelLimits(
     compression=True,
     needs=(
         Needs("output_compression", "output_format", ("jpeg", "webp"), default="png"),
-        Needs("background", "output_format", ("png", "webp"), "png", values=("transparent",)),
+        Needs(
+            "background", "output_format", ("png", "webp"), default="png", values=("transparent",)
+        ),
     ),
 )
 _GPT_IMAGE_1_MINI = replace(

@@ -98,7 +98,12 @@ def test_one_call_over_the_capacity_gets_503_at_once_and_the_next_one_succeeds(a
 
     got = samples(client)
     assert got["gateway_overloaded_total", (("route", "generations"),)] == 1
-    status_503 = (("model", "other"), ("provider", "unknown"), ("status", "503"))
+    status_503 = (
+        ("model", "other"),
+        ("provider", "unknown"),
+        ("route", "generations"),
+        ("status", "503"),
+    )
     assert got["gateway_image_requests_total", status_503] == 1
     assert got["gateway_in_flight", ()] == 0
     rows = [r for r in log_rows(app) if r["status"] == 503]

@@ -38,6 +38,7 @@ BASE = frozenset(
         "settings",
         "settings_values",
         "strict_json",
+        "value_rules",
     }
 )
 AREA_OF = {
