@@ -162,8 +162,6 @@ def test_the_model_a_target_defaults_to_is_checked_against_the_upload(client, up
     model (dall-e-2) takes square PNGs only, so a JPEG is refused before any call."""
     jpeg = io.BytesIO()
     Image.new("RGB", (64, 64), (1, 2, 3)).save(jpeg, "JPEG")
-    if providers.REGISTRY["openai"].variations is None:
-        pytest.skip("openai variations not wired yet")
     res = post(client, VARIATIONS, {"image": jpeg.getvalue()}, OPENAI)
     assert res.status_code == 400
     assert res.get_json()["error"]["code"] == "unsupported_image_format"
