@@ -27,9 +27,9 @@ DEFAULT_API_VERSION = "2024-10-21"
 V1 = "v1"  # the version-less GA surface: /openai/v1/..., model = deployment name
 API_VERSION = re.compile(r"^(v1|[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?)\Z")
 PATH = "/images/generations"
-# Image edits (gpt-image-1 and later) came with the 2025-04-01-preview data-plane
-# version (learn.microsoft.com/azure/ai-foundry/openai/how-to/dall-e, "Call the image
-# edit API", read 2026-12-06); the GA default above has no /images/edits.
+# Image edits (gpt-image-1 and later) are called with the 2025-04-01-preview data-plane
+# version by openai-python's Azure client users and third-party guides (see edits.py for
+# how indirect that evidence is); the GA default above documents no /images/edits.
 EDITS_PATH = "/images/edits"
 EDITS_API_VERSION = "2025-04-01-preview"
 # Hosts of Azure resources whose endpoint root is "/openai" (an admin may store just

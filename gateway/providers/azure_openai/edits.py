@@ -4,11 +4,13 @@ Azure's edit API is OpenAI's ``POST /images/edits`` (the same ``multipart/form-d
 fields, files and answer) at
 ``{endpoint}/openai/deployments/{deployment}/images/edits?api-version=...``, or
 ``{endpoint}/openai/v1/images/edits`` in the v1 form
-(https://learn.microsoft.com/azure/ai-foundry/openai/how-to/dall-e, "Call the image
-edit API", read 2026-12-06; openai-python's Azure client sends ``/images/edits`` to the
-deployment path since PR #2371). A target without its own ``api_version`` gets
-2025-04-01-preview, the first version with edits, instead of the GA one the
-generations default to. So the form is the OpenAI provider's, byte for byte; only the
+(Microsoft's how-to, learn.microsoft.com/azure/ai-services/openai/how-to/dall-e, of
+which only the generation section could be read on 2026-12-06; the edit path rests on
+openai-python's Azure client, which sends ``/images/edits`` to the deployment path
+since PR #2371, and on third-party guides for gpt-image-1 edits on Azure, all using
+2025-04-01-preview). A target without its own ``api_version`` gets that version
+instead of the GA one the generations default to: no GA version is known to carry
+edits. So the form is the OpenAI provider's, byte for byte; only the
 URL and the auth header (``api-key``, or an Entra token) differ, and the answer is
 read as a generation's (content-filter flags included). Azure has no dall-e-2, hence
 no variations.
