@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from portkey_ai._vendor import openai as portkey_openai
+
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 from .fakes import TINY_PNG_B64
 from .test_openai_edits import image
@@ -37,28 +37,25 @@ def sha(data: bytes) -> str:
 
 
 def openai_client(gateway, fake, deployment: str = "gpt-image-1", **headers):
-    return openai.OpenAI(
-        api_key=KEY,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={
+    return openai_sdk(
+        gateway,
+        KEY,
+        {
             "x-portkey-provider": "azure-openai",
             "x-portkey-custom-host": fake.host("azure-openai"),
             "x-portkey-azure-deployment-id": deployment,
             **headers,
         },
-        http_client=openai.DefaultHttpxClient(trust_env=False),
     )
 
 
 def portkey_client(gateway, fake, **options):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
+    return portkey_sdk(
+        gateway,
         provider="azure-openai",
         Authorization=f"Bearer {KEY}",
         custom_host=fake.host("azure-openai"),
         azure_deployment_id="gpt-image-1",
-        http_client=httpx.Client(trust_env=False),
         **options,
     )
 

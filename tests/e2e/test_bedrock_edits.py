@@ -7,14 +7,13 @@ from __future__ import annotations
 import base64
 import io
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
 
 from tests.e2e.fakes.bedrock import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -51,28 +50,21 @@ def png(size=(512, 384), hole=False, colour=(10, 120, 30)) -> bytes:
 
 
 def openai_client(gateway, fake):
-    return openai.OpenAI(
-        api_key="unused-with-aws-keys",
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={
-            "x-portkey-provider": "bedrock",
-            "x-portkey-custom-host": fake.host("bedrock"),
-            **AWS,
-        },
-        http_client=openai.DefaultHttpxClient(trust_env=False),
+    return openai_sdk(
+        gateway,
+        "unused-with-aws-keys",
+        {"x-portkey-provider": "bedrock", "x-portkey-custom-host": fake.host("bedrock"), **AWS},
     )
 
 
 def portkey_client(gateway, fake):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
+    return portkey_sdk(
+        gateway,
         provider="bedrock",
         custom_host=fake.host("bedrock"),
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
         aws_region="us-west-2",
-        http_client=httpx.Client(trust_env=False),
     )
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import io
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
+
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 from .fakes import TINY_PNG_B64
 
@@ -48,23 +48,11 @@ def sha(data: bytes) -> str:
 
 
 def openai_client(gateway, **headers):
-    return openai.OpenAI(
-        api_key=KEY,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers=headers or None,
-        http_client=openai.DefaultHttpxClient(trust_env=False),
-    )
+    return openai_sdk(gateway, KEY, headers)
 
 
 def portkey_client(gateway, **options):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
-        provider="openai",
-        Authorization=f"Bearer {KEY}",
-        http_client=httpx.Client(trust_env=False),
-        **options,
-    )
+    return portkey_sdk(gateway, provider="openai", Authorization=f"Bearer {KEY}", **options)
 
 
 def received(fake, path: str = "/v1/images/edits"):

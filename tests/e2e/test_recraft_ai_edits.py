@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 import io
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
+
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 from .fakes import CREATED, TINY_PNG_B64
 
@@ -49,25 +49,18 @@ def sha(data: bytes) -> str:
 
 
 def openai_client(gateway, fake):
-    return openai.OpenAI(
-        api_key=KEY,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={
-            "x-portkey-provider": "recraft-ai",
-            "x-portkey-custom-host": fake.host("recraft-ai") + "/v1",
-        },
-        http_client=openai.DefaultHttpxClient(trust_env=False),
+    host = fake.host("recraft-ai") + "/v1"
+    return openai_sdk(
+        gateway, KEY, {"x-portkey-provider": "recraft-ai", "x-portkey-custom-host": host}
     )
 
 
 def portkey_client(gateway, fake):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
+    return portkey_sdk(
+        gateway,
         provider="recraft-ai",
         Authorization=f"Bearer {KEY}",
         custom_host=fake.host("recraft-ai") + "/v1",
-        http_client=httpx.Client(trust_env=False),
     )
 
 

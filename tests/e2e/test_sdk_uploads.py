@@ -9,14 +9,13 @@ import hashlib
 import io
 import json
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
 
 from tests.e2e.conftest import poll
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -37,22 +36,11 @@ def _no_sdk_environment(monkeypatch):
 
 
 def openai_client(gateway):
-    return openai.OpenAI(
-        api_key="unused-by-the-placeholder",
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={"x-portkey-provider": "placeholder"},
-        http_client=openai.DefaultHttpxClient(trust_env=False),
-    )
+    return openai_sdk(gateway, "unused-by-the-placeholder", {"x-portkey-provider": "placeholder"})
 
 
 def portkey_client(gateway, **options):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
-        provider="placeholder",
-        http_client=httpx.Client(trust_env=False),
-        **options,
-    )
+    return portkey_sdk(gateway, provider="placeholder", **options)
 
 
 def _rows(gateway, trace: str, count: int) -> list[dict] | None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import base64
 import io
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
 
 from tests.e2e.fakes import TINY_PNG
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -46,25 +45,18 @@ def png(size=(512, 384), hole=False) -> bytes:
 
 
 def openai_client(gateway, fake):
-    return openai.OpenAI(
-        api_key=KEY,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={
-            "x-portkey-provider": "stability-ai",
-            "x-portkey-custom-host": fake.host("stability-ai"),
-        },
-        http_client=openai.DefaultHttpxClient(trust_env=False),
+    host = fake.host("stability-ai")
+    return openai_sdk(
+        gateway, KEY, {"x-portkey-provider": "stability-ai", "x-portkey-custom-host": host}
     )
 
 
 def portkey_client(gateway, fake):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
+    return portkey_sdk(
+        gateway,
         provider="stability-ai",
         Authorization=f"Bearer {KEY}",
         custom_host=fake.host("stability-ai"),
-        http_client=httpx.Client(trust_env=False),
     )
 
 

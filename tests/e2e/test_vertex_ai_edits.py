@@ -8,9 +8,7 @@ import base64
 import io
 import json
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -19,6 +17,7 @@ from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
 
 from tests.e2e.fakes.vertex_ai import ACCESS_TOKEN
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 pytestmark = pytest.mark.e2e
 
@@ -54,29 +53,26 @@ def png(size=(512, 384), hole=False, fmt="PNG") -> bytes:
 
 
 def openai_client(gateway, fake, **headers):
-    return openai.OpenAI(
-        api_key=ACCESS_TOKEN,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={
+    return openai_sdk(
+        gateway,
+        ACCESS_TOKEN,
+        {
             "x-portkey-provider": "vertex-ai",
             "x-portkey-custom-host": fake.host("vertex-ai"),
             **VERTEX,
             **headers,
         },
-        http_client=openai.DefaultHttpxClient(trust_env=False),
     )
 
 
 def portkey_client(gateway, fake):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
+    return portkey_sdk(
+        gateway,
         provider="vertex-ai",
         Authorization=f"Bearer {ACCESS_TOKEN}",
         custom_host=fake.host("vertex-ai"),
         vertex_project_id="e2e-project",
         vertex_region="us-central1",
-        http_client=httpx.Client(trust_env=False),
     )
 
 

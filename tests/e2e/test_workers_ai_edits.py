@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 import io
 
-import httpx
 import openai
-import portkey_ai
 import pytest
 from PIL import Image
 from portkey_ai._vendor import openai as portkey_openai
+
+from tests.e2e.sdk_clients import openai_sdk, portkey_sdk
 
 from .fakes import TINY_PNG_B64
 from .fakes.workers_ai import TOKEN
@@ -51,22 +51,14 @@ def picture(fmt: str = "PNG", size=(320, 256), hole: bool = False) -> bytes:
 
 
 def openai_client(gateway, fake):
-    return openai.OpenAI(
-        api_key=TOKEN,
-        base_url=gateway.base_url + "/v1",
-        max_retries=0,
-        default_headers={"x-portkey-provider": "workers-ai", "x-portkey-custom-host": host(fake)},
-        http_client=openai.DefaultHttpxClient(trust_env=False),
+    return openai_sdk(
+        gateway, TOKEN, {"x-portkey-provider": "workers-ai", "x-portkey-custom-host": host(fake)}
     )
 
 
 def portkey_client(gateway, fake):
-    return portkey_ai.Portkey(
-        base_url=gateway.base_url + "/v1",
-        provider="workers-ai",
-        Authorization=f"Bearer {TOKEN}",
-        custom_host=host(fake),
-        http_client=httpx.Client(trust_env=False),
+    return portkey_sdk(
+        gateway, provider="workers-ai", Authorization=f"Bearer {TOKEN}", custom_host=host(fake)
     )
 
 

@@ -5,7 +5,6 @@ the answers and the prices; no HTTP."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 
@@ -19,44 +18,13 @@ from gateway.providers.capabilities import resolve_upload
 from tests.e2e.fakes import TINY_PNG_B64
 from tests.e2e.fakes import _bedrock_edits as fake_edits
 from tests.e2e.fakes import bedrock as fake_bedrock
+from tests.upload_images import encoded, rgb, upload, with_hole
 
 KEYS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG"}
 TARGET = Target(provider="bedrock", base_url=None, api_key="", options=KEYS)
 NOVA = "amazon.nova-canvas-v1:0"
 TITAN = "amazon.titan-image-generator-v2:0"
 URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/{}/invoke"
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt)
-    return out.getvalue()
-
-
-def upload(data: bytes, param: str = "image") -> Upload:
-    with Image.open(io.BytesIO(data)) as image:
-        fmt, size, alpha = image.format.lower(), image.size, "A" in image.getbands()
-    return Upload(
-        param=param,
-        format=fmt,
-        width=size[0],
-        height=size[1],
-        has_alpha=alpha,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-    )
-
-
-def rgb(size=(400, 320), colour=(10, 120, 30), fmt="PNG") -> bytes:
-    return encoded(Image.new("RGB", size, colour), fmt)
-
-
-def with_hole(size=(400, 320), box=(0, 0, 200, 160)) -> bytes:
-    """An RGBA image fully opaque but for a transparent ``box``: OpenAI's edit area."""
-    image = Image.new("RGBA", size, (10, 120, 30, 255))
-    image.paste((0, 0, 0, 0), box)
-    return encoded(image)
 
 
 def operation(route: str):

@@ -4,45 +4,23 @@ the missing price; the fake DeepInfra takes every form built; no HTTP."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 
 import pytest
 from PIL import Image
 
 from gateway.errors import InvalidRequest, ProviderError
-from gateway.models import EDITS, VARIATIONS, ProviderReply, Target, Upload
+from gateway.models import EDITS, VARIATIONS, ProviderReply, Target
 from gateway.providers.capabilities import resolve_upload
 from gateway.providers.deepinfra import PROVIDER
 from tests.e2e import fake_multipart
 from tests.e2e.fakes import TINY_PNG_B64
 from tests.e2e.fakes import deepinfra as fake
+from tests.upload_images import encoded, upload
 
 KEY = "di-test-0123"
 TARGET = Target(provider="deepinfra", base_url=None, api_key=KEY)
 URL = "https://api.deepinfra.com/v1/openai/images/edits"
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt)
-    return out.getvalue()
-
-
-def upload(data: bytes, param: str = "image") -> Upload:
-    with Image.open(io.BytesIO(data)) as image:
-        fmt, size, alpha = image.format.lower(), image.size, "A" in image.getbands()
-    return Upload(
-        param=param,
-        format=fmt,
-        width=size[0],
-        height=size[1],
-        has_alpha=alpha,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-    )
 
 
 def rgb(fmt="PNG") -> bytes:

@@ -5,7 +5,6 @@ refusals, the answers and the prices; the fake Recraft takes every form built; n
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 
@@ -13,48 +12,17 @@ import pytest
 from PIL import Image
 
 from gateway.errors import InvalidRequest, ProviderError
-from gateway.models import EDITS, VARIATIONS, ProviderReply, Target, Upload
+from gateway.models import EDITS, VARIATIONS, ProviderReply, Target
 from gateway.providers.capabilities import resolve_upload
 from gateway.providers.recraft_ai import PROVIDER
 from tests.e2e import fake_multipart
 from tests.e2e.fakes import TINY_PNG_B64
 from tests.e2e.fakes import recraft_ai as fake
+from tests.upload_images import encoded, rgb, upload, with_hole
 
 KEY = "rc-test-0123"
 TARGET = Target(provider="recraft-ai", base_url=None, api_key=KEY)
 BASE = "https://external.api.recraft.ai/v1/images/"
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt)
-    return out.getvalue()
-
-
-def upload(data: bytes, param: str = "image") -> Upload:
-    with Image.open(io.BytesIO(data)) as image:
-        fmt, size, alpha = image.format.lower(), image.size, "A" in image.getbands()
-    return Upload(
-        param=param,
-        format=fmt,
-        width=size[0],
-        height=size[1],
-        has_alpha=alpha,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-    )
-
-
-def rgb(size=(400, 320), fmt="PNG") -> bytes:
-    return encoded(Image.new("RGB", size, (10, 120, 30)), fmt)
-
-
-def with_hole(size=(400, 320), box=(0, 0, 200, 160), alpha=0) -> bytes:
-    """RGBA, opaque but for ``box`` (alpha ``alpha``): OpenAI's way to mark an edit area."""
-    image = Image.new("RGBA", size, (10, 120, 30, 255))
-    image.paste((0, 0, 0, alpha), box)
-    return encoded(image)
 
 
 def request_for(params, images, mask=None, operation=EDITS):

@@ -5,7 +5,6 @@ the fake Vertex AI takes every body the transform builds. No HTTP."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 
@@ -13,12 +12,13 @@ import pytest
 from PIL import Image
 
 from gateway.errors import InvalidRequest, ProviderError
-from gateway.models import EDITS, GoogleServiceAccount, ProviderReply, Target, Upload
+from gateway.models import EDITS, GoogleServiceAccount, ProviderReply, Target
 from gateway.providers.capabilities import resolve_upload
 from gateway.providers.vertex_ai import PROVIDER
 from gateway.providers.vertex_ai.edits import MAX_BYTES
 from tests.e2e.fakes import FakeRequest
 from tests.e2e.fakes import vertex_ai as fake_vertex
+from tests.upload_images import encoded, rgb, upload, with_hole
 
 OPTIONS = {"vertex_project_id": "my-project", "vertex_region": "us-central1"}
 TARGET = Target(provider="vertex-ai", base_url=None, api_key="ya29.token", options=OPTIONS)
@@ -27,38 +27,6 @@ URL = (
     "https://us-central1-aiplatform.googleapis.com/v1/projects/my-project/locations/"
     f"us-central1/publishers/google/models/{MODEL}:predict"
 )
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt)
-    return out.getvalue()
-
-
-def upload(data: bytes, param: str = "image", size: int | None = None) -> Upload:
-    with Image.open(io.BytesIO(data)) as image:
-        fmt, dims, alpha = image.format.lower(), image.size, "A" in image.getbands()
-    return Upload(
-        param=param,
-        format=fmt,
-        width=dims[0],
-        height=dims[1],
-        has_alpha=alpha,
-        size=len(data) if size is None else size,
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-    )
-
-
-def rgb(size=(400, 320), fmt="PNG") -> bytes:
-    return encoded(Image.new("RGB", size, (10, 120, 30)), fmt)
-
-
-def with_hole(size=(400, 320), box=(0, 0, 200, 160)) -> bytes:
-    """Opaque but for a transparent ``box``: OpenAI's edit area."""
-    image = Image.new("RGBA", size, (10, 120, 30, 255))
-    image.paste((0, 0, 0, 0), box)
-    return encoded(image)
 
 
 def request_for(params, images, mask=None):

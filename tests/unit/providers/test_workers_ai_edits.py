@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import io
 import json
 
@@ -14,11 +13,12 @@ import pytest
 from PIL import Image
 
 from gateway.errors import InvalidRequest
-from gateway.models import EDITS, VARIATIONS, ProviderReply, Target, Upload
+from gateway.models import EDITS, VARIATIONS, ProviderReply, Target
 from gateway.providers.capabilities import resolve_upload
 from gateway.providers.workers_ai import PROVIDER
 from tests.e2e.fakes import TINY_PNG
 from tests.e2e.fakes import workers_ai as fake
+from tests.upload_images import encoded, rgb, upload, with_hole
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 TARGET = Target(
@@ -30,37 +30,6 @@ TARGET = Target(
 RUN = f"https://api.cloudflare.com/client/v4/accounts/{ACCOUNT}/ai/run/"
 INPAINTING = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
 IMG2IMG = "@cf/runwayml/stable-diffusion-v1-5-img2img"
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt)
-    return out.getvalue()
-
-
-def upload(data: bytes, param: str = "image") -> Upload:
-    with Image.open(io.BytesIO(data)) as image:
-        fmt, size, alpha = image.format.lower(), image.size, "A" in image.getbands()
-    return Upload(
-        param=param,
-        format=fmt,
-        width=size[0],
-        height=size[1],
-        has_alpha=alpha,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        data=data,
-    )
-
-
-def rgb(size=(400, 320), fmt="PNG") -> bytes:
-    return encoded(Image.new("RGB", size, (10, 120, 30)), fmt)
-
-
-def with_hole(size=(400, 320), box=(0, 0, 200, 160), alpha=0) -> bytes:
-    image = Image.new("RGBA", size, (10, 120, 30, 255))
-    image.paste((0, 0, 0, alpha), box)
-    return encoded(image)
 
 
 def request_for(params, images, mask=None):
