@@ -4,7 +4,10 @@
         gunicorn -k gthread -w 2 --threads 500 --chdir bench naive_proxy:app
 
 No validation, routing, logging or metrics: the body is forwarded as it came, and the
-upstream's status and body are passed back. One ``requests.Session`` per thread, made
+upstream's status and body are passed back. For bench/uploads.py it also proxies image
+edits the way most hand-written proxies do (Flask's ``request.files``, then
+``requests`` ``files=``, which builds the whole multipart body in memory), to
+``NAIVE_EDITS_UPSTREAM``. One ``requests.Session`` per thread, made
 on first use (after gunicorn forks), as the gateway's transport does. Whatever the
 gateway costs beyond this proxy is the price of its own features.
 """
@@ -38,5 +41,20 @@ def generations() -> Response:
             "Authorization": request.headers.get("Authorization", ""),
         },
         timeout=(5, 240),
+    )
+    return Response(upstream.content, upstream.status_code, content_type="application/json")
+
+
+@app.post("/v1/images/edits")
+def edits() -> Response:
+    files = [
+        (name, (f.filename, f.stream, f.mimetype)) for name, f in request.files.items(multi=True)
+    ]
+    upstream = _session().post(
+        os.environ["NAIVE_EDITS_UPSTREAM"],
+        data=list(request.form.items(multi=True)),
+        files=files,
+        headers={"Authorization": request.headers.get("Authorization", "")},
+        timeout=(5, 600),
     )
     return Response(upstream.content, upstream.status_code, content_type="application/json")

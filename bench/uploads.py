@@ -16,6 +16,13 @@ edit's whole body, hashes it, and answers one small base64 image after ``--delay
   (the bytes went through unchanged);
 - seconds per upload (median, max) and the aggregate MB/s through the gateway.
 
+The same load also goes (``--targets``) straight to the upstream (``direct``: the time
+an upload takes with no proxy) and through the naive Flask + requests proxy
+(bench/naive_proxy.py, ``naive``: ``request.files`` re-sent with ``requests``' ``files=``,
+as a hand-written proxy does), with its worker count and threads; the ratios are taken
+in one run of this script: the peak RSS growth over idle, gateway vs naive, and the
+median seconds per upload, each proxy vs direct.
+
 The upstream runs in this process, so its own memory is not counted; it holds no body.
 """
 
@@ -42,6 +49,7 @@ from werkzeug.formparser import parse_form_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import capacity
 import run
 
 TINY_PNG = (
@@ -96,11 +104,13 @@ def noise_png(path: Path, mb: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def one_run(url: str, png: Path, master: int, args: argparse.Namespace) -> dict:
+def one_run(url: str, png: Path, master: int | None, args: argparse.Namespace) -> dict:
+    """One burst of uploads; ``master`` is the proxy's gunicorn master (None: direct)."""
     _Upstream.seen = []
-    idle = run.rss_kb(master)[0]
-    sampler = run.RssSampler(master)
-    sampler.start()
+    idle = run.rss_kb(master)[0] if master else 0
+    sampler = run.RssSampler(master) if master else None
+    if sampler:
+        sampler.start()
     times: list[float] = []
     statuses: list[int] = []
 
@@ -124,9 +134,12 @@ def one_run(url: str, png: Path, master: int, args: argparse.Namespace) -> dict:
     with ThreadPoolExecutor(args.clients) as pool:
         list(pool.map(upload, range(args.clients)))
     wall = time.monotonic() - began
-    sampler.stop()
-    end = run.rss_kb(master)[0]
-    peak = max(s[1] for s in sampler.samples) if sampler.samples else end
+    end = run.rss_kb(master)[0] if master else 0
+    peak = end
+    if sampler:
+        sampler.stop()
+        peak = max((s[1] for s in sampler.samples), default=end)
+    peak = max(peak, end)  # a burst shorter than the sampling interval
     sent = args.clients * args.rounds * png.stat().st_size
     return {
         "idle_mib": idle / 1024,
@@ -142,6 +155,40 @@ def one_run(url: str, png: Path, master: int, args: argparse.Namespace) -> dict:
     }
 
 
+KEYS = ("idle_mib", "peak_mib", "end_mib", "p50_s", "max_s", "mb_per_s")
+
+
+def measure(name: str, url: str, master: int | None, png: Path, sha: str, args) -> dict:
+    runs = []
+    for index in range(args.runs):
+        result = one_run(url, png, master, args)
+        result["same_bytes_upstream"] = result["upstream_hashes"] == [sha]
+        del result["upstream_hashes"]
+        runs.append(result)
+        print(f"{name} run {index + 1}: {json.dumps(result)}", flush=True)
+    return {
+        "all_ok": all(r["ok"] == r["uploads"] for r in runs),
+        "all_same_bytes": all(r["same_bytes_upstream"] for r in runs),
+        "median": {key: statistics.median(r[key] for r in runs) for key in KEYS},
+        "peak_mib_max": max(r["peak_mib"] for r in runs),
+    }
+
+
+def ratios(out: dict) -> dict:
+    """Taken within this run: growth = peak - idle RSS; time = median s per upload."""
+    got: dict = {}
+    med = {n: out[n]["median"] for n in ("gateway", "naive", "direct") if n in out}
+    if "gateway" in med and "naive" in med:
+        growth = {n: med[n]["peak_mib"] - med[n]["idle_mib"] for n in ("gateway", "naive")}
+        got["rss_growth_mib"] = {n: round(v, 1) for n, v in growth.items()}
+        got["rss_growth_gateway_vs_naive"] = round(growth["gateway"] / max(growth["naive"], 1), 3)
+    if "direct" in med:
+        for name in ("gateway", "naive"):
+            if name in med:
+                got[f"p50_{name}_vs_direct"] = round(med[name]["p50_s"] / med["direct"]["p50_s"], 3)
+    return got
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -149,52 +196,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=int, default=48)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--delay-ms", type=int, default=2000)
+    parser.add_argument("--targets", default="gateway,naive,direct", help="comma list (all)")
     args = parser.parse_args(argv)
+    targets = args.targets.split(",")
     _Upstream.delay_s = args.delay_ms / 1000
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/v1"
+    out: dict = {"clients": args.clients, "rounds": args.rounds}
     with tempfile.TemporaryDirectory(prefix="bench-uploads-") as tmp_name:
         tmp = Path(tmp_name)
         png = tmp / "noise.png"
         sha = noise_png(png, args.mb)
         size_mb = round(png.stat().st_size / MIB, 1)
-        gw, port, settings = run.start_gateway("uploads", base, tmp)
+        out.update(file_mb=size_mb, in_flight_mb=round(args.clients * size_mb))
         try:
-            url = f"http://127.0.0.1:{port}/v1/images/edits"
-            runs = []
-            for index in range(args.runs):
-                result = one_run(url, png, gw.pid, args)
-                result["same_bytes_upstream"] = result["upstream_hashes"] == [sha]
-                del result["upstream_hashes"]
-                runs.append(result)
-                print(f"run {index + 1}: {json.dumps(result)}", flush=True)
+            if "direct" in targets:
+                out["direct"] = measure("direct", f"{base}/images/edits", None, png, sha, args)
+            gw, port, settings = run.start_gateway("uploads", base, tmp)
+            out["workers"], out["threads"] = settings.get("workers"), settings.get("threads")
+            try:
+                if "gateway" in targets:
+                    url = f"http://127.0.0.1:{port}/v1/images/edits"
+                    out["gateway"] = measure("gateway", url, gw.pid, png, sha, args)
+            finally:
+                gw.stop()
+            if "naive" in targets:
+                sizing = capacity.naive_sizing(settings, None)
+                os.environ["NAIVE_EDITS_UPSTREAM"] = f"{base}/images/edits"
+                naive = capacity.start_naive(f"{base}/images/generations", tmp, sizing)
+                try:
+                    url = naive.url.replace("/generations", "/edits")
+                    out["naive"] = measure("naive", url, naive.proc.pid, png, sha, args)
+                finally:
+                    naive.proc.stop()
         finally:
-            gw.stop()
             server.shutdown()
             server.server_close()
-    summary = {
-        key: statistics.median(r[key] for r in runs)
-        for key in ("idle_mib", "peak_mib", "end_mib", "p50_s", "max_s", "mb_per_s")
-    }
-    print(
-        json.dumps(
-            {
-                "clients": args.clients,
-                "rounds": args.rounds,
-                "file_mb": size_mb,
-                "in_flight_mb": round(args.clients * size_mb),
-                "workers": settings.get("workers"),
-                "threads": settings.get("threads"),
-                "all_ok": all(r["ok"] == r["uploads"] for r in runs),
-                "all_same_bytes": all(r["same_bytes_upstream"] for r in runs),
-                "median": summary,
-                "peak_mib_max": max(r["peak_mib"] for r in runs),
-            },
-            indent=2,
-        )
-    )
+    out["ratios"] = ratios(out)
+    print(json.dumps(out, indent=2))
     return 0
 
 
