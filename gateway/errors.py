@@ -90,6 +90,13 @@ class UnsupportedMediaType(InvalidRequest):
     code = "unsupported_media_type"
 
 
+class UnsupportedContentType(InvalidRequest):
+    """An upload route's body that is not a form: a 400 with OpenAI's own code for it,
+    as its /images/edits and /images/variations answer (the JSON route keeps 415)."""
+
+    code = "unsupported_content_type"
+
+
 class AuthenticationError(GatewayError):
     status = 401
     type = "authentication_error"

@@ -114,18 +114,23 @@ def _error(description: str) -> dict[str, Any]:
     return _json("Error", description)
 
 
-# How the upload routes' refusals differ from a JSON body's.
-UPLOAD_ERRORS = {
-    400: "A malformed form, a field a model does not take, or an image that is not a "
-    "PNG, JPEG or WEBP, is truncated, or declares too many pixels; 'param' names the field.",
+# How the upload routes' refusals differ from a JSON body's (None: not answered there).
+UPLOAD_ERRORS: dict[int, str | None] = {
+    400: "A body that is not multipart/form-data (unsupported_content_type), a malformed "
+    "form, a field a model does not take, or an image that is not a PNG, JPEG or WEBP, is "
+    "truncated, or declares too many pixels; 'param' names the field.",
     413: "The form is larger than GATEWAY_UPLOAD_MAX_BYTES, or one file larger than "
     "GATEWAY_UPLOAD_MAX_FILE_BYTES (or its model's limit).",
-    415: "The body was not sent as multipart/form-data.",
+    415: None,
 }
 
 
 def _images_post(
-    operation_id: str, summary: str, content_type: str, schema: str, errors: dict[int, str]
+    operation_id: str,
+    summary: str,
+    content_type: str,
+    schema: str,
+    errors: dict[int, str | None],
 ) -> dict[str, Any]:
     parameters = [
         {"in": "header", "name": name, "required": False, "description": text}
@@ -133,7 +138,7 @@ def _images_post(
         for name, text in HEADERS.items()
     ]
     responses = {200: _json("ImagesResponse", "The provider's answer, in OpenAI's shape.")}
-    responses |= {status: _error(text) for status, text in (ERRORS | errors).items()}
+    responses |= {status: _error(text) for status, text in (ERRORS | errors).items() if text}
     return {
         "post": {
             "operationId": operation_id,

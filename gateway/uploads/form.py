@@ -27,7 +27,7 @@ from werkzeug.sansio.multipart import (
     State,
 )
 
-from ..errors import InvalidRequest, UnsupportedMediaType
+from ..errors import InvalidRequest, UnsupportedContentType
 from .errors import InvalidMultipart, TooManyParts, UploadTooLarge, UploadTruncated
 from .models import UploadLimits
 from .spool import Spool, Spooler
@@ -48,12 +48,15 @@ class Form:
 
 
 def boundary_of(content_type: str | None) -> bytes:
-    """The boundary, or 415 for another type (as the generations route answers a body
-    that is not JSON) and 400 for a multipart type without a usable boundary."""
+    """The boundary, or a 400 ``unsupported_content_type`` for another type (OpenAI's
+    answer to a JSON body on its upload routes) or a multipart type without a usable
+    boundary (``invalid_multipart``)."""
     mimetype, options = parse_options_header(content_type or "")
     if mimetype != "multipart/form-data":
-        raise UnsupportedMediaType(
-            "Send the form as 'Content-Type: multipart/form-data' with a boundary.",
+        sent = f"'{mimetype[:100]}'" if mimetype else "none"
+        raise UnsupportedContentType(
+            f"Unsupported content type: {sent}. This route takes only 'multipart/form-data' "
+            "with a boundary (with curl, send each field with -F).",
             param="content-type",
         )
     boundary = options.get("boundary", "")

@@ -170,8 +170,14 @@ def test_the_model_a_target_defaults_to_is_checked_against_the_upload(client, up
 @pytest.mark.parametrize(
     ("body", "content_type", "status", "code", "param"),
     [
-        (b"not a form", "multipart/form-data; boundary=xyz", 400, "invalid_multipart", None),
-        (b'{"prompt": "x"}', "application/json", 415, None, None),
+        (
+            b"not a form",
+            "multipart/form-data; boundary=xyz",
+            400,
+            "invalid_multipart",
+            "content-type",
+        ),
+        (b'{"prompt": "x"}', "application/json", 400, "unsupported_content_type", "content-type"),
     ],
 )
 def test_malformed_bodies_are_refused_with_nothing_sent(
@@ -180,8 +186,7 @@ def test_malformed_bodies_are_refused_with_nothing_sent(
     res = client.post(EDITS, data=body, headers={**OPENAI, "Content-Type": content_type})
     assert res.status_code == status, res.get_data(as_text=True)
     error = res.get_json()["error"]
-    if code:
-        assert error["code"] == code
+    assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", code, param)
     assert len(upstream.calls) == 0
 
 

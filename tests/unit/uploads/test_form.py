@@ -30,16 +30,18 @@ def _error(raw, **kw):
         "multipart/mixed; boundary=x",
     ],
 )
-def test_a_body_that_is_not_multipart_form_data_is_415_like_the_generations_route(content_type):
+def test_a_body_that_is_not_multipart_form_data_is_400_as_openai_answers_it(content_type):
     raw = body(text("prompt", "p"), file("image", PICTURE))
     status, error = refusal(edit, raw, content_type=content_type)
+    sent = f"'{content_type.split(';')[0]}'" if content_type else "none"
     assert (status, error) == (
-        415,
+        400,
         {
-            "message": "Send the form as 'Content-Type: multipart/form-data' with a boundary.",
+            "message": f"Unsupported content type: {sent}. This route takes only "
+            "'multipart/form-data' with a boundary (with curl, send each field with -F).",
             "type": "invalid_request_error",
             "param": "content-type",
-            "code": "unsupported_media_type",
+            "code": "unsupported_content_type",
         },
     )
 
