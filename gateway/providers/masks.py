@@ -14,6 +14,7 @@ import io
 
 from PIL import Image
 
+from ..errors import InvalidRequest
 from ..models import Upload
 
 WHITE, BLACK = 255, 0
@@ -45,3 +46,47 @@ def as_png(upload: Upload) -> bytes:
         out = io.BytesIO()
         image.save(out, format="PNG")
     return out.getvalue()
+
+
+def marks_something(area: bytes) -> bool:
+    """Whether a mask made by :func:`edit_area` with ``edit=WHITE`` has a pixel to edit."""
+    with Image.open(io.BytesIO(area)) as mask:
+        return mask.getextrema()[1] == WHITE
+
+
+def white_means_edit(
+    mask: Upload | None, image: Upload, *, fit: bool = True, name: str = "the provider"
+) -> Upload | bytes | None:
+    """The mask for a provider whose masks are white where to edit (Stability, Recraft,
+    Stable Diffusion inpainting), from OpenAI's form:
+
+    - a ``mask`` without alpha is taken to be the provider's own black-and-white kind and
+      returned as sent (an ``Upload``);
+    - OpenAI's mask (alpha 0 = edit), or with no mask the image's own transparency
+      (dall-e-2's rule), becomes a greyscale PNG, white where to edit (``bytes``);
+    - ``None``: no area to edit (no mask and an opaque image), the caller's cue for a
+      mask-free edit. A mask file that marks nothing is a 400.
+
+    ``fit``: the provider needs the mask at the image's size, so a mask of another size
+    sent as is is refused and a converted one is scaled to it.
+    """
+    size = (image.width, image.height)
+    if mask is not None and not mask.has_alpha:
+        if fit and (mask.width, mask.height) != size:
+            raise InvalidRequest(
+                f"The mask is {mask.width}x{mask.height}; {name} needs it exactly the "
+                f"image's size ({image.width}x{image.height}).",
+                param="mask",
+            )
+        return mask
+    if mask is None and not image.has_alpha:
+        return None
+    area = edit_area(mask or image, edit=WHITE, size=size if fit else None)
+    if marks_something(area):
+        return area
+    if mask is not None:
+        raise InvalidRequest(
+            "The mask has no fully transparent pixel (alpha 0), so it marks nothing to edit.",
+            param="mask",
+        )
+    return None  # an image with an alpha channel but every pixel opaque

@@ -37,11 +37,8 @@ them), SVG inputs (the gateway takes PNG, JPEG and WEBP), and ``controls`` /
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
-
-from PIL import Image
 
 from ...errors import InvalidRequest
 from ...models import ImageRequest, ProviderCall, Target, Upload
@@ -147,31 +144,10 @@ def _image_part(image: Upload) -> File:
 
 def _mask(request: ImageRequest, image: Upload) -> File | None:
     """The mask part in Recraft's white-means-regenerate, or None (no area: image-to-image)."""
-    source = request.mask
-    if source is not None and not source.has_alpha:
-        if (source.width, source.height) != (image.width, image.height):
-            raise InvalidRequest(
-                f"The mask is {source.width}x{source.height}; {NAME} needs it exactly the "
-                f"image's size ({image.width}x{image.height}).",
-                param="mask",
-            )
-        return ("mask", source, f"mask.{source.format}", source.mime_type)
-    if source is None and not image.has_alpha:
-        return None
-    area = masks.edit_area(source or image, edit=masks.WHITE, size=(image.width, image.height))
-    if not _marks_something(area):
-        if source is not None:
-            raise InvalidRequest(
-                "The mask has no fully transparent pixel (alpha 0), so it marks nothing to edit.",
-                param="mask",
-            )
-        return None  # a transparent image whose pixels are all opaque: image-to-image
-    return ("mask", area, "mask.png", "image/png")
-
-
-def _marks_something(png: bytes) -> bool:
-    with Image.open(io.BytesIO(png)) as mask:
-        return mask.getextrema()[1] == masks.WHITE
+    mask = masks.white_means_edit(request.mask, image, name=NAME)
+    if isinstance(mask, bytes):
+        return ("mask", mask, "mask.png", "image/png")
+    return None if mask is None else ("mask", mask, f"mask.{mask.format}", mask.mime_type)
 
 
 def _given(params: Mapping[str, Any], names: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -43,13 +43,10 @@ Stability service makes one, so the provider has none.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from PIL import Image
 
 from ...errors import InvalidRequest
 from ...models import ImageRequest, ProviderCall, Target, Upload
@@ -180,25 +177,10 @@ def _one_image(request: ImageRequest) -> Upload:
 def _mask(request: ImageRequest, first: Upload) -> tuple[Upload | bytes, str, str] | None:
     """The mask part: OpenAI's alpha mask (or the image's own transparency) converted to
     Stability's white-means-edit, or a mask without alpha as sent (Stability's kind)."""
-    source = request.mask
-    if source is not None and not source.has_alpha:
-        return source, f"mask.{source.format}", source.mime_type
-    if source is None and not first.has_alpha:
-        return None
-    area = masks.edit_area(source or first, edit=masks.WHITE)
-    if not _marks_something(area):
-        if source is not None:
-            raise InvalidRequest(
-                "The mask has no fully transparent pixel (alpha 0), so it marks nothing to edit.",
-                param="mask",
-            )
-        return None
-    return area, "mask.png", "image/png"
-
-
-def _marks_something(png: bytes) -> bool:
-    with Image.open(io.BytesIO(png)) as image:
-        return image.getextrema()[1] == masks.WHITE
+    mask = masks.white_means_edit(request.mask, first, fit=False)
+    if isinstance(mask, bytes):
+        return mask, "mask.png", "image/png"
+    return None if mask is None else (mask, f"mask.{mask.format}", mask.mime_type)
 
 
 def _check_image(image: Upload, service: str, spec: Service) -> None:

@@ -34,11 +34,8 @@ out: variations (no model makes one without a prompt) and the SDXL models' image
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Mapping
 from typing import Any
-
-from PIL import Image
 
 from ...errors import InvalidRequest
 from ...models import ImageRequest, ProviderCall, Target, Upload
@@ -123,31 +120,8 @@ def _one_image(request: ImageRequest) -> Upload:
 
 def _mask(request: ImageRequest, image: Upload) -> bytes | None:
     """The mask file in the model's white-means-repaint, or None (no area to edit)."""
-    source = request.mask
-    if source is not None and not source.has_alpha:
-        if (source.width, source.height) != (image.width, image.height):
-            raise InvalidRequest(
-                f"The mask is {source.width}x{source.height}; it must be the image's size "
-                f"({image.width}x{image.height}).",
-                param="mask",
-            )
-        return masks.as_png(source)
-    if source is None and not image.has_alpha:
-        return None
-    area = masks.edit_area(source or image, edit=masks.WHITE, size=(image.width, image.height))
-    if not _marks_something(area):
-        if source is not None:
-            raise InvalidRequest(
-                "The mask has no fully transparent pixel (alpha 0), so it marks nothing to edit.",
-                param="mask",
-            )
-        return None
-    return area
-
-
-def _marks_something(png: bytes) -> bool:
-    with Image.open(io.BytesIO(png)) as mask:
-        return mask.getextrema()[1] == masks.WHITE
+    mask = masks.white_means_edit(request.mask, image, name=NAME)
+    return masks.as_png(mask) if isinstance(mask, Upload) else mask
 
 
 def _numbers(params: Mapping[str, Any]) -> dict[str, Any]:
