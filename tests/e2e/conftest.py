@@ -173,6 +173,30 @@ class Gateway:
 
         return poll(fetch, timeout, 0.05)
 
+    def attempt_rows(self, request_id: str, at_least: int = 1) -> list[tuple[str, str, int]]:
+        """``(target_path, provider, status)`` of one request's attempts in order, from
+        whichever store this instance uses, polled until ``at_least`` are written."""
+        url = self.env.get("GATEWAY_DATABASE_URL")
+
+        def fetch() -> list[tuple[str, str, int]] | None:
+            if url:
+                rows = _store_attempts(url, request_id)
+            elif not self.db_path.exists():
+                return None
+            else:
+                try:
+                    with closing(sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)) as db:
+                        rows = db.execute(
+                            "SELECT target_path, provider, status FROM request_attempts "
+                            "WHERE request_id = ? ORDER BY seq",
+                            (request_id,),
+                        ).fetchall()
+                except sqlite3.Error:
+                    return None
+            return [tuple(row) for row in rows] if len(rows) >= at_least else None
+
+        return poll(fetch, LOG_TIMEOUT, 0.05)
+
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``gateway`` console script against this instance's data dir."""
         exe = BIN_DIR / "gateway"
@@ -207,6 +231,28 @@ def _store_rows(url: str, trace_id: str | None) -> list[dict]:
     try:
         with database.read() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+    except SQLAlchemyError:
+        return []
+    finally:
+        database.dispose()
+
+
+def _store_attempts(url: str, request_id: str) -> list[Any]:
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.store.database import Database
+    from gateway.store.tables import request_attempts as table
+
+    database = Database(url, data_dir=str(REPO_ROOT), pool_size=1)
+    query = (
+        select(table.c.target_path, table.c.provider, table.c.status)
+        .where(table.c.request_id == request_id)
+        .order_by(table.c.seq)
+    )
+    try:
+        with database.read() as connection:
+            return list(connection.execute(query))
     except SQLAlchemyError:
         return []
     finally:
