@@ -26,7 +26,7 @@ def encode(fields: Iterable[tuple[str, str]]) -> tuple[bytes, str]:
             b"--"
             + marker
             + b"\r\n"
-            + f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + f'Content-Disposition: form-data; name="{quoted(name)}"\r\n\r\n'.encode()
             + value
             + b"\r\n"
         )
@@ -57,8 +57,7 @@ def encode_files(
             raise ValueError("multipart boundary collision")
         pieces.append(_head(marker, name) + b"\r\n" + value + b"\r\n")
     for name, file, filename, content_type in listed:
-        safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
-        head = _head(marker, name, f'; filename="{safe}"')
+        head = _head(marker, name, f'; filename="{quoted(filename)}"')
         pieces.append(head + f"Content-Type: {content_type}\r\n\r\n".encode())
         pieces.append(file)
         pieces.append(b"\r\n")
@@ -67,8 +66,18 @@ def encode_files(
 
 
 def _head(marker: bytes, name: str, extra: str = "") -> bytes:
-    disposition = f'Content-Disposition: form-data; name="{name}"{extra}\r\n'
+    disposition = f'Content-Disposition: form-data; name="{quoted(name)}"{extra}\r\n'
     return b"--" + marker + b"\r\n" + disposition.encode()
+
+
+_ESCAPES = str.maketrans({'"': "%22", "\r": "%0D", "\n": "%0A"})
+
+
+def quoted(value: str) -> str:
+    """A field or file name as browsers write it inside ``name="..."`` (the HTML
+    standard's form encoding): a quote or line break cannot end the value or start a
+    header, whatever a caller's form or a provider option contains."""
+    return value.translate(_ESCAPES)
 
 
 def _joined(pieces: list[bytes | Upload]) -> Iterator[bytes | Upload]:

@@ -167,6 +167,12 @@ class _Parts:
         name = getattr(event, "name", None)  # Field and File both carry it
         if not name:
             raise InvalidMultipart("A part of the form has no name.", param=None)
+        if not _plain(name):
+            # Not echoed, and never forwarded: a name like 'n"; x="' would read as
+            # another field once written into the provider's form.
+            raise InvalidMultipart(
+                "A part's name has a quote, backslash or control character.", param=None
+            )
         self._count += 1
         if self._count > self.limits.max_parts:
             raise TooManyParts(f"The form has more than {self.limits.max_parts} parts.", param=name)
@@ -237,3 +243,7 @@ class _Parts:
             return self.truncated()
         # The part at fault has no name to give: it lacks the header that carries it.
         return InvalidMultipart("A part of the form has no Content-Disposition header.", param=None)
+
+
+def _plain(name: str) -> bool:
+    return name.isprintable() and '"' not in name and "\\" not in name

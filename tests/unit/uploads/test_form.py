@@ -183,3 +183,20 @@ def test_preamble_and_epilogue_are_ignored():
     raw = b"a preamble\r\n" + body(text("prompt", "p"), file("image", PICTURE)) + b"epilogue"
     with edit(raw) as request:
         assert request.prompt == "p"
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        'form-data; name="quality\\"; x=\\""',  # a quoted-string escape: quality"; x="
+        "form-data; name*=UTF-8''quality%22%3B%20x%3D%22",  # the same in RFC 2231
+        "form-data; name*=UTF-8''n%0D%0AX-Injected%3A%201",  # a line break
+    ],
+)
+def test_a_part_name_that_could_break_out_of_the_providers_form_is_refused(disposition):
+    """Such a name would be written into the provider's form as another field (or a
+    header line), past the model's checks and the price; its text is not echoed."""
+    smuggled = f"--{BOUNDARY}\r\nContent-Disposition: {disposition}\r\n\r\nhigh\r\n".encode()
+    status, error = refusal(edit, body(text("prompt", "p"), smuggled, file("image", image())))
+    assert (status, error["code"], error["param"]) == (400, "invalid_multipart", None)
+    assert error["message"] == "A part's name has a quote, backslash or control character."
