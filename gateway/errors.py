@@ -90,6 +90,13 @@ class UnsupportedMediaType(InvalidRequest):
     code = "unsupported_media_type"
 
 
+class InvalidImage(InvalidRequest):
+    """Not a PNG, JPEG or WEBP by its bytes, or a truncated or corrupt one (found by the
+    upload checks, or by a provider transform that decodes the pixels)."""
+
+    code = "invalid_image"
+
+
 class UnsupportedContentType(InvalidRequest):
     """An upload route's body that is not a form: a 400 with OpenAI's own code for it,
     as its /images/edits and /images/variations answer (the JSON route keeps 415)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
+import zlib
 
 from PIL import Image
 
@@ -45,3 +47,16 @@ def with_hole(size=(400, 320), box=(0, 0, 200, 160), alpha=0) -> bytes:
     image = Image.new("RGBA", size, (*GREEN, 255))
     image.paste((0, 0, 0, alpha), box)
     return encoded(image)
+
+
+def short_pixels_png(size=(64, 64)) -> bytes:
+    """A PNG whose chunks are all well formed (right lengths and CRCs) but whose
+    compressed pixel stream stops halfway: its header and checksums pass the upload
+    checks, and only decoding the pixels finds it truncated."""
+    whole = encoded(Image.new("RGBA", size, (*GREEN, 0)))
+    start = whole.index(b"IDAT") - 4
+    length = struct.unpack(">I", whole[start : start + 4])[0]
+    data = whole[start + 8 : start + 8 + length][: length // 2]
+    chunk = b"IDAT" + data
+    idat = struct.pack(">I", len(data)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    return whole[:start] + idat + whole[start + 12 + length :]

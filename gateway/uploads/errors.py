@@ -48,12 +48,6 @@ class UnexpectedFile(InvalidRequest):
     code = "unexpected_file"
 
 
-class InvalidImage(InvalidRequest):
-    """Not a PNG, JPEG or WEBP by its bytes, or a truncated or corrupt one."""
-
-    code = "invalid_image"
-
-
 class ImageTooLarge(InvalidRequest):
     """The header declares more pixels than the gateway decodes (an image bomb)."""
 

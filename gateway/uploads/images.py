@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
-from .errors import ImageTooLarge, InvalidImage
+from ..errors import InvalidImage
+from .errors import ImageTooLarge
 from .spool import Spool
 
 # Pillow's format names -> ours. MPO is how Pillow names a multi-picture JPEG (phones).

@@ -222,3 +222,21 @@ def test_an_unknown_caller_is_401_before_the_upload_is_read(make_app, tmp_path):
     [row] = query(app.extensions["gateway"].database)
     assert row["uploads"] is None  # never read, so nothing to describe
     assert list((tmp_path / "data" / "uploads").iterdir()) == []
+
+
+def test_pixel_data_cut_short_is_found_when_a_provider_decodes_it(app, client):
+    """The upload checks read the header and chunk checksums; a PNG whose compressed
+    pixels stop halfway passes them, and the placeholder, which draws from the pixels,
+    answers a 400 naming the field instead of a 500."""
+    from tests.upload_images import short_pixels_png
+
+    res = post(client, EDITS, {"image": short_pixels_png(), "prompt": "x"}, PLACEHOLDER)
+    assert res.status_code == 400, res.get_data(as_text=True)
+    assert res.get_json()["error"] == {
+        "message": "The image in 'image' is truncated or corrupt.",
+        "type": "invalid_request_error",
+        "param": "image",
+        "code": "invalid_image",
+    }
+    [row] = log_rows(app)
+    assert (row["status"], row["error_code"]) == (400, "invalid_image")

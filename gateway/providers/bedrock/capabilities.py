@@ -191,6 +191,7 @@ def _upload_table(extras: dict[str, tuple[str, ...] | None]) -> Capabilities:
     return Capabilities(
         default_model=NOVA_CANVAS,
         n_per_call=1,
+        family_defaults={"": _UPLOADED},  # an ARN's edit keeps the input's size too
         models={
             prefix + model: replace(spec, extras=extras)
             for model, spec in _AMAZON_UPLOAD.items()

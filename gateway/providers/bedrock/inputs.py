@@ -92,13 +92,12 @@ def image_b64(upload: Upload, rules: InputLimits | None) -> str:
     """The image as the model takes it, base64: its own bytes when they are an 8-bit
     RGB PNG or JPEG, else an RGB PNG (a WEBP, alpha, greyscale or palette image)."""
     data = upload.read()
-    with Image.open(io.BytesIO(data)) as image:
-        if upload.format not in PASSED or image.mode != "RGB":
-            image.load()
-            rgba = image.convert("RGBA")
-            flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            flat.alpha_composite(rgba)
-            data = _png(flat.convert("RGB"))
+    image = masks.decoded(upload)  # every pixel, even when the bytes are sent as they are
+    if upload.format not in PASSED or image.mode != "RGB" or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        flat.alpha_composite(rgba)
+        data = _png(flat.convert("RGB"))
     if rules is not None and rules.max_bytes is not None and len(data) > rules.max_bytes:
         raise _too_big(upload, len(data), rules)
     return base64.b64encode(data).decode("ascii")

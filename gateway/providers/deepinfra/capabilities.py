@@ -44,6 +44,7 @@ EDIT_CAPABILITIES = Capabilities(
     # The one whose masks and multi-image edits are documented.
     default_model="Qwen/Qwen-Image-Edit",
     n_per_call=1,
+    family_defaults={"": {"size": "auto"}},  # another model keeps the input's size too
     models={
         name: _EDIT_SPEC
         for name in (

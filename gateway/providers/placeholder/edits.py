@@ -16,7 +16,7 @@ from collections.abc import Callable
 from PIL import Image
 
 from ...models import EDITS, GeneratedImage, ImageRequest, ImageResult, Upload
-from .. import sizes
+from .. import masks, sizes
 from .capabilities import MAX_SIDE, MIN_SIDE
 
 
@@ -24,7 +24,7 @@ def answer(request: ImageRequest, draw_gradient: Callable[[int, int, int], bytes
     """The edit or variation's images; ``draw_gradient(w, h, index)`` gives PNG bytes."""
     first = request.images[0]
     width, height = _size(request, first)
-    base = _decoded(first).convert("RGB").resize((width, height))
+    base = masks.decoded(first).convert("RGB").resize((width, height))
     area = _area(request, first, (width, height))
     images = []
     for index in range(request.n):
@@ -54,12 +54,8 @@ def _area(request: ImageRequest, first: Upload, size: tuple[int, int]) -> Image.
     source = request.mask or (first if first.has_alpha else None)
     if source is None:
         return Image.new("L", size, 128)  # no mask, no transparency: the whole image
-    alpha = _decoded(source).convert("RGBA").getchannel("A").resize(size)
+    alpha = masks.decoded(source).convert("RGBA").getchannel("A").resize(size)
     return alpha.point(lambda a: 255 if a == 0 else 0)
-
-
-def _decoded(upload: Upload) -> Image.Image:
-    return _decoded_bytes(upload.read())
 
 
 def _decoded_bytes(data: bytes) -> Image.Image:

@@ -88,6 +88,7 @@ _AUTO = {"size": "auto"}
 EDIT_CAPABILITIES = Capabilities(
     default_model="recraftv3",
     n_per_call=N_MAX,
+    family_defaults={"": _AUTO},  # a model the table does not know sends no size either
     models={
         name: replace(
             spec,

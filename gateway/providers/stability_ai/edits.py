@@ -126,6 +126,10 @@ def route(request: ImageRequest) -> tuple[str, str | None]:
 def build_call(request: ImageRequest, target: Target) -> ProviderCall:
     first = _one_image(request)
     service, model = route(request)
+    if SPECS[service].mask and (request.mask is not None or not request.model_was_defaulted):
+        # The service's pixel limits before the mask decodes any pixel (a defaulted
+        # model may still turn into sd3 below, whose limits differ).
+        _check_image(first, service, SPECS[service])
     mask = _mask(request, first) if SPECS[service].mask else None
     if service == INPAINT and mask is None and request.model_was_defaulted:
         service, model = SD3, None  # a transparent image without a transparent pixel

@@ -133,7 +133,7 @@ _EDIT_EXTRAS: dict[str, tuple[object, ...] | None] = {
 EDIT_CAPABILITIES = Capabilities(
     default_model=EDIT_MODEL,
     n_per_call=4,
-    family_defaults={"imagen-": {"size": "auto"}},
+    family_defaults={"": {"size": "auto"}},  # an edit keeps the input's size, any model
     models={
         EDIT_MODEL: ModelSpec(
             prompt_max=32000,

@@ -28,7 +28,8 @@ https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/imagen-api
   ``imagegeneration@006`` and its older edit format were removed on 2025-09-24: not built.
 
 OpenAI's form maps so: a mask file (alpha 0 = edit) becomes a user-provided mask, white
-where OpenAI's is transparent, for EDIT_MODE_INPAINT_INSERTION (``edit_mode`` may ask
+where OpenAI's is transparent (a mask without alpha is taken to be Imagen's own kind and
+sent as it is, at the image's size), for EDIT_MODE_INPAINT_INSERTION (``edit_mode`` may ask
 for removal, outpainting or a background swap); no mask file but one image with
 transparent pixels: that transparency is the mask (dall-e-2's rule); ``mask_mode``
 ``background`` or ``foreground`` lets Imagen make the mask (background: a background
@@ -158,14 +159,13 @@ def _mask(
                 "Send either a 'mask' file or 'mask_mode' background/foreground, not both.",
                 param="mask_mode",
             )
-        mask = _user_mask(request.mask, first)
-        if mask is None:
-            raise InvalidRequest(
-                "No area to edit: OpenAI's mask marks it with fully transparent pixels "
-                "(alpha 0), and this mask has none.",
-                param="mask",
-            )
-        return USER, mask
+        # OpenAI's kind converted; one without alpha is Imagen's own (white = edit), as
+        # for the other white-means-edit providers; one marking nothing is a 400.
+        mask = masks.white_means_edit(request.mask, first, name=NAME)
+        if isinstance(mask, bytes):
+            _limit(request.mask, len(mask))
+            return USER, base64.b64encode(mask).decode("ascii")
+        return USER, _b64(request.mask)
     if mask_mode in (None, USER):
         own = _user_mask(first, first) if first.has_alpha else None
         if own is not None:  # no mask file: the image's own transparency (dall-e-2's rule)

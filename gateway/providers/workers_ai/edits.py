@@ -71,9 +71,10 @@ def build_edit_call(request: ImageRequest, target: Target) -> ProviderCall:
     if parsed is not None:
         payload.update(width=parsed[0], height=parsed[1])
     image_bytes = image.read() if image.format != "webp" else masks.as_png(image)
-    payload["image_b64"] = base64.b64encode(image_bytes).decode("ascii")
+    payload["image_b64"] = base64.b64encode(_within(image.param, image_bytes)).decode("ascii")
     if mask is not None:
-        payload["mask"] = list(mask)
+        # A JSON array of byte values: about 4 characters a byte, built in memory.
+        payload["mask"] = list(_within("mask", mask))
     payload.update(_numbers(request.params))
     if model == IMG2IMG:
         payload.setdefault("strength", DEFAULT_STRENGTH)
@@ -109,13 +110,22 @@ def _one_image(request: ImageRequest) -> Upload:
             f"{NAME} edits one image per request; got {len(request.images)}.", param="image"
         )
     image = request.images[0]
-    if image.size > MAX_BYTES:
-        raise InvalidRequest(
-            f"The image in '{image.param}' is {image.size} bytes; {NAME}'s edits take at most "
-            f"10 MiB ({MAX_BYTES} bytes) through the gateway.",
-            param=image.param,
-        )
+    _within(image.param, size=image.size)
     return image
+
+
+def _within(param: str, data: bytes = b"", size: int | None = None) -> bytes:
+    """``data`` (or a file of ``size`` bytes) under the gateway's limit for this JSON
+    body, which holds every byte in memory: the upload as sent, a WEBP turned into PNG,
+    and the mask."""
+    size = len(data) if size is None else size
+    if size > MAX_BYTES:
+        raise InvalidRequest(
+            f"The image in '{param}' is {size} bytes; {NAME}'s edits take at most "
+            f"10 MiB ({MAX_BYTES} bytes) through the gateway.",
+            param=param,
+        )
+    return data
 
 
 def _mask(request: ImageRequest, image: Upload) -> bytes | None:

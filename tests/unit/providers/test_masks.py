@@ -9,7 +9,7 @@ from PIL import Image
 
 from gateway.errors import GatewayError
 from gateway.providers import masks
-from tests.upload_images import encoded, rgb, upload, with_hole
+from tests.upload_images import encoded, rgb, short_pixels_png, upload, with_hole
 
 
 def grey_pixels(png: bytes) -> tuple[tuple[int, int], dict[int, int]]:
@@ -63,3 +63,35 @@ def test_a_mask_file_that_marks_nothing_is_refused():
         masks.white_means_edit(upload(with_hole(alpha=255), "mask"), upload(rgb()))
     assert raised.value.param == "mask"
     assert "marks nothing to edit" in str(raised.value)
+
+
+def test_pixel_data_cut_short_is_a_400_naming_the_field_not_a_500():
+    broken = upload(short_pixels_png(), "mask")
+    with pytest.raises(GatewayError) as raised:
+        masks.white_means_edit(broken, upload(rgb((64, 64))))
+    assert (raised.value.status, raised.value.code, raised.value.param) == (
+        400,
+        "invalid_image",
+        "mask",
+    )
+    assert str(raised.value) == "The image in 'mask' is truncated or corrupt."
+
+
+def test_a_cmyk_jpeg_becomes_an_rgb_png():
+    cmyk = upload(encoded(Image.new("CMYK", (16, 8), (0, 255, 255, 0)), "JPEG"), "mask")
+    with Image.open(io.BytesIO(masks.as_png(cmyk))) as png:
+        assert (png.format, png.mode, png.size) == ("PNG", "RGB", (16, 8))
+
+
+def test_an_image_over_the_decode_budget_is_refused_before_it_is_decoded():
+    """Its header says 5000x4000: refused from the Upload's recorded size, no pixels read."""
+    import dataclasses
+
+    huge = dataclasses.replace(upload(with_hole(), "mask"), width=5000, height=4000, data=b"")
+    with pytest.raises(GatewayError) as raised:
+        masks.white_means_edit(huge, upload(rgb()))
+    assert (raised.value.status, raised.value.param) == (400, "mask")
+    assert str(raised.value) == (
+        "The image in 'mask' is 5000x4000; this provider's edits take at most "
+        "16,777,216 pixels through the gateway."
+    )

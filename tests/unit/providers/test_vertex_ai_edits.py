@@ -100,6 +100,19 @@ def test_mask_is_white_where_openai_is_transparent_at_the_image_size():
     assert sorted(c for _, c in sent.getcolors()) == [0, 255]
 
 
+def test_a_mask_without_alpha_is_imagens_own_kind_and_sent_as_it_is():
+    """White where to edit, as Imagen reads it (and as Stability and Recraft take theirs)."""
+    own = Image.new("L", (400, 320), 0)
+    own.paste(255, (0, 0, 100, 100))
+    mask = encoded(own)
+    body = body_of({}, [upload(rgb())], upload(mask, "mask"))
+    masked = body["instances"][0]["referenceImages"][1]
+    assert masked["referenceImage"] == {"bytesBase64Encoded": b64(mask)}
+    assert masked["maskImageConfig"] == {"maskMode": "MASK_MODE_USER_PROVIDED"}
+    other_size = upload(encoded(Image.new("L", (200, 160), 255)), "mask")
+    assert refused({}, [upload(rgb())], other_size).param == "mask"
+
+
 def test_image_with_transparency_and_no_mask_is_its_own_mask():
     image = with_hole()
     body = body_of({}, [upload(image)])
@@ -255,7 +268,7 @@ def test_variations_are_not_offered():
     [
         ({}, [rgb(), rgb()], None, "image", "one image per request; got 2"),
         ({"size": "1024x1024"}, [rgb()], None, "size", "own size, 400x320"),
-        ({}, [rgb()], rgb(), "mask", "No area to edit"),
+        ({}, [rgb()], with_hole(alpha=255), "mask", "marks nothing to edit"),
         ({"mask_mode": "background"}, [rgb()], with_hole(), "mask_mode", "not both"),
         ({"mask_mode": "user_provided"}, [rgb()], None, "mask_mode", "needs a 'mask' file"),
         ({"edit_mode": "inpaint_removal"}, [rgb()], None, "edit_mode", "needs a mask"),

@@ -8,6 +8,7 @@ import base64
 import dataclasses
 import io
 import json
+import random
 
 import pytest
 from PIL import Image
@@ -189,3 +190,18 @@ def test_the_fake_refuses_what_cloudflare_would(change, says):
     reply = fake.handle(fake.FakeRequest("POST", path, "", headers, json.dumps(body).encode(), "x"))
     assert reply.status == 400
     assert says in json.loads(reply.body)["errors"][0]["message"]
+
+
+def test_a_mask_over_the_limit_is_refused_before_its_byte_array_is_built(monkeypatch):
+    """The mask goes as a JSON array of byte values, held in memory: it has the
+    image's limit (lowered here so the test stays small)."""
+    from gateway.providers.workers_ai import edits
+
+    monkeypatch.setattr(edits, "MAX_BYTES", 20_000)
+    noise = Image.frombytes("L", (400, 320), random.Random(7).randbytes(400 * 320))
+    mask = upload(encoded(noise), "mask")
+    assert mask.size > 20_000
+    assert len(rgb()) < 20_000
+    caught = refusal({"prompt": "p"}, [upload(rgb())], mask)
+    assert caught.param == "mask"
+    assert f"is {mask.size} bytes" in caught.message
