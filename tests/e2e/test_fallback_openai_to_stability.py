@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from contextlib import closing
 
 import pytest
 import requests
 
-from tests.e2e.conftest import poll
 from tests.e2e.fakes import TINY_PNG
 
 OPENAI_KEY = "sk-e2e-fallback-openai-0123456789"
@@ -71,22 +68,7 @@ def test_openai_500_falls_back_to_stability_and_url_serves_the_png(fallback_gate
         200,
         "config.targets[1]",
     )
-    assert _attempts(fallback_gateway, row["request_id"]) == [
+    assert fallback_gateway.attempt_rows(row["request_id"], at_least=2) == [
         ("config.targets[0]", "openai", 500),
         ("config.targets[1]", "stability-ai", 200),
     ]
-
-
-def _attempts(gateway, request_id):
-    """The attempt log of one request, polled (bounded): the log writer is asynchronous."""
-
-    def fetch():
-        with closing(sqlite3.connect(f"file:{gateway.db_path}?mode=ro", uri=True)) as conn:
-            rows = conn.execute(
-                "SELECT target_path, provider, status FROM request_attempts "
-                "WHERE request_id = ? ORDER BY seq",
-                (request_id,),
-            ).fetchall()
-        return rows if len(rows) >= 2 else None
-
-    return poll(fetch, 5.0)
