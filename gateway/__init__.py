@@ -8,7 +8,9 @@ socket or a database connection at import time.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import time
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -33,6 +35,9 @@ from .store import secrets as shared_secrets
 from .store.database import Database
 from .store.usage import open_usage
 from .uploads import UploadLimits
+from .uploads.spool import sweep_stale
+
+log = logging.getLogger("gateway.uploads")
 
 __all__ = ["AppState", "create_app"]
 
@@ -101,6 +106,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     admission = Admission(settings.max_in_flight)
     os.makedirs(settings.upload_path, mode=0o700, exist_ok=True)
+    swept = sweep_stale(settings.upload_path, time.time())
+    if swept:
+        log.warning("removed %d stale upload spool file(s) from %s", swept, settings.upload_path)
     app.extensions["gateway"] = AppState(
         settings, deps, RequestLog(database), admission, database, upload_limits(settings)
     )

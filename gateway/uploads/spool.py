@@ -135,3 +135,27 @@ class Spooler:
         tb: TracebackType | None,
     ) -> None:
         self.cleanup()
+
+
+STALE_AFTER_S = 3600.0  # far beyond any request: an upload's file is written as it arrives
+
+
+def sweep_stale(
+    directory: str | os.PathLike[str], now: float, older_than: float = STALE_AFTER_S
+) -> int:
+    """Delete spool files left by a worker that was killed mid-request (SIGKILL, OOM):
+    ``cleanup()`` never ran for them. Only this module's names, and only files untouched
+    for ``older_than`` seconds, so another instance sharing the directory loses nothing
+    it is still using. Returns how many were deleted."""
+    removed = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(directory) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(PREFIX) and entry.name.endswith(".part")):
+                continue
+            with contextlib.suppress(OSError):  # gone already, or not ours to delete
+                if entry.is_file(follow_symlinks=False) and (
+                    now - entry.stat(follow_symlinks=False).st_mtime > older_than
+                ):
+                    os.unlink(entry.path)
+                    removed += 1
+    return removed

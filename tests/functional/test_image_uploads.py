@@ -240,3 +240,20 @@ def test_pixel_data_cut_short_is_found_when_a_provider_decodes_it(app, client):
     }
     [row] = log_rows(app)
     assert (row["status"], row["error_code"]) == (400, "invalid_image")
+
+
+def test_the_app_sweeps_spool_files_a_killed_worker_left(make_app, tmp_path, caplog):
+    """A worker killed mid-upload (SIGKILL, the OOM killer) never ran its cleanup; the
+    next start removes its spool files once they are an hour old, and only those."""
+    import os
+
+    uploads = tmp_path / "data" / "uploads"
+    uploads.mkdir(parents=True)
+    stale, fresh = uploads / "gw-upload-left.part", uploads / "gw-upload-live.part"
+    stale.write_bytes(b"half an upload")
+    fresh.write_bytes(b"another instance's upload")
+    os.utime(stale, (1, 1))
+    make_app()
+    assert not stale.exists()
+    assert fresh.exists()
+    assert "removed 1 stale upload spool file(s)" in caplog.text

@@ -151,3 +151,25 @@ def test_spool_hashes_and_counts_while_writing_and_rolls_over_at_the_threshold(t
         assert spool.sha256 == hashlib.sha256(b"0123456789abc").hexdigest()
         assert spool.path.stat().st_mode & 0o777 == 0o600
     assert os.listdir(tmp_path) == []
+
+
+def test_stale_spool_files_of_a_killed_worker_are_swept_and_nothing_else(tmp_path):
+    from gateway.uploads.spool import PREFIX, STALE_AFTER_S, sweep_stale
+
+    now = 1_800_000_000.0
+    stale = tmp_path / f"{PREFIX}abc.part"
+    fresh = tmp_path / f"{PREFIX}def.part"
+    foreign = tmp_path / "notes.part"
+    old_but_not_ours = tmp_path / f"{PREFIX}ghi.png"
+    for path in (stale, fresh, foreign, old_but_not_ours):
+        path.write_bytes(b"x")
+    old = now - STALE_AFTER_S - 1
+    for path in (stale, foreign, old_but_not_ours):
+        os.utime(path, (old, old))
+    os.utime(fresh, (now - 60, now - 60))
+
+    assert sweep_stale(tmp_path, now) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [fresh.name, foreign.name, old_but_not_ours.name]
+    )
+    assert sweep_stale(tmp_path / "missing", now) == 0
