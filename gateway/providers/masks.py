@@ -31,17 +31,24 @@ _NOT_PNG_MODES = frozenset({"CMYK", "YCbCr", "LAB", "HSV"})
 WHITE, BLACK = 255, 0
 
 
-def edit_area(source: Upload, *, edit: int = WHITE, size: tuple[int, int] | None = None) -> bytes:
-    """A greyscale PNG the size of ``source`` (or ``size``): the pixels ``source`` marks
+def edit_area(
+    source: Upload, *, edit: int = WHITE, size: tuple[int, int] | None = None
+) -> Image.Image | None:
+    """A greyscale image the size of ``source`` (or ``size``): the pixels ``source`` marks
     for editing (alpha 0) in colour ``edit`` (``WHITE`` or ``BLACK``), the rest in the
-    other one. A source without transparency marks nothing."""
+    other one; None when it marks nothing (no pixel fully transparent). Checked here, on
+    the pixels, so no caller has to decode the PNG it is about to send."""
     keep = BLACK if edit == WHITE else WHITE
     alpha = decoded(source).convert("RGBA").getchannel("A")
     area = alpha.point(lambda a: edit if a == 0 else keep)
     if size is not None and area.size != size:
         area = area.resize(size, Image.Resampling.NEAREST)
+    return area if edit in area.getextrema() else None
+
+
+def png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    area.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
@@ -51,11 +58,7 @@ def as_png(upload: Upload) -> bytes:
     if upload.format == "png":
         return upload.read()
     image = decoded(upload)
-    if image.mode in _NOT_PNG_MODES:
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    return png(image.convert("RGB") if image.mode in _NOT_PNG_MODES else image)
 
 
 def decoded(upload: Upload) -> Image.Image:
@@ -78,10 +81,12 @@ def decoded(upload: Upload) -> Image.Image:
     return image
 
 
-def marks_something(area: bytes) -> bool:
-    """Whether a mask made by :func:`edit_area` with ``edit=WHITE`` has a pixel to edit."""
-    with Image.open(io.BytesIO(area)) as mask:
-        return mask.getextrema()[1] == WHITE
+def part(mask: Upload | bytes) -> tuple[Upload | bytes, str, str]:
+    """``(file, file name, content type)`` of a mask for a provider's form: a converted
+    one is a PNG, one passed on keeps the type its bytes were read as."""
+    if isinstance(mask, bytes):
+        return mask, "mask.png", "image/png"
+    return mask, f"mask.{mask.format}", mask.mime_type
 
 
 def white_means_edit(
@@ -112,8 +117,8 @@ def white_means_edit(
     if mask is None and not image.has_alpha:
         return None
     area = edit_area(mask or image, edit=WHITE, size=size if fit else None)
-    if marks_something(area):
-        return area
+    if area is not None:
+        return png(area)
     if mask is not None:
         raise InvalidRequest(
             "The mask has no fully transparent pixel (alpha 0), so it marks nothing to edit.",

@@ -219,37 +219,35 @@ class Gateway:
 def _store_rows(url: str, trace_id: str | None) -> list[dict]:
     """``request_log`` rows from a shared store (GATEWAY_E2E_ENGINE=postgresql)."""
     from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from gateway.store.database import Database
     from gateway.store.tables import request_log
 
-    database = Database(url, data_dir=str(REPO_ROOT), pool_size=1)
     query = select(request_log)
     if trace_id is not None:
         query = query.where(request_log.c.trace_id == trace_id)
-    try:
-        with database.read() as connection:
-            return [dict(row._mapping) for row in connection.execute(query)]
-    except SQLAlchemyError:
-        return []
-    finally:
-        database.dispose()
+    return [dict(row._mapping) for row in _read_store(url, query)]
 
 
 def _store_attempts(url: str, request_id: str) -> list[Any]:
     from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
 
-    from gateway.store.database import Database
     from gateway.store.tables import request_attempts as table
 
-    database = Database(url, data_dir=str(REPO_ROOT), pool_size=1)
     query = (
         select(table.c.target_path, table.c.provider, table.c.status)
         .where(table.c.request_id == request_id)
         .order_by(table.c.seq)
     )
+    return _read_store(url, query)
+
+
+def _read_store(url: str, query: Any) -> list[Any]:
+    """``query``'s rows from the store at ``url``, or none while it cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gateway.store.database import Database
+
+    database = Database(url, data_dir=str(REPO_ROOT), pool_size=1)
     try:
         with database.read() as connection:
             return list(connection.execute(query))

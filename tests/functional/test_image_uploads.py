@@ -8,6 +8,7 @@ import base64
 import hashlib
 import io
 import json
+import os
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from gateway import providers
 from gateway.request_log import query
 from gateway.store.request_log import attempts_of
 from tests.functional.conftest import log_rows
+from tests.unit.uploads.bodies import png_header
+from tests.upload_images import short_pixels_png
 
 EDITS, VARIATIONS = "/v1/images/edits", "/v1/images/variations"
 PLACEHOLDER = {"x-portkey-provider": "placeholder"}
@@ -195,7 +198,6 @@ def test_a_truncated_image_and_a_bomb_are_400_naming_the_field(client, upstream)
     res = post(client, EDITS, {"image": truncated, "prompt": "x"}, OPENAI)
     assert res.status_code == 400
     assert res.get_json()["error"]["param"] == "image"
-    from tests.unit.uploads.bodies import png_header
 
     res = post(client, EDITS, {"image": png_header(100_000, 100_000), "prompt": "x"}, OPENAI)
     assert res.status_code == 400
@@ -228,7 +230,6 @@ def test_pixel_data_cut_short_is_found_when_a_provider_decodes_it(app, client):
     """The upload checks read the header and chunk checksums; a PNG whose compressed
     pixels stop halfway passes them, and the placeholder, which draws from the pixels,
     answers a 400 naming the field instead of a 500."""
-    from tests.upload_images import short_pixels_png
 
     res = post(client, EDITS, {"image": short_pixels_png(), "prompt": "x"}, PLACEHOLDER)
     assert res.status_code == 400, res.get_data(as_text=True)
@@ -245,7 +246,6 @@ def test_pixel_data_cut_short_is_found_when_a_provider_decodes_it(app, client):
 def test_the_app_sweeps_spool_files_a_killed_worker_left(make_app, tmp_path, caplog):
     """A worker killed mid-upload (SIGKILL, the OOM killer) never ran its cleanup; the
     next start removes its spool files once they are an hour old, and only those."""
-    import os
 
     uploads = tmp_path / "data" / "uploads"
     uploads.mkdir(parents=True)

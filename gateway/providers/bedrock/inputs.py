@@ -23,7 +23,6 @@ the mask keeps); OpenAI's mask (alpha 0 = edit here) is turned into that form wi
 from __future__ import annotations
 
 import base64
-import io
 from dataclasses import dataclass, replace
 
 from PIL import Image
@@ -97,7 +96,7 @@ def image_b64(upload: Upload, rules: InputLimits | None) -> str:
         rgba = image.convert("RGBA")
         flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         flat.alpha_composite(rgba)
-        data = _png(flat.convert("RGB"))
+        data = masks.png(flat.convert("RGB"))
     if rules is not None and rules.max_bytes is not None and len(data) > rules.max_bytes:
         raise _too_big(upload, len(data), rules)
     return base64.b64encode(data).decode("ascii")
@@ -108,18 +107,9 @@ def mask_b64(source: Upload, image: Upload, *, outpainting: bool) -> str | None:
     size of ``image``, base64; None when ``source`` has no fully transparent pixel."""
     edit = masks.WHITE if outpainting else masks.BLACK
     area = masks.edit_area(source, edit=edit, size=(image.width, image.height))
-    with Image.open(io.BytesIO(area)) as grey:
-        grey.load()
-        low, high = grey.getextrema()
-        if edit not in (low, high):
-            return None
-        return base64.b64encode(_png(grey.convert("RGB"))).decode("ascii")
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    if area is None:
+        return None
+    return base64.b64encode(masks.png(area.convert("RGB"))).decode("ascii")
 
 
 def _sides(rules: InputLimits) -> str:

@@ -145,9 +145,7 @@ def _image_part(image: Upload) -> File:
 def _mask(request: ImageRequest, image: Upload) -> File | None:
     """The mask part in Recraft's white-means-regenerate, or None (no area: image-to-image)."""
     mask = masks.white_means_edit(request.mask, image, name=NAME)
-    if isinstance(mask, bytes):
-        return ("mask", mask, "mask.png", "image/png")
-    return None if mask is None else ("mask", mask, f"mask.{mask.format}", mask.mime_type)
+    return None if mask is None else ("mask", *masks.part(mask))
 
 
 def _given(params: Mapping[str, Any], names: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -182,9 +182,7 @@ def _mask(request: ImageRequest, first: Upload) -> tuple[Upload | bytes, str, st
     """The mask part: OpenAI's alpha mask (or the image's own transparency) converted to
     Stability's white-means-edit, or a mask without alpha as sent (Stability's kind)."""
     mask = masks.white_means_edit(request.mask, first, fit=False)
-    if isinstance(mask, bytes):
-        return mask, "mask.png", "image/png"
-    return None if mask is None else (mask, f"mask.{mask.format}", mask.mime_type)
+    return None if mask is None else masks.part(mask)
 
 
 def _check_image(image: Upload, service: str, spec: Service) -> None:

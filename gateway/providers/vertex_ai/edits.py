@@ -40,13 +40,10 @@ no Imagen equivalent: not offered.
 from __future__ import annotations
 
 import base64
-import io
 import math
 import re
 from dataclasses import replace
 from typing import Any
-
-from PIL import Image
 
 from ...errors import InvalidRequest
 from ...models import ImageRequest, ProviderCall, Target, Upload
@@ -183,12 +180,11 @@ def _user_mask(source: Upload, image: Upload) -> str | None:
     """OpenAI's edit area of ``source`` as Imagen's mask (white = edit) the size of
     ``image``, base64; None when no pixel of ``source`` is fully transparent."""
     area = masks.edit_area(source, edit=masks.WHITE, size=(image.width, image.height))
-    with Image.open(io.BytesIO(area)) as grey:
-        grey.load()
-        if masks.WHITE not in grey.getextrema():
-            return None
-    _limit(source, len(area))
-    return base64.b64encode(area).decode("ascii")
+    if area is None:
+        return None
+    data = masks.png(area)
+    _limit(source, len(data))
+    return base64.b64encode(data).decode("ascii")
 
 
 def _mask_reference(mode: str, mask: str | None, values: dict[str, Any]) -> dict[str, Any]:

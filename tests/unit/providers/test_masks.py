@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
@@ -85,7 +86,6 @@ def test_a_cmyk_jpeg_becomes_an_rgb_png():
 
 def test_an_image_over_the_decode_budget_is_refused_before_it_is_decoded():
     """Its header says 5000x4000: refused from the Upload's recorded size, no pixels read."""
-    import dataclasses
 
     huge = dataclasses.replace(upload(with_hole(), "mask"), width=5000, height=4000, data=b"")
     with pytest.raises(GatewayError) as raised:

@@ -16,7 +16,7 @@ from PIL import Image
 from gateway.errors import InvalidRequest
 from gateway.models import EDITS, VARIATIONS, ProviderReply, Target
 from gateway.providers.capabilities import resolve_upload
-from gateway.providers.workers_ai import PROVIDER
+from gateway.providers.workers_ai import PROVIDER, edits
 from tests.e2e.fakes import TINY_PNG
 from tests.e2e.fakes import workers_ai as fake
 from tests.upload_images import encoded, rgb, upload, with_hole
@@ -195,7 +195,6 @@ def test_the_fake_refuses_what_cloudflare_would(change, says):
 def test_a_mask_over_the_limit_is_refused_before_its_byte_array_is_built(monkeypatch):
     """The mask goes as a JSON array of byte values, held in memory: it has the
     image's limit (lowered here so the test stays small)."""
-    from gateway.providers.workers_ai import edits
 
     monkeypatch.setattr(edits, "MAX_BYTES", 20_000)
     noise = Image.frombytes("L", (400, 320), random.Random(7).randbytes(400 * 320))

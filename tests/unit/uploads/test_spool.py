@@ -13,7 +13,7 @@ from PIL import Image
 
 from gateway.errors import GatewayError
 from gateway.uploads import UploadLimits, read_edit
-from gateway.uploads.spool import PREFIX, Spooler
+from gateway.uploads.spool import PREFIX, STALE_AFTER_S, Spooler, sweep_stale
 
 from .bodies import BOUNDARY, CONTENT_TYPE, body, edit, file, image, text
 
@@ -154,7 +154,6 @@ def test_spool_hashes_and_counts_while_writing_and_rolls_over_at_the_threshold(t
 
 
 def test_stale_spool_files_of_a_killed_worker_are_swept_and_nothing_else(tmp_path):
-    from gateway.uploads.spool import PREFIX, STALE_AFTER_S, sweep_stale
 
     now = 1_800_000_000.0
     stale = tmp_path / f"{PREFIX}abc.part"
